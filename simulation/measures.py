@@ -1,0 +1,90 @@
+"""What the model reports each month: the per-step table's columns.
+
+Every column is defined here, once, with its meaning; the DataCollector in
+:mod:`simulation.model` collects exactly these.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .population import DECISION, LOW_LEVEL, NONE
+from .stages import COMPONENTS, index_components
+
+if TYPE_CHECKING:
+    from .model import CommunityModel
+
+COLUMNS = {
+    "stage": "dependence / learning / independence (smoothed index, with hysteresis)",
+    "government_role": "nurture / assist / supervise: the guardian period government is acting in",
+    "self_governance_index": "weighted mean of the five index components, 0-1",
+    "trust_in_strangers": "share of residents whose trust in fellow residents exceeds trust_threshold",
+    "participation_rate": "share of residents who took part in any activity this month",
+    "decision_participation_share": "share of participants in decisions, elections or supervision",
+    "low_level_participation_share": "share of participants in cleaning, culture and sport, charity, patrols",
+    "vulnerable_participant_share": "share of participants who are elderly, unemployed young or low-income",
+    "ngo_count": "number of NGOs and social organisations",
+    "ngo_independence": "mean independence of the organisations (0 when there are none)",
+    "committee_autonomy": "autonomy of the residents' committee, 0-1",
+    "administrative_load": "share of the committee's work spent on administrative tasks, 0-1",
+    "admin_task_completion": "share of pushed-down administrative tasks done (1 when none were pushed down)",
+    "misperception_share": "share of residents who see the committee as a government organ",
+    "public_cost": "public spending this month, cost units per 1,000 residents",
+    "mean_trust": "mean generalised trust, 0-1",
+    "mean_efficacy": "mean sense of control, 0-1",
+    "mean_skill": "mean democratic skill, 0-1",
+    "grassroots_ngo_count": "organisations founded by residents",
+    "problems_solved_share": "share of this month's problem demand that was solved",
+    "solved_by_residents_share": "share of solved problems solved by residents' own joint action",
+    "solved_by_government_share": "share of solved problems solved directly by government",
+    "staff_professionalism": "share of committee staff with a college degree",
+    **{f"index_{c}": f"index component: {c.replace('_', ' ')}, 0-1" for c in COMPONENTS},
+}
+
+
+def measure(model: CommunityModel) -> dict[str, float | str]:
+    """All columns for the current month (stage and role are added by the model)."""
+    r, p, n = model.residents, model.params, model.residents.n
+    active = r.activity != NONE
+    n_active = int(active.sum())
+    per_active = (lambda count: count / n_active) if n_active else (lambda count: 0.0)
+    ngos = list(model.ngo_by_id.values())
+    strength = sum(ngo.capacity * ngo.independence for ngo in ngos)
+    components = index_components(
+        p,
+        decision_share=float((r.activity == DECISION).mean()),
+        organisational_strength=strength,
+        mean_trust=float(r.trust.mean()),
+        committee_autonomy=model.committee.autonomy,
+        own_funds=model.own_funds,
+        n_residents=n,
+    )
+    month = model.last_month
+    solved = sum(month.total(ch) for ch in month.solved_by) if month else 0.0
+    demand = float(month.demand.sum()) if month else 0.0
+    return {
+        "self_governance_index": components.index(p),
+        "trust_in_strangers": float((r.trust > p.trust_threshold).mean()),
+        "participation_rate": n_active / n,
+        "decision_participation_share": per_active(int((r.activity == DECISION).sum())),
+        "low_level_participation_share": per_active(int((r.activity == LOW_LEVEL).sum())),
+        "vulnerable_participant_share": per_active(int((active & r.vulnerable).sum())),
+        "ngo_count": len(ngos),
+        "ngo_independence": float(np.mean([ngo.independence for ngo in ngos])) if ngos else 0.0,
+        "committee_autonomy": model.committee.autonomy,
+        "administrative_load": model.committee.admin_pressure,
+        "admin_task_completion": model.committee.admin_completion,
+        "misperception_share": float((r.ownership < 0.5).mean()),
+        "public_cost": model.public_cost / model.per_thousand,
+        "mean_trust": float(r.trust.mean()),
+        "mean_efficacy": float(r.efficacy.mean()),
+        "mean_skill": float(r.skill.mean()),
+        "grassroots_ngo_count": sum(ngo.origin == "grassroots" for ngo in ngos),
+        "problems_solved_share": solved / demand if demand else 1.0,
+        "solved_by_residents_share": month.total("residents") / solved if solved else 0.0,
+        "solved_by_government_share": month.total("government") / solved if solved else 0.0,
+        "staff_professionalism": model.committee.professionalism,
+        **{f"index_{c}": getattr(components, c) for c in COMPONENTS},
+    }

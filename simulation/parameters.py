@@ -1,0 +1,292 @@
+"""Every model parameter, defined once: default, unit, valid range, meaning.
+
+Scenario files (``scenarios/*.toml``) override these defaults section by
+section; the command line (``--set key=value``) and keyword arguments to
+``CommunityModel`` override single values. All three paths go through
+:func:`validate`, so an impossible value is rejected with a one-line message
+before a model is built. One time step is one month.
+
+Costs are in abstract *cost units*: one unit is the monthly cost of one
+full-time community worker. Rates given "per 1,000 residents" scale with the
+community so that results do not depend on its size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("nurture", "assist", "supervise")
+MODES = ("directive", "supportive", "supervisory")
+POLICIES = ("fixed", "responsive")
+SECTIONS = (
+    "community",
+    "residents",
+    "committee",
+    "organisations",
+    "problems",
+    "policy",
+    "index",
+    "shock",
+)
+
+
+class ParameterError(ValueError):
+    """A parameter name or value that the model cannot accept."""
+
+
+def _p(
+    default: Any,
+    section: str,
+    unit: str,
+    meaning: str,
+    low: float | None = None,
+    high: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """Declare one parameter with its documentation and valid range."""
+    assert section in SECTIONS, section
+    meta = {"section": section, "unit": unit, "meaning": meaning}
+    meta.update(low=low, high=high, choices=choices)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """All parameters of the community model (see docs/ODD.md, section 7)."""
+
+    # --- community: size, housing hierarchy and starting conditions -------
+    n_residents: int = _p(1000, "community", "residents", "number of residents", 20, 5_000_000)
+    building_size: int = _p(60, "community", "residents", "residents per building (grid unit)", 2, 2000)
+    buildings_per_compound: int = _p(8, "community", "buildings", "buildings per residential compound", 1, 500)
+    ties_within_building: float = _p(6.0, "community", "ties per resident", "mean strong ties to building-mates", 0, 50)
+    ties_within_compound: float = _p(2.0, "community", "ties per resident", "mean bridging ties to other buildings of the compound", 0, 50)
+    ties_across_compounds: float = _p(0.5, "community", "ties per resident", "mean bridging ties to other compounds", 0, 50)
+    share_elderly: float = _p(0.25, "community", "share", "residents aged 60 and over", 0, 1)
+    share_young: float = _p(0.25, "community", "share", "residents aged 18-34", 0, 1)
+    unemployed_young_share: float = _p(0.2, "community", "share of young", "young residents without a job", 0, 1)
+    low_income_share: float = _p(0.15, "community", "share", "residents in low-income households", 0, 1)
+    party_member_share: float = _p(0.08, "community", "share", "residents who are party members", 0, 1)
+    civic_propensity_mean: float = _p(0.3, "community", "0-1", "mean civic propensity (outgoing, empathetic, responsible personality)", 0, 1)
+    civic_propensity_spread: float = _p(0.15, "community", "0-1", "standard deviation of civic propensity", 0, 0.5)
+    initial_trust_mean: float = _p(0.42, "community", "0-1", "mean generalised trust in fellow residents at the start", 0, 1)
+    attitude_spread: float = _p(0.15, "community", "0-1", "standard deviation of initial trust, efficacy, skill and view of the committee", 0, 0.5)
+    initial_efficacy_mean: float = _p(0.3, "community", "0-1", "mean sense of control (political efficacy) at the start", 0, 1)
+    initial_skill_mean: float = _p(0.1, "community", "0-1", "mean democratic skill at the start", 0, 1)
+    initial_ownership_mean: float = _p(0.35, "community", "0-1", "mean belief that the committee is the residents' own body", 0, 1)
+    initial_tie_trust: float = _p(0.3, "community", "0-1", "trust carried by a tie at the start", 0, 1)
+    initial_committee_autonomy: float = _p(0.3, "community", "0-1", "committee autonomy at the start", 0, 1)
+    initial_staff_degree_share: float = _p(0.3, "community", "share", "committee staff holding a college degree at the start", 0, 1)
+    initial_grassroots_ngos: float = _p(0.0, "community", "per 1,000 residents", "residents' own organisations at the start", 0, 100)
+    initial_top_down_ngos: float = _p(0.0, "community", "per 1,000 residents", "government-made organisations at the start", 0, 100)
+
+    # --- residents: participation, learning and trust ----------------------
+    participation_baseline: float = _p(-4.2, "residents", "log-odds", "intercept of the monthly participation decision (the cost of taking part)", -20, 20)
+    weight_trust: float = _p(1.5, "residents", "log-odds per unit", "effect of trust on taking part", 0, 20)
+    weight_efficacy: float = _p(2.0, "residents", "log-odds per unit", "effect of sense of control on taking part", 0, 20)
+    weight_civic: float = _p(2.0, "residents", "log-odds per unit", "effect of civic propensity on taking part", 0, 20)
+    weight_time: float = _p(1.8, "residents", "log-odds per unit", "effect of free time on taking part", 0, 20)
+    weight_peer: float = _p(1.5, "residents", "log-odds per unit", "effect of the share of active network neighbours", 0, 20)
+    weight_low_income: float = _p(0.5, "residents", "log-odds", "extra pull of low-income residents (services, subsidies) into activities", 0, 20)
+    weight_mobilisation: float = _p(1.0, "residents", "log-odds per unit", "effect of being mobilised by a party cell", 0, 20)
+    free_riding: float = _p(1.0, "residents", "log-odds per unit", "loss of motive as the community's participation rate rises", 0, 20)
+    decision_baseline: float = _p(-4.5, "residents", "log-odds", "intercept of taking part in decisions rather than low-level activity", -20, 20)
+    decision_weight_skill: float = _p(3.0, "residents", "log-odds per unit", "effect of democratic skill on choosing decision activities", 0, 20)
+    decision_weight_efficacy: float = _p(1.5, "residents", "log-odds per unit", "effect of sense of control on choosing decision activities", 0, 20)
+    decision_weight_openness: float = _p(3.0, "residents", "log-odds per unit", "effect of open decision channels (autonomy, feedback platforms)", 0, 20)
+    time_elderly: float = _p(1.0, "residents", "0-1", "free time of the elderly", 0, 1)
+    time_working_age: float = _p(0.25, "residents", "0-1", "free time of working-age adults", 0, 1)
+    time_young_employed: float = _p(0.35, "residents", "0-1", "free time of employed young adults", 0, 1)
+    time_young_unemployed: float = _p(0.9, "residents", "0-1", "free time of unemployed young adults", 0, 1)
+    skill_learning_rate: float = _p(0.015, "residents", "per month", "skill gained per month of decision participation", 0, 1)
+    low_level_learning_factor: float = _p(0.25, "residents", "ratio", "skill gained in low-level activity relative to decisions", 0, 1)
+    skill_decay: float = _p(0.005, "residents", "per month", "skill lost per month without practice", 0, 1)
+    training_skill_gain: float = _p(0.01, "residents", "per month", "skill gained per month by participants at full training", 0, 1)
+    efficacy_learning_rate: float = _p(0.08, "residents", "per month", "speed at which participants' sense of control follows their experience", 0, 1)
+    efficacy_observation_rate: float = _p(0.01, "residents", "per month", "speed at which non-participants' sense of control follows what they see", 0, 1)
+    trust_gain_joint_action: float = _p(0.02, "residents", "per month", "trust gained from problems the residents solved together", 0, 1)
+    trust_gain_service: float = _p(0.006, "residents", "per month", "trust gained from problems solved by committee, NGOs or party cells", 0, 1)
+    trust_loss_unresolved: float = _p(0.04, "residents", "per month", "trust lost from unresolved problems in one's compound", 0, 1)
+    trust_decay: float = _p(0.03, "residents", "per month", "return of trust toward the resident's own disposition without new experience", 0, 1)
+    trust_diffusion: float = _p(0.02, "residents", "per month", "pull of a resident's trust toward that of the neighbours they trust", 0, 1)
+    trust_threshold: float = _p(0.5, "residents", "0-1", "trust above which a resident counts as trusting strangers", 0, 1)
+    tie_trust_gain: float = _p(0.05, "residents", "per month", "trust a tie gains when both ends take part in a successful month", 0, 1)
+    tie_trust_decay: float = _p(0.01, "residents", "per month", "return of tie trust toward its initial level", 0, 1)
+    ownership_learning_rate: float = _p(0.05, "residents", "per month of contact", "speed at which a participant's view of the committee follows what it does", 0, 1)
+    ownership_anchor: float = _p(0.01, "residents", "per month", "return of a resident's view of the committee toward their prior view", 0, 1)
+
+    # --- committee ----------------------------------------------------------
+    committee_capacity: float = _p(6.0, "committee", "tasks per 1,000 residents per month", "work a fully staffed, fully funded committee can do", 0, 1000)
+    committee_funding_need: float = _p(6.0, "committee", "cost units per 1,000 residents per month", "running budget at which the committee works at full capacity", 0.01, 1000)
+    elected_committee: float = _p(0.3, "committee", "share", "share of committee members elected by residents (rest appointed)", 0, 1)
+    workstation_share: float = _p(0.0, "committee", "share", "share of administrative tasks assigned to a separate community workstation", 0, 1)
+    workstation_separation: float = _p(0.6, "committee", "share", "how completely the workstation actually takes those tasks over", 0, 1)
+    top_down_evaluation: float = _p(0.8, "committee", "0-1", "how much the committee is judged by government rather than by resident satisfaction", 0, 1)
+    autonomy_rate: float = _p(0.04, "committee", "per month", "speed at which committee autonomy follows its situation", 0, 1)
+    staff_turnover: float = _p(0.01, "committee", "per month", "share of committee staff replaced each month", 0, 1)
+
+    # --- organisations: NGOs and party cells --------------------------------
+    ngo_founding_rate: float = _p(0.003, "organisations", "per founder per month", "chance that an active, skilled, civic resident founds an organisation", 0, 1)
+    founder_skill: float = _p(0.35, "organisations", "0-1", "skill a resident needs to found an organisation", 0, 1)
+    founder_civic: float = _p(0.4, "organisations", "0-1", "civic propensity a resident needs to found an organisation", 0, 1)
+    ngo_growth_rate: float = _p(0.06, "organisations", "per month", "capacity growth of an organisation with fully active members", 0, 1)
+    ngo_funded_growth_rate: float = _p(0.04, "organisations", "per month", "capacity growth of a fully funded organisation", 0, 1)
+    ngo_decay_rate: float = _p(0.03, "organisations", "per month", "capacity lost per month", 0, 1)
+    ngo_dissolve_capacity: float = _p(0.05, "organisations", "0-1", "capacity below which an organisation dissolves", 0, 1)
+    ngo_problem_capacity: float = _p(1.0, "organisations", "problems per month", "problems an organisation at full capacity solves", 0, 100)
+    ngo_grassroots_independence: float = _p(0.8, "organisations", "0-1", "independence of an organisation founded by residents", 0, 1)
+    ngo_top_down_independence: float = _p(0.15, "organisations", "0-1", "independence of an organisation created by government", 0, 1)
+    ngo_independence_rate: float = _p(0.03, "organisations", "per month", "speed at which independence follows the organisation's funding mix", 0, 1)
+    ngo_members_max: int = _p(40, "organisations", "residents", "largest membership of one organisation", 1, 10_000)
+    ngo_initial_capacity: float = _p(0.15, "organisations", "0-1", "capacity of a newly founded organisation", 0, 1)
+    ngo_top_down_capacity: float = _p(0.3, "organisations", "0-1", "capacity of an organisation newly created by government", 0, 1)
+    ngo_budget: float = _p(0.5, "organisations", "cost units per month", "budget an organisation needs to run at full capacity", 0.001, 100)
+    ngo_own_revenue: float = _p(0.1, "organisations", "cost units per month", "fees and donations raised by an organisation at full capacity with engaged members", 0, 100)
+    party_service: float = _p(0.5, "organisations", "0-1", "party cells' mode: 0 rigid organisational mobilisation, 1 everyday service", 0, 1)
+    party_reach: float = _p(0.3, "organisations", "share per month", "share of a party member's neighbours reached each month", 0, 1)
+    party_trust_gain: float = _p(0.02, "organisations", "per month", "trust gained by a resident served by a party cell", 0, 1)
+    party_mediation: float = _p(0.5, "organisations", "problems per month per unit of trust", "conflicts a party cell mediates per unit of its trust capital", 0, 100)
+
+    # --- problems and public cost -------------------------------------------
+    problem_rate: float = _p(5.0, "problems", "problems per 1,000 residents per month", "disputes, repairs and service needs arriving", 0, 1000)
+    backlog_lapse: float = _p(0.3, "problems", "per month", "share of unresolved problems that lapse (still eroding trust as they go)", 0, 1)
+    self_help_rate: float = _p(0.05, "problems", "problems per skilled participant per month", "problems residents' own groups solve", 0, 100)
+    government_capacity: float = _p(8.0, "problems", "problems per 1,000 residents per month", "problems government solves at full direct provision", 0, 1000)
+    government_cost_per_problem: float = _p(2.0, "problems", "cost units", "public cost of a problem solved directly by government", 0, 1000)
+    admin_tasks: float = _p(5.0, "problems", "tasks per 1,000 residents per month", "administrative tasks pushed down at full administrative load", 0, 1000)
+    training_cost: float = _p(1.0, "problems", "cost units per 1,000 residents per month", "cost of full training effort", 0, 1000)
+    incubation_cost: float = _p(1.0, "problems", "cost units per 1,000 residents per month", "cost of full support for residents' own organisations", 0, 1000)
+    top_down_ngo_cost: float = _p(2.0, "problems", "cost units", "cost of creating one organisation from above", 0, 1000)
+    own_contribution: float = _p(0.005, "problems", "cost units per participant per month", "dues and donations raised through residents' participation", 0, 100)
+    funding_need: float = _p(5.0, "problems", "cost units per 1,000 residents per month", "running budget of the community's self-governing bodies (funding independence is own funds / this)", 0.01, 1000)
+
+    # --- government policy ----------------------------------------------------
+    policy: str = _p("fixed", "policy", "choice", "fixed levers, or the responsive guardian that adapts its role", choices=POLICIES)
+    role: str = _p("nurture", "policy", "choice", "for a fixed policy: the guardian period its levers correspond to", choices=ROLES)
+    mode: str = _p("supportive", "policy", "choice", "how government intervenes: directive, supportive or supervisory", choices=MODES)
+    funding: float = _p(6.0, "policy", "cost units per 1,000 residents per month", "government money for the committee and community work", 0, 1000)
+    admin_load: float = _p(0.5, "policy", "0-1", "administrative tasks pushed down to the committee (1 = full load)", 0, 1)
+    fees_follow_tasks: float = _p(0.0, "policy", "0-1", "share of pushed-down tasks that come with money to do them", 0, 1)
+    service_purchase: float = _p(0.2, "policy", "share of funding", "share of government funding used to buy services from organisations", 0, 1)
+    training: float = _p(0.3, "policy", "0-1", "training of committee staff and residents", 0, 1)
+    feedback: float = _p(0.3, "policy", "0-1", "feedback platforms and channels for residents' voice", 0, 1)
+    incubation: float = _p(0.2, "policy", "0-1", "support for residents' own organisations (incubators, small grants)", 0, 1)
+    top_down_ngo_rate: float = _p(0.5, "policy", "per 1,000 residents per year", "organisations government creates from above", 0, 100)
+    direct_provision: float = _p(0.5, "policy", "0-1", "how much government solves problems itself", 0, 1)
+    withdraw_at_step: int = _p(-1, "policy", "month", "month at which government withdraws all support (-1: never)", -1, 100_000)
+    review_interval: int = _p(12, "policy", "months", "how often the guardian reviews the community's capacity", 1, 1000)
+    assist_support: float = _p(0.6, "policy", "share", "guardian's support in the assist role, relative to nurture", 0, 1)
+    supervise_support: float = _p(0.25, "policy", "share", "guardian's support in the supervise role, relative to nurture", 0, 1)
+
+    # --- self-governance index and stages ------------------------------------
+    weight_decision: float = _p(1.0, "index", "weight", "weight of decision participation in the index", 0, 100)
+    weight_organisation: float = _p(1.0, "index", "weight", "weight of organisational capacity and independence", 0, 100)
+    weight_social_capital: float = _p(1.0, "index", "weight", "weight of social capital (trust)", 0, 100)
+    weight_autonomy: float = _p(1.0, "index", "weight", "weight of committee autonomy", 0, 100)
+    weight_funding: float = _p(1.0, "index", "weight", "weight of funding independence", 0, 100)
+    decision_reference: float = _p(0.2, "index", "share of residents", "decision participation that scores 1", 0.001, 1)
+    organisation_reference: float = _p(4.0, "index", "per 1,000 residents", "capacity-weighted independent organisations that score 1", 0.001, 1000)
+    learning_threshold: float = _p(0.35, "index", "0-1", "index at which the community enters the learning stage", 0, 1)
+    independence_threshold: float = _p(0.6, "index", "0-1", "index at which the community enters the independence stage", 0, 1)
+    stage_hysteresis: float = _p(0.05, "index", "0-1", "how far below a threshold the index must fall to drop a stage", 0, 0.5)
+    index_smoothing: int = _p(6, "index", "months", "span of the moving average the stage classification reads", 1, 120)
+
+    # --- shock ----------------------------------------------------------------
+    shock_step: int = _p(-1, "shock", "month", "month a large conflict hits one compound (-1: never)", -1, 100_000)
+    shock_size: float = _p(30.0, "shock", "problems per 1,000 residents", "size of the conflict, in problem units", 0, 10_000)
+
+    def replace(self, **changes: Any) -> Parameters:
+        """A validated copy with some values changed."""
+        return validate({**dataclasses.asdict(self), **changes})
+
+    def by_section(self) -> dict[str, dict[str, Any]]:
+        """Values grouped by section, as in a scenario file."""
+        grouped: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+        for f in dataclasses.fields(self):
+            grouped[f.metadata["section"]][f.name] = getattr(self, f.name)
+        return grouped
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Parameters)}
+
+
+def section_of(name: str) -> str:
+    """The scenario-file section a parameter belongs to."""
+    return FIELDS[name].metadata["section"]
+
+
+def names_in(section: str) -> list[str]:
+    """Parameter names of one section, in declaration order."""
+    return [n for n, f in FIELDS.items() if f.metadata["section"] == section]
+
+
+def unknown_name_error(name: str, valid: list[str], where: str = "") -> ParameterError:
+    """A one-line error for a name that is not a parameter, with a suggestion."""
+    close = difflib.get_close_matches(name, valid, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ParameterError(
+        f"unknown parameter '{name}'{where}{hint}; valid: {', '.join(valid)}"
+    )
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Convert a value (possibly a string from the command line) to the parameter's type and check its range."""
+    if name not in FIELDS:
+        raise unknown_name_error(name, list(FIELDS))
+    f = FIELDS[name]
+    meta = f.metadata
+    if meta["choices"]:
+        if value not in meta["choices"]:
+            raise ParameterError(
+                f"parameter '{name}' = {value!r} is not valid; choose one of: {', '.join(meta['choices'])}"
+            )
+        return value
+    value = _to_number(name, value, f.type)
+    low, high = meta["low"], meta["high"]
+    if not low <= value <= high:
+        raise ParameterError(
+            f"parameter '{name}' = {value} is out of range [{low}, {high}] ({meta['unit']}: {meta['meaning']})"
+        )
+    return value
+
+
+def _to_number(name: str, value: Any, type_name: str) -> int | float:
+    wanted = "an integer" if type_name == "int" else "a number"
+    if isinstance(value, bool):
+        raise ParameterError(f"parameter '{name}' must be {wanted}, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter '{name}' must be {wanted}, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ParameterError(f"parameter '{name}' must be a finite number, got {value!r}")
+    if type_name == "int":
+        if not number.is_integer():
+            raise ParameterError(f"parameter '{name}' must be an integer, got {value!r}")
+        return int(number)
+    return number
+
+
+def validate(values: dict[str, Any]) -> Parameters:
+    """Build Parameters from a flat dict of overrides, checking every value and their coherence."""
+    checked = {name: coerce(name, value) for name, value in values.items()}
+    params = Parameters(**checked)
+    _check_coherence(params)
+    return params
+
+
+def _check_coherence(p: Parameters) -> None:
+    """Cross-parameter rules that single ranges cannot express."""
+    if p.share_elderly + p.share_young > 1:
+        raise ParameterError(
+            f"share_elderly + share_young = {p.share_elderly + p.share_young:g} exceeds 1"
+        )
+    if p.learning_threshold >= p.independence_threshold:
+        raise ParameterError(
+            f"learning_threshold ({p.learning_threshold}) must be below independence_threshold ({p.independence_threshold})"
+        )
+    weights = (p.weight_decision, p.weight_organisation, p.weight_social_capital, p.weight_autonomy, p.weight_funding)
+    if sum(weights) <= 0:
+        raise ParameterError("the index weights (weight_decision ... weight_funding) must not all be 0")

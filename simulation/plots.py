@@ -1,0 +1,130 @@
+"""Figures of compared configurations.
+
+Figures are built on a bare :class:`matplotlib.figure.Figure` with the Agg
+canvas rather than through ``pyplot``: nothing depends on a display, no global
+figure is left open after a long batch, and the returned figure still shows
+in a notebook.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from .parameters import Parameters
+from .scenarios import ScenarioError, load_scenario
+from .stages import STAGES
+
+STAGE_COLOURS = {"dependence": "#e8d5d0", "learning": "#f1e6c8", "independence": "#d3e4d4"}
+LINE_COLOUR = "#2f4b7c"
+BAND_QUANTILES = (0.1, 0.9)
+MAX_COLUMNS = 3
+
+
+def _thresholds_for(name: str, given: Mapping[str, tuple[float, float]] | None) -> tuple[float, float]:
+    """A configuration's (learning, independence) thresholds; the defaults if it is not a loadable scenario."""
+    if given and name in given:
+        return given[name]
+    try:
+        params = load_scenario(name).params
+    except ScenarioError:
+        params = Parameters()
+    return params.learning_threshold, params.independence_threshold
+
+
+def _draw_stage_bands(ax, learning: float, independence: float) -> None:
+    """Shade the index ranges of the three stages behind the data, so a line's stage reads at a glance."""
+    edges = (0.0, learning, independence, 1.0)
+    for stage, low, high in zip(STAGES, edges[:-1], edges[1:], strict=True):
+        ax.axhspan(low, high, color=STAGE_COLOURS[stage], zorder=0, linewidth=0)
+
+
+def _index_quantiles(runs: pd.DataFrame) -> pd.DataFrame:
+    """Median and 10-90% band of the index over seeds, month by month."""
+    by_step = runs.groupby("step")["self_governance_index"]
+    low, high = BAND_QUANTILES
+    return pd.DataFrame({"median": by_step.median(), "low": by_step.quantile(low), "high": by_step.quantile(high)})
+
+
+def _reach_note(runs: pd.DataFrame) -> str:
+    """How many seeds ended up independent and when: the number a reader looks for first."""
+    firsts = runs.loc[runs["stage"] == "independence"].groupby("seed")["step"].min()
+    n_seeds = runs["seed"].nunique()
+    if firsts.empty:
+        return f"independence: 0/{n_seeds} seeds"
+    return f"independence: {len(firsts)}/{n_seeds} seeds, median year {firsts.median() / 12:.1f}"
+
+
+def _draw_panel(ax, name: str, runs: pd.DataFrame, thresholds: tuple[float, float]) -> None:
+    """One configuration: stage bands, the 10-90% band across seeds, and the median line."""
+    _draw_stage_bands(ax, *thresholds)
+    q = _index_quantiles(runs)
+    years = q.index.to_numpy() / 12
+    ax.fill_between(years, q["low"], q["high"], color=LINE_COLOUR, alpha=0.25, linewidth=0, zorder=2)
+    ax.plot(years, q["median"], color=LINE_COLOUR, linewidth=1.8, zorder=3)
+    ax.set_title(name, fontsize=11, loc="left")
+    ax.text(0.98, 0.03, _reach_note(runs), transform=ax.transAxes, ha="right", va="bottom", fontsize=8, zorder=4)
+    ax.set_xlim(years[0], years[-1] if len(years) > 1 else 1)
+    ax.set_ylim(0, 1)
+    ax.grid(True, color="white", linewidth=0.6, zorder=1)
+
+
+def _legend_handles() -> list:
+    """Legend entries for the stage bands and the two data layers."""
+    handles: list = [Patch(facecolor=STAGE_COLOURS[s], label=f"{s} stage") for s in STAGES]
+    low, high = BAND_QUANTILES
+    handles.append(Line2D([], [], color=LINE_COLOUR, linewidth=1.8, label="median over seeds"))
+    handles.append(Patch(facecolor=LINE_COLOUR, alpha=0.25, label=f"{low:.0%}-{high:.0%} of seeds"))
+    return handles
+
+
+def _label_axes(grid, n_used: int) -> None:
+    """Hide unused panels and label the lowest used panel of each column, which may sit above an empty slot."""
+    nrows, ncols = grid.shape
+    for i, ax in enumerate(grid.ravel()):
+        if i >= n_used:
+            ax.set_visible(False)
+    for ax in grid[:, 0]:
+        ax.set_ylabel("self-governance index")
+    for col in range(ncols):
+        used = [grid[row, col] for row in range(nrows) if row * ncols + col < n_used]
+        if used:
+            used[-1].set_xlabel("years")
+            used[-1].xaxis.set_tick_params(labelbottom=True)
+
+
+def plot_comparison(
+    trajectories: pd.DataFrame,
+    path: str | Path | None = None,
+    thresholds: Mapping[str, tuple[float, float]] | None = None,
+) -> Figure:
+    """One panel per configuration: the self-governance index over years, with spread across seeds.
+
+    ``trajectories`` is the tidy table of :func:`simulation.compare.compare_scenarios`.
+    ``thresholds`` maps a scenario to its (learning, independence) thresholds when runs used
+    overridden values; otherwise they are read from the scenario file. Saved to ``path`` if given.
+    """
+    names = list(dict.fromkeys(trajectories["scenario"]))
+    if not names:
+        raise ValueError("no trajectories to plot")
+    ncols = min(MAX_COLUMNS, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows + 0.8), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        runs = trajectories.loc[trajectories["scenario"] == name]
+        _draw_panel(ax, name, runs, _thresholds_for(name, thresholds))
+    _label_axes(axes.reshape(nrows, ncols), len(names))
+    fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=5, frameon=False, fontsize=9)
+    fig.suptitle("Self-governance index by configuration", fontsize=13)
+    if path is not None:
+        fig.savefig(path, dpi=150)
+    return fig

@@ -1,0 +1,103 @@
+"""Governance configurations as data: loading and checking ``scenarios/*.toml``.
+
+A scenario file has a one-line ``description``, a ``title`` and sections
+(``[policy]``, ``[community]``, ...) that override the defaults in
+:mod:`simulation.parameters`. Keys are checked against the section they are in,
+so a typo is caught instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .parameters import SECTIONS, ParameterError, Parameters, names_in, unknown_name_error, validate
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+TOP_LEVEL_KEYS = ("title", "description")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named governance configuration: its parameters and what it represents."""
+
+    name: str
+    title: str
+    description: str
+    params: Parameters
+    path: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **overrides: Any) -> Scenario:
+        """The same configuration with some parameters changed (validated)."""
+        if not overrides:
+            return self
+        params = self.params.replace(**overrides)
+        return dataclasses.replace(self, params=params, overrides={**self.overrides, **overrides})
+
+
+def list_scenarios() -> list[str]:
+    """Names of the configurations shipped in ``scenarios/``, sorted."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def load_scenario(scenario: str | Path | Scenario, **overrides: Any) -> Scenario:
+    """Load a configuration by name, by path to a TOML file, or pass one through, applying overrides."""
+    if isinstance(scenario, Scenario):
+        return scenario.with_overrides(**overrides)
+    path = _resolve(scenario)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"scenario file {path} is not valid TOML: {err}") from None
+    values, title, description = _flatten(data, path)
+    try:
+        params = validate({**values, **overrides})
+    except ParameterError as err:
+        raise ScenarioError(f"{path.name}: {err}") from None
+    return Scenario(path.stem, title, description, params, path, dict(overrides))
+
+
+def _resolve(scenario: str | Path) -> Path:
+    """Find the file for a scenario name or path, or explain what exists."""
+    text = str(scenario)
+    looks_like_path = text.endswith(".toml") or "/" in text or "\\" in text
+    path = Path(text) if looks_like_path else SCENARIO_DIR / f"{text}.toml"
+    if path.is_file():
+        return path
+    if looks_like_path:
+        raise ScenarioError(f"scenario file not found: {path}")
+    raise ScenarioError(
+        f"unknown scenario '{text}'; valid: {', '.join(list_scenarios()) or '(none found in ' + str(SCENARIO_DIR) + ')'}"
+    )
+
+
+def _flatten(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], str, str]:
+    """Turn the sectioned file into flat parameter values, rejecting unknown keys."""
+    values: dict[str, Any] = {}
+    for key, content in data.items():
+        if key in TOP_LEVEL_KEYS:
+            if not isinstance(content, str):
+                raise ScenarioError(f"{path.name}: '{key}' must be a string")
+            continue
+        if key not in SECTIONS:
+            valid = ", ".join([*TOP_LEVEL_KEYS, *(f"[{s}]" for s in SECTIONS)])
+            raise ScenarioError(f"{path.name}: unknown key or section '{key}'; valid: {valid}")
+        if not isinstance(content, dict):
+            raise ScenarioError(f"{path.name}: '{key}' must be a section ([{key}])")
+        allowed = names_in(key)
+        for name, value in content.items():
+            if name not in allowed:
+                err = unknown_name_error(name, allowed, where=f" in section [{key}]")
+                raise ScenarioError(f"{path.name}: {err}")
+            values[name] = value
+    if "description" not in data:
+        raise ScenarioError(f"{path.name}: missing 'description' (one line saying what the configuration represents)")
+    return values, data.get("title", path.stem), data["description"]
