@@ -1,7 +1,7 @@
 """Agent-based simulation of urban communities growing from dependence on government into self-governance."""
 
 from .model import CommunityModel
-from .parameters import Parameters, ParameterError
+from .parameters import ParameterError, Parameters
 from .runner import run_scenario
 from .scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
 

@@ -36,7 +36,7 @@ DEFAULT_SEEDS = 5
 DEFAULT_OUT = Path("results/compare")
 KEY_COLUMNS = ("scenario", "seed")
 
-Job = tuple[str, int, int, "int | None", dict[str, Any]]
+Job = tuple[str, int, int, dict[str, Any]]  # scenario, seed, steps, parameter overrides
 
 
 def seed_list(seeds: int | Iterable[int]) -> list[int]:
@@ -87,9 +87,9 @@ def stage_thresholds(names: Sequence[str], **overrides: Any) -> dict[str, tuple[
 
 
 def run_one(job: Job) -> pd.DataFrame:
-    """One (configuration, seed) run as a per-step table keyed by scenario and seed; top-level so workers can pickle it."""
-    name, seed, steps, n_residents, overrides = job
-    table = run_scenario(name, steps=steps, seed=seed, n_residents=n_residents, **overrides)
+    """One (configuration, seed) run keyed by scenario and seed; module-level so worker processes can unpickle it."""
+    name, seed, steps, overrides = job
+    table = run_scenario(name, steps=steps, seed=seed, **overrides)
     table.insert(0, "seed", seed)
     table.insert(0, "scenario", name)
     return table
@@ -143,8 +143,10 @@ def run_trajectories(
     names = unique_names(names)
     seeds = seed_list(seeds)
     steps = check_steps(steps)
-    validate_scenarios(names, n_residents, **overrides)
-    jobs: list[Job] = [(name, seed, steps, n_residents, dict(overrides)) for name in names for seed in seeds]
+    if n_residents is not None:  # one place for the size, so it cannot clash with an n_residents override
+        overrides["n_residents"] = n_residents
+    validate_scenarios(names, **overrides)
+    jobs: list[Job] = [(name, seed, steps, dict(overrides)) for name in names for seed in seeds]
     workers = min(len(jobs), workers if workers is not None else (os.cpu_count() or 1))
     tables = _run_jobs(jobs, workers, progress)
     trajectories = pd.concat(tables, ignore_index=True)

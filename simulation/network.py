@@ -62,7 +62,7 @@ class SocialNetwork:
         graph = nx.Graph()
         graph.add_nodes_from(range(self.n))
         upper = self.rows < self.cols
-        graph.add_edges_from(zip(self.rows[upper].tolist(), self.cols[upper].tolist()))
+        graph.add_edges_from(zip(self.rows[upper].tolist(), self.cols[upper].tolist(), strict=True))
         return graph
 
 

@@ -79,7 +79,7 @@ def pay_for_services(model: CommunityModel) -> float:
         return 0.0
     # An organisation cannot absorb more than its budget: the rest stays unspent.
     shares = np.minimum(budget * capacities / capacities.sum(), model.params.ngo_budget)
-    for ngo, amount in zip(ngos, shares):
+    for ngo, amount in zip(ngos, shares, strict=True):
         ngo.government_funding = float(amount)
     return float(shares.sum())
 

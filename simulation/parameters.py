@@ -8,7 +8,8 @@ before a model is built. One time step is one month.
 
 Costs are in abstract *cost units*: one unit is the monthly cost of one
 full-time community worker. Rates given "per 1,000 residents" scale with the
-community so that results do not depend on its size.
+community so that a parameter keeps its meaning at any size (outcomes still
+differ in very small communities, which have a single compound).
 """
 
 from __future__ import annotations
@@ -226,9 +227,8 @@ def unknown_name_error(name: str, valid: list[str], where: str = "") -> Paramete
     """A one-line error for a name that is not a parameter, with a suggestion."""
     close = difflib.get_close_matches(name, valid, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return ParameterError(
-        f"unknown parameter '{name}'{where}{hint}; valid: {', '.join(valid)}"
-    )
+    listing = ", ".join(valid) if len(valid) <= 40 else "see 'python -m simulation parameters'"
+    return ParameterError(f"unknown parameter '{name}'{where}{hint}; valid: {listing}")
 
 
 def coerce(name: str, value: Any) -> Any:

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from .parameters import Parameters
 from .scenarios import ScenarioError, load_scenario
@@ -73,6 +74,7 @@ def _draw_panel(ax, name: str, runs: pd.DataFrame, thresholds: tuple[float, floa
     ax.text(0.98, 0.03, _reach_note(runs), transform=ax.transAxes, ha="right", va="bottom", fontsize=8, zorder=4)
     ax.set_xlim(years[0], years[-1] if len(years) > 1 else 1)
     ax.set_ylim(0, 1)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # whole years; no clash between panels
     ax.grid(True, color="white", linewidth=0.6, zorder=1)
 
 

@@ -59,10 +59,11 @@ def load_scenario(scenario: str | Path | Scenario, **overrides: Any) -> Scenario
         raise ScenarioError(f"scenario file {path} is not valid TOML: {err}") from None
     values, title, description = _flatten(data, path)
     try:
-        params = validate({**values, **overrides})
+        params = validate(values)
     except ParameterError as err:
         raise ScenarioError(f"{path.name}: {err}") from None
-    return Scenario(path.stem, title, description, params, path, dict(overrides))
+    # Errors in the overrides are the caller's, not the file's: they surface as ParameterError.
+    return Scenario(path.stem, title, description, params, path).with_overrides(**overrides)
 
 
 def _resolve(scenario: str | Path) -> Path:
@@ -74,9 +75,8 @@ def _resolve(scenario: str | Path) -> Path:
         return path
     if looks_like_path:
         raise ScenarioError(f"scenario file not found: {path}")
-    raise ScenarioError(
-        f"unknown scenario '{text}'; valid: {', '.join(list_scenarios()) or '(none found in ' + str(SCENARIO_DIR) + ')'}"
-    )
+    valid = ", ".join(list_scenarios()) or f"(none found in {SCENARIO_DIR})"
+    raise ScenarioError(f"unknown scenario '{text}'; valid: {valid}")
 
 
 def _flatten(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], str, str]:

@@ -73,7 +73,8 @@ class StageTracker:
     """
 
     def __init__(self, p: Parameters, initial_index: float) -> None:
-        self._window: deque[float] = deque([initial_index], maxlen=p.index_smoothing)
+        # The window starts full of the initial value, so early months are not over-weighted.
+        self._window: deque[float] = deque([initial_index] * p.index_smoothing, maxlen=p.index_smoothing)
         self._up = (p.learning_threshold, p.independence_threshold)
         self._down = tuple(t - p.stage_hysteresis for t in self._up)
         self.level = 0

@@ -24,7 +24,8 @@ def test_guardian_passes_the_three_stages_in_order_and_role_follows(seed):
     assert distinct_in_order(table["stage"]) == ["dependence", "learning", "independence"]
     assert distinct_in_order(table["government_role"]) == ["nurture", "assist", "supervise"]
     first = first_reached(table)
-    first_role = {role: int(table.loc[table["government_role"] == role, "step"].iloc[0]) for role in ("assist", "supervise")}
+    roles = table["government_role"]
+    first_role = {role: int(table.loc[roles == role, "step"].iloc[0]) for role in ("assist", "supervise")}
     # The guardian changes role only after it has measured the new stage.
     assert first_role["assist"] >= first["learning"]
     assert first_role["supervise"] >= first["independence"]
@@ -56,7 +57,7 @@ def test_historical_configurations_are_distinguishable():
     ranges = {n: (min(v), max(v)) for n, v in final.items()}
     ordered = sorted(names, key=lambda n: sum(final[n]))
     # Seed ranges of neighbours in the ranking do not overlap.
-    for low, high in zip(ordered, ordered[1:]):
+    for low, high in zip(ordered, ordered[1:], strict=False):
         assert ranges[low][1] < ranges[high][0], (low, high, ranges)
     cost = {n: sum(cached_run(n, s)["public_cost"].sum() for s in SEEDS) for n in names}
     assert max(cost, key=cost.get) == "shanghai"

@@ -1,0 +1,47 @@
+# Developer and CI entry points. `make test` is the command CI runs.
+#
+#   make venv     create .venv (first Python >= 3.12 found) and install the project with its test extra
+#   make compare  compare the governance configurations (table + results/compare/comparison.png)
+#   make test     run the test suite and the linter
+#   make bench    run the performance benchmark (bench/README.md)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# Written after a successful install; re-running `make venv` is then a no-op
+# until pyproject.toml changes (or .venv is deleted).
+STAMP  := $(VENV)/.installed-stamp
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: venv compare test bench clean-venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml .ci/find-python
+	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    python="$$(.ci/find-python)"; \
+	    echo "Creating $(VENV) with $$python ($$("$$python" --version))"; \
+	    rm -rf $(VENV); \
+	    "$$python" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+	@echo "$(VENV) ready: $$($(PY) --version)"
+
+compare: venv
+	$(PY) -m simulation compare
+
+test: venv
+	@rc=0; $(PY) -m pytest -q || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit 5); counted as a failure" >&2; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi
+	$(VENV)/bin/ruff check .
+
+bench: venv
+	$(PY) bench/benchmark.py $(BENCH_ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,345 @@
+"""Performance benchmark of the community model (see bench/README.md).
+
+Part 1 runs our model and Mesa's own ``VirusOnNetwork`` example in one process
+with the same number of agents on networks of the same mean degree, and
+reports agent-steps (resident-steps) per second for both and their ratio.
+Target: ours >= 10x VirusOnNetwork at 10,000 residents.
+
+Part 2 runs our model with 100,000 residents for 240 steps in a fresh
+subprocess, so its wall time and peak memory are not polluted by part 1.
+Targets: < 60 s in total (interpreter start, imports and construction
+included) and < 2 GB peak resident memory.
+
+Usage::
+
+    python bench/benchmark.py                 # full size (about a minute)
+    python bench/benchmark.py --quick         # small smoke check (seconds)
+    python bench/benchmark.py --json results/bench.json --strict
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.util
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+TARGET_RATIO = 10.0  # ours / VirusOnNetwork, agent-steps per second
+TARGET_LARGE_SECONDS = 60.0  # 100,000 residents x 240 steps, whole process
+TARGET_LARGE_PEAK_MB = 2000.0  # 2 GB, in MB of 10**6 bytes
+
+FULL = {
+    "residents": 10_000,
+    "steps": 240,
+    "repeats": 3,
+    "virus_steps": 40,
+    "large_residents": 100_000,
+    "large_steps": 240,
+}
+QUICK = {
+    "residents": 2_000,
+    "steps": 60,
+    "repeats": 1,
+    "virus_steps": 10,
+    "large_residents": 10_000,
+    "large_steps": 24,
+}
+
+
+def _ensure_importable() -> None:
+    """Let ``import simulation`` work from a source checkout that is not installed."""
+    if importlib.util.find_spec("simulation") is None:  # finds without importing, so import time stays measurable
+        sys.path.insert(0, str(REPO_ROOT))
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "mesa": _version("mesa"),
+        "numpy": _version("numpy"),
+        "scipy": _version("scipy"),
+        "networkx": _version("networkx"),
+    }
+
+
+# --- part 1: our model ----------------------------------------------------------
+def bench_ours(residents: int, steps: int, repeats: int, seed: int, scenario: str) -> dict[str, Any]:
+    """Build and run our model ``repeats`` times (seeds seed, seed+1, ...); time construction and steps apart."""
+    from simulation import CommunityModel
+
+    build_times, step_times, degrees = [], [], []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        model = CommunityModel(scenario=scenario, n_residents=residents, rng=seed + i)
+        t1 = time.perf_counter()
+        model.run_for(steps)
+        t2 = time.perf_counter()
+        build_times.append(t1 - t0)
+        step_times.append(t2 - t1)
+        degrees.append(float(model.network.degree().mean()))
+        final_stage = model.stage
+        del model
+    agent_steps = residents * steps * repeats
+    return {
+        "model": f"CommunityModel(scenario={scenario!r})",
+        "agents": residents,
+        "steps": steps,
+        "repeats": repeats,
+        "mean_degree": sum(degrees) / len(degrees),
+        "construction_s": sum(build_times) / repeats,
+        "step_time_s": sum(step_times),
+        "ms_per_step": 1000 * sum(step_times) / (steps * repeats),
+        "agent_steps_per_s": agent_steps / sum(step_times),
+        "final_stage_last_repeat": final_stage,
+    }
+
+
+# --- part 1: Mesa's VirusOnNetwork ------------------------------------------------
+class _NetworkxWithFastGnp:
+    """Stands in for ``networkx`` inside the Virus module: ``erdos_renyi_graph`` -> ``fast_gnp_random_graph``.
+
+    Both draw G(n, p); the example's call is O(n^2) (6 s at 10,000 nodes, 10 min
+    at 100,000), the fast one O(n + m). Everything else is networkx itself.
+    """
+
+    def __init__(self, seed: int) -> None:
+        import networkx
+
+        self._nx = networkx
+        self._seed = seed
+
+    def erdos_renyi_graph(self, n: int, p: float, seed: Any = None, directed: bool = False) -> Any:
+        return self._nx.fast_gnp_random_graph(n, p, seed=self._seed if seed is None else seed, directed=directed)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._nx, name)
+
+
+@contextmanager
+def _fast_virus_construction(seed: int):
+    """Make the example's construction scale; its ``step`` is untouched.
+
+    The example builds ``Network(graph, ...)`` with Mesa's default
+    ``layout=nx.spring_layout``, which is for drawing only and takes minutes at
+    10,000 nodes; the benchmark passes ``layout=None``.
+    """
+    import mesa.examples.basic.virus_on_network.model as virus_module
+    from mesa.discrete_space import Network
+
+    saved = virus_module.Network, virus_module.nx
+    virus_module.Network = functools.partial(Network, layout=None)
+    virus_module.nx = _NetworkxWithFastGnp(seed)
+    try:
+        yield
+    finally:
+        virus_module.Network, virus_module.nx = saved
+
+
+def bench_virus(nodes: int, steps: int, avg_degree: float, seed: int) -> dict[str, Any]:
+    """Mesa's VirusOnNetwork with endemic settings: the virus keeps spreading for the whole run."""
+    from mesa.examples.basic.virus_on_network.model import VirusOnNetwork
+
+    params = {
+        "num_nodes": nodes,
+        "avg_node_degree": avg_degree,
+        "initial_outbreak_size": max(1, nodes // 10),
+        "virus_spread_chance": 0.4,
+        "virus_check_frequency": 0.4,
+        "recovery_chance": 0.3,
+        "gain_resistance_chance": 0.0,
+    }
+    with _fast_virus_construction(seed):
+        t0 = time.perf_counter()
+        model = VirusOnNetwork(**params, rng=seed)
+        t1 = time.perf_counter()
+    model.run_for(steps)
+    t2 = time.perf_counter()
+    infected = model.datacollector.get_model_vars_dataframe()["Infected"].to_numpy() / nodes
+    degree = 2 * model.grid.G.number_of_edges() / nodes
+    return {
+        "model": "mesa.examples VirusOnNetwork",
+        "agents": nodes,
+        "steps": steps,
+        "repeats": 1,
+        "params": params,
+        "mean_degree": degree,
+        "construction_s": t1 - t0,
+        "step_time_s": t2 - t1,
+        "ms_per_step": 1000 * (t2 - t1) / steps,
+        "agent_steps_per_s": nodes * steps / (t2 - t1),
+        "infected_share_mean": float(infected[1:].mean()),
+        "infected_share_min": float(infected[1:].min()),
+    }
+
+
+# --- part 2: large run in a fresh process -------------------------------------------
+def large_child(residents: int, steps: int, seed: int, scenario: str) -> None:
+    """Runs inside the fresh subprocess; prints one JSON line."""
+    t_start = time.perf_counter()
+    from simulation import CommunityModel
+
+    t_imported = time.perf_counter()
+    model = CommunityModel(scenario=scenario, n_residents=residents, rng=seed)
+    t_built = time.perf_counter()
+    model.run_for(steps)
+    t_done = time.perf_counter()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    result = {
+        "residents": residents,
+        "steps": steps,
+        "import_s": t_imported - t_start,
+        "construction_s": t_built - t_imported,
+        "run_s": t_done - t_built,
+        "construction_and_run_s": t_done - t_imported,
+        "agent_steps_per_s": residents * steps / (t_done - t_built),
+        "peak_rss_mb": peak_kb * 1024 / 1e6,
+        "final_stage": model.stage,
+    }
+    print(json.dumps(result))
+
+
+def bench_large(residents: int, steps: int, seed: int, scenario: str) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--large-child", str(residents), str(steps)]
+    cmd += ["--seed", str(seed), "--scenario", scenario]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise RuntimeError(f"large run failed (exit {proc.returncode})")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_wall_s"] = wall  # interpreter start + imports + construction + run
+    return result
+
+
+# --- reporting ---------------------------------------------------------------------
+def _mark(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(results: dict[str, Any], full_size: bool) -> list[bool]:
+    ours, virus, large = results["ours"], results["virus"], results.get("large")
+    env = results["environment"]
+    print(f"\nPython {env['python']}, Mesa {env['mesa']}, numpy {env['numpy']}, {env['cpu_count']} CPUs")
+    print(env["platform"])
+    print(f"\nPart 1: agent-steps per second at {ours['agents']:,} agents (construction timed separately)")
+    header = f"  {'model':<40} {'degree':>6} {'steps':>9} {'build s':>8} {'ms/step':>8} {'agent-steps/s':>14}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for row in (ours, virus):
+        steps = f"{row['steps']}x{row['repeats']}" if row["repeats"] > 1 else str(row["steps"])
+        print(
+            f"  {row['model']:<40} {row['mean_degree']:>6.2f} {steps:>9} {row['construction_s']:>8.2f}"
+            f" {row['ms_per_step']:>8.2f} {row['agent_steps_per_s']:>14,.0f}"
+        )
+    print(
+        f"  Virus: mean infected share {virus['infected_share_mean']:.2f} "
+        f"(min {virus['infected_share_min']:.2f}) over its {virus['steps']} steps"
+    )
+    ratio = results["ratio"]
+    checks = []
+    ok = ratio >= TARGET_RATIO
+    checks.append(ok)
+    print(f"  ratio ours / Virus: {ratio:.1f}x   target >= {TARGET_RATIO:.0f}x: {_mark(ok)}")
+
+    if large is not None:
+        print(f"\nPart 2: {large['residents']:,} residents x {large['steps']} steps in a fresh process")
+        print(
+            f"  imports {large['import_s']:.1f} s, construction {large['construction_s']:.1f} s, "
+            f"run {large['run_s']:.1f} s ({large['agent_steps_per_s']:,.0f} resident-steps/s)"
+        )
+        ok_time = large["process_wall_s"] < TARGET_LARGE_SECONDS
+        ok_mem = large["peak_rss_mb"] < TARGET_LARGE_PEAK_MB
+        checks += [ok_time, ok_mem]
+        print(
+            f"  total (whole process) {large['process_wall_s']:.1f} s   target < {TARGET_LARGE_SECONDS:.0f} s: "
+            f"{_mark(ok_time)}"
+        )
+        print(f"  peak RSS {large['peak_rss_mb']:,.0f} MB   target < {TARGET_LARGE_PEAK_MB:,.0f} MB: {_mark(ok_mem)}")
+    if not full_size:
+        print("\n(not full size: the targets are defined for the full-size run; PASS/FAIL above is indicative only)")
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke check (a few seconds)")
+    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a full-size target is missed")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenario", default="guardian")
+    parser.add_argument("--residents", type=int, help=f"part 1 agents (default {FULL['residents']:,})")
+    parser.add_argument("--steps", type=int, help=f"part 1 steps of our model per repeat (default {FULL['steps']})")
+    parser.add_argument("--repeats", type=int, help=f"part 1 runs of our model (default {FULL['repeats']})")
+    parser.add_argument("--virus-steps", type=int, help=f"part 1 Virus steps (default {FULL['virus_steps']})")
+    parser.add_argument("--large-residents", type=int, help=f"part 2 residents (default {FULL['large_residents']:,})")
+    parser.add_argument("--large-steps", type=int, help=f"part 2 steps (default {FULL['large_steps']})")
+    parser.add_argument("--skip-large", action="store_true", help="skip part 2")
+    parser.add_argument("--large-child", nargs=2, type=int, metavar=("N", "STEPS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    _ensure_importable()
+    if args.large_child:
+        large_child(*args.large_child, seed=args.seed, scenario=args.scenario)
+        return 0
+
+    sizes = dict(QUICK if args.quick else FULL)
+    for key in sizes:
+        if getattr(args, key) is not None:
+            sizes[key] = getattr(args, key)
+    full_size = sizes == FULL
+
+    results: dict[str, Any] = {"environment": environment(), "sizes": sizes, "full_size": full_size}
+    print(f"Part 1: our model, {sizes['residents']:,} residents, {sizes['repeats']} x {sizes['steps']} steps ...")
+    ours = bench_ours(sizes["residents"], sizes["steps"], sizes["repeats"], args.seed, args.scenario)
+    print(
+        f"Part 1: VirusOnNetwork, {sizes['residents']:,} nodes, mean degree {ours['mean_degree']:.2f}, "
+        f"{sizes['virus_steps']} steps ..."
+    )
+    virus = bench_virus(sizes["residents"], sizes["virus_steps"], ours["mean_degree"], args.seed)
+    results.update(ours=ours, virus=virus, ratio=ours["agent_steps_per_s"] / virus["agent_steps_per_s"])
+    if not args.skip_large:
+        print(f"Part 2: {sizes['large_residents']:,} residents x {sizes['large_steps']} steps in a fresh process ...")
+        results["large"] = bench_large(sizes["large_residents"], sizes["large_steps"], args.seed, args.scenario)
+
+    checks = report(results, full_size)
+    results["targets"] = {
+        "ratio_min": TARGET_RATIO,
+        "large_seconds_max": TARGET_LARGE_SECONDS,
+        "large_peak_mb_max": TARGET_LARGE_PEAK_MB,
+        "all_met": all(checks),
+    }
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"\nresults written to {args.json}")
+    if args.strict and full_size and not all(checks):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

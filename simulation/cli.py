@@ -1,0 +1,388 @@
+"""Command line: list configurations, run one, compare several across seeds.
+
+    python -m simulation scenarios
+    python -m simulation parameters [--section NAME]
+    python -m simulation run --scenario NAME [--steps N] [--seed S] [--residents N] [--set key=value ...] [--out FILE]
+    python -m simulation compare [--scenarios a,b,...] [--seeds K] [--steps N] [--residents N] [--workers N]
+                                 [--set key=value ...] [--out DIR]
+
+Every command first checks all of its input and only then simulates, so a bad
+value costs a second, not a batch. Bad input is reported as a single line
+``error: ...`` on stderr with exit code 2 (the code argparse uses for usage
+errors); an operating-system error (such as an unwritable output path) exits 1. Errors raised while the
+model runs are bugs and keep their traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .compare import (
+    DEFAULT_OUT,
+    DEFAULT_SCENARIOS,
+    DEFAULT_SEEDS,
+    compare_scenarios,
+    format_summary,
+    stage_thresholds,
+    unique_names,
+    validate_scenarios,
+)
+from .parameters import FIELDS, SECTIONS, ParameterError, coerce
+from .runner import DEFAULT_STEPS, run_scenario, summarise
+from .scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
+from .stages import STAGES
+
+TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+    ".csv": lambda table, path: table.to_csv(path, index=False),
+    ".parquet": lambda table, path: table.to_parquet(path, index=False),
+}
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class InputError(ValueError):
+    """Bad command-line input, reported as one line instead of argparse's usage block."""
+
+
+@contextmanager
+def _input_checks() -> Iterator[None]:
+    """Treat a ValueError from the shared check helpers as bad input; outside these blocks it would be a bug."""
+    try:
+        yield
+    except (InputError, ScenarioError, ParameterError):
+        raise
+    except ValueError as err:
+        raise InputError(str(err)) from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, like every other input error of this CLI."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+# --- input checks -------------------------------------------------------------------------
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    """Turn ``--set key=value`` strings into typed, range-checked parameter values (later keys win)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = (part.strip() for part in pair.partition("="))
+        if not sep or not key:
+            raise InputError(f"--set expects key=value, got {pair!r}")
+        if not value:
+            raise InputError(f"--set {key}= has no value")
+        if key not in FIELDS:
+            raise InputError(_unknown_parameter(key))
+        overrides[key] = coerce(key, value)
+    return overrides
+
+
+def _unknown_parameter(key: str) -> str:
+    """A short message for a mistyped --set key; the full list is one command away rather than 2,000 characters."""
+    close = difflib.get_close_matches(key, list(FIELDS), n=3)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"--set: unknown parameter {key!r}{hint} (list them with 'python -m simulation parameters')"
+
+
+def _model_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """--set values plus --residents (which wins, being the more specific option)."""
+    overrides = parse_overrides(args.set or [])
+    if args.residents is not None:
+        overrides["n_residents"] = coerce("n_residents", args.residents)
+    return overrides
+
+
+def _check_seed(seed: int) -> int:
+    """Seeds are non-negative: numpy rejects negative ones deep inside the model otherwise."""
+    if seed < 0:
+        raise InputError(f"--seed must be 0 or more, got {seed}")
+    return seed
+
+
+def _check_table_path(path: Path) -> Path:
+    """Only formats we can write are accepted, decided by extension, before any simulation runs."""
+    if path.suffix.lower() not in TABLE_WRITERS:
+        raise InputError(f"--out {str(path)!r}: unsupported extension; use one of {', '.join(TABLE_WRITERS)}")
+    if path.is_dir():
+        raise InputError(f"--out {str(path)!r} is a directory; give a file name ending in .csv or .parquet")
+    return path
+
+
+def _check_out_dir(path: Path) -> Path:
+    """The compare outputs go into a directory; an existing file there would be clobbered or fail late."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--out {str(path)!r} exists and is not a directory")
+    return path
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """Write a per-step table as CSV or Parquet according to the file's extension."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    TABLE_WRITERS[path.suffix.lower()](table, path)
+
+
+# --- scenarios and parameters -------------------------------------------------------------
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the shipped configurations with their one-line descriptions; a broken file is shown, not fatal."""
+    names = list_scenarios()
+    width = max((len(n) for n in names), default=0)
+    status = EXIT_OK
+    for name in names:
+        try:
+            text = load_scenario(name).description
+        except ScenarioError as err:
+            text, status = f"(cannot load: {err})", EXIT_FAILED
+        print(f"{name.ljust(width)}  {text}")
+    return status
+
+
+def _range_text(name: str) -> str:
+    """A parameter's valid values as one short string."""
+    meta = FIELDS[name].metadata
+    if meta["choices"]:
+        return " | ".join(meta["choices"])
+    return f"[{_number(meta['low'])}, {_number(meta['high'])}]"
+
+
+def _number(value: float) -> str:
+    """Range bounds as people write them: 5,000,000 rather than 5e+06."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def cmd_parameters(args: argparse.Namespace) -> int:
+    """List every parameter with default, valid range, unit and meaning: what --set accepts."""
+    defaults = {name: f.default for name, f in FIELDS.items()}
+    rows = [
+        (name, str(defaults[name]), _range_text(name), f.metadata["unit"], f.metadata["meaning"], f.metadata["section"])
+        for name, f in FIELDS.items()
+        if args.section in (None, f.metadata["section"])
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    section = None
+    for name, default, valid, unit, meaning, sect in rows:
+        if sect != section:
+            print(f"[{sect}]" if section is None else f"\n[{sect}]")
+            section = sect
+        print(f"  {name.ljust(widths[0])}  {default.rjust(widths[1])}  {valid.ljust(widths[2])}  {meaning} ({unit})")
+    return EXIT_OK
+
+
+# --- run ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """A checked `run` request: everything needed to simulate without further validation."""
+
+    scenario: Scenario
+    steps: int
+    seed: int
+    overrides: dict[str, Any] = field(default_factory=dict)
+    out: Path | None = None
+
+
+def plan_run(args: argparse.Namespace) -> RunPlan:
+    """Check every input of `run` before anything is simulated."""
+    with _input_checks():
+        overrides = _model_overrides(args)
+        scenario = load_scenario(args.scenario, **overrides)
+        out = _check_table_path(Path(args.out)) if args.out else None
+        return RunPlan(scenario, _check_positive(args.steps, "--steps"), _check_seed(args.seed), overrides, out)
+
+
+def _when(step: int | None) -> str:
+    """A month as 'month 30 (year 2.5)', or 'never'."""
+    return "never" if step is None else f"month {step} (year {step / 12:.1f})"
+
+
+def format_run_summary(plan: RunPlan, table: pd.DataFrame) -> str:
+    """The few numbers a user reads first after a run: stages and the headline measures."""
+    s = summarise(table)
+    spec = plan.scenario
+    settings = ", ".join(f"{k}={v}" for k, v in plan.overrides.items() if k != "n_residents") or "none"
+    lines = [
+        f"{spec.name}: {spec.title}",
+        f"  {spec.params.n_residents} residents, {plan.steps} months ({plan.steps / 12:.1f} years), seed {plan.seed}, "
+        f"overrides: {settings}",
+        "",
+        f"final stage          {s['final_stage']} (government role: {s['final_role']})",
+        *(f"first {stage:<15}{_when(s[f'first_{stage}'])}" for stage in STAGES),
+        "",
+        f"self-governance index (final)          {s['final_index']:.3f}",
+        f"trust in strangers (last 12 months)    {s['trust_in_strangers_last_year']:.1%}",
+        f"participation (last 12 months)         {s['participation_last_year']:.1%}",
+        f"see committee as government (last 12)  {s['misperception_last_year']:.1%}",
+        f"admin task completion (mean)           {_percent(s['admin_task_completion_mean'])}",
+        f"total public cost                      {s['total_public_cost']:,.1f} cost units per 1,000 residents",
+        f"NGOs (final)                           {s['ngo_count_final']}",
+    ]
+    return "\n".join(lines)
+
+
+def _percent(value: float) -> str:
+    """A share as a percentage; a one-month run has no mean yet."""
+    return "n/a" if math.isnan(value) else f"{value:.1%}"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one configuration, print its summary and optionally write the per-step table."""
+    plan = plan_run(args)
+    table = run_scenario(plan.scenario, steps=plan.steps, seed=plan.seed)
+    print(format_run_summary(plan, table))
+    if plan.out is not None:
+        write_table(table, plan.out)
+        print(f"\nwrote {len(table)} rows x {table.shape[1]} columns to {plan.out}")
+    return EXIT_OK
+
+
+# --- compare ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparePlan:
+    """A checked `compare` request."""
+
+    names: list[str]
+    seeds: int
+    steps: int
+    overrides: dict[str, Any]
+    workers: int
+    out: Path
+
+
+def _check_positive(value: int, option: str) -> int:
+    """Counts given on the command line must be at least 1."""
+    if value < 1:
+        raise InputError(f"{option} must be at least 1, got {value}")
+    return value
+
+
+def plan_compare(args: argparse.Namespace) -> ComparePlan:
+    """Check every input of `compare`, loading each configuration once so an unknown name fails at once."""
+    with _input_checks():
+        names = unique_names(args.scenarios.split(","))
+        overrides = _model_overrides(args)
+        validate_scenarios(names, **overrides)
+        workers = _check_positive(args.workers, "--workers") if args.workers is not None else (os.cpu_count() or 1)
+        return ComparePlan(
+            names, _check_positive(args.seeds, "--seeds"), _check_positive(args.steps, "--steps"), overrides, workers,
+            _check_out_dir(Path(args.out)),
+        )  # fmt: skip
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run every configuration for every seed, write table, summary and figure, print the comparison."""
+    from .plots import plot_comparison  # matplotlib is only needed here
+
+    plan = plan_compare(args)
+    n_runs = len(plan.names) * plan.seeds
+    print(
+        f"{len(plan.names)} configurations x {plan.seeds} seeds = {n_runs} runs of {plan.steps} months "
+        f"on up to {min(plan.workers, n_runs)} processes",
+        file=sys.stderr,
+    )
+    trajectories, summary = compare_scenarios(
+        plan.names, plan.seeds, plan.steps, workers=plan.workers, **plan.overrides
+    )
+    plan.out.mkdir(parents=True, exist_ok=True)
+    paths = {name: plan.out / name for name in ("trajectories.parquet", "summary.csv", "comparison.png")}
+    trajectories.to_parquet(paths["trajectories.parquet"], index=False)
+    summary.to_csv(paths["summary.csv"], index=False)
+    plot_comparison(trajectories, paths["comparison.png"], stage_thresholds(plan.names, **plan.overrides))
+    print(format_summary(summary))
+    print("\nwrote " + ", ".join(str(p) for p in paths.values()))
+    return EXIT_OK
+
+
+# --- parser and entry point ---------------------------------------------------------------
+
+
+def _prog() -> str:
+    """The name users typed, for usage and hints: the console script, else the module form (never 'pytest')."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name.startswith("community-sim") else "python -m simulation"
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by run and compare."""
+    steps_help = f"months to simulate (default {DEFAULT_STEPS})"
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N", help=steps_help)
+    parser.add_argument("--residents", type=int, metavar="N", help="community size (default: the scenario's)")
+    parser.add_argument(
+        "--set", action="append", metavar="KEY=VALUE",
+        help="override a model parameter; repeatable (see the 'parameters' command)",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its four subcommands."""
+    parser = _Parser(prog=_prog(), description="Community self-governance simulation.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("scenarios", help="list the configurations with their descriptions")
+    p.set_defaults(handler=cmd_scenarios)
+
+    p = sub.add_parser("parameters", help="list every model parameter with default, range and meaning")
+    p.add_argument("--section", choices=SECTIONS, help="only this section")
+    p.set_defaults(handler=cmd_parameters)
+
+    p = sub.add_parser("run", help="run one configuration and summarise it")
+    scenario_help = "configuration name (see the 'scenarios' command) or path to a .toml file"
+    p.add_argument("--scenario", required=True, metavar="NAME", help=scenario_help)
+    _add_model_options(p)
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--out", metavar="FILE", help="write the per-step table to this .csv or .parquet file")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("compare", help="compare configurations across seeds (table, summary, figure)")
+    p.add_argument(
+        "--scenarios", default=",".join(DEFAULT_SCENARIOS), metavar="A,B,...",
+        help=f"comma-separated configurations (default {','.join(DEFAULT_SCENARIOS)})",
+    )  # fmt: skip
+    seeds_help = f"run seeds 0..K-1 of each configuration (default {DEFAULT_SEEDS})"
+    p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, metavar="K", help=seeds_help)
+    _add_model_options(p)
+    workers_help = "worker processes (default: all cores; 1 runs in this process)"
+    p.add_argument("--workers", type=int, metavar="N", help=workers_help)
+    p.add_argument("--out", default=str(DEFAULT_OUT), metavar="DIR", help=f"output directory (default {DEFAULT_OUT})")
+    p.set_defaults(handler=cmd_compare)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m simulation`` and the ``community-sim`` script; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except SystemExit as stop:  # --help and --version exit through argparse
+        return stop.code if isinstance(stop.code, int) else EXIT_OK
+    except (InputError, ScenarioError, ParameterError) as err:
+        return _fail(str(err), EXIT_BAD_INPUT)
+    except BrokenPipeError:  # output piped into `head`: stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except OSError as err:  # e.g. an output path that cannot be created or written
+        return _fail(str(err), EXIT_FAILED)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+
+
+def _fail(message: str, code: int) -> int:
+    """Report a failure as the single line users and scripts can rely on."""
+    print(f"error: {message}", file=sys.stderr)
+    return code

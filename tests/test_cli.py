@@ -1,0 +1,202 @@
+"""The command line: listing, running, comparing, and one-line errors for bad input.
+
+Most tests call ``main([...])`` in-process (fast, and failures show the real
+traceback); a few run ``python -m simulation`` in a subprocess to check the
+module entry point and that bad input never prints a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from simulation import list_scenarios, load_scenario, run_scenario
+from simulation.cli import main
+from simulation.compare import compare_scenarios
+from simulation.measures import COLUMNS
+from simulation.plots import plot_comparison
+from simulation.stages import STAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ["--residents", "200", "--steps", "24"]
+PER_STEP_COLUMNS = {"step", *COLUMNS}
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process and return (exit code, stdout, stderr)."""
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m simulation`` from the repository root, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "simulation", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+# --- scenarios --------------------------------------------------------------------------
+
+
+def test_scenarios_lists_every_configuration_with_its_description(capsys):
+    code, out, _ = cli(capsys, "scenarios")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == len(list_scenarios())
+    for name, line in zip(list_scenarios(), lines, strict=True):
+        assert line.startswith(name + " ")
+        assert line.endswith(load_scenario(name).description)
+    # aligned: every description starts in the same column
+    starts = {line.index(load_scenario(name).description) for name, line in zip(list_scenarios(), lines, strict=True)}
+    assert len(starts) == 1
+
+
+def test_module_entry_point_runs_as_a_subprocess():
+    result = run_module("scenarios")
+    assert result.returncode == 0, result.stderr
+    for name in list_scenarios():
+        assert name in result.stdout
+
+
+def test_bad_input_in_a_subprocess_is_one_line_without_traceback():
+    result = run_module("run", "--scenario", "nope", *SMALL)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: ") and "nope" in result.stderr
+
+
+# --- run ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extension", ["csv", "parquet"])
+def test_run_prints_a_summary_and_writes_one_row_per_step(capsys, tmp_path, extension):
+    out_file = tmp_path / "nested" / f"run.{extension}"
+    code, out, err = cli(capsys, "run", "--scenario", "shanghai", *SMALL, "--out", str(out_file))
+    assert code == 0, err
+    for text in (
+        "final stage",
+        *(f"first {stage}" for stage in STAGES),
+        "self-governance index",
+        "trust in strangers",
+        "participation",
+        "see committee as government",
+        "admin task completion",
+        "total public cost",
+        "NGOs",
+    ):
+        assert text in out
+    table = pd.read_csv(out_file) if extension == "csv" else pd.read_parquet(out_file)
+    assert len(table) == 25
+    assert PER_STEP_COLUMNS <= set(table.columns)
+    assert table["step"].tolist() == list(range(25))
+
+
+def test_run_applies_overrides_and_matches_the_python_api(capsys, tmp_path):
+    out_file = tmp_path / "run.parquet"
+    args = ["run", "--scenario", "shanghai", *SMALL, "--seed", "3", "--set", "funding=3", "--out", str(out_file)]
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    assert "funding=3.0" in out
+    expected = run_scenario("shanghai", steps=24, seed=3, n_residents=200, funding=3.0)
+    pd.testing.assert_frame_equal(pd.read_parquet(out_file), expected, check_dtype=False)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+BAD_INPUTS = {
+    "unknown scenario": (["run", "--scenario", "nope", *SMALL], ["nope", *list_scenarios()]),
+    "unknown --set key": (["run", "--scenario", "shanghai", *SMALL, "--set", "fundng=3"], ["fundng", "funding"]),
+    "non-numeric value": (["run", "--scenario", "shanghai", *SMALL, "--set", "funding=abc"], ["funding", "abc"]),
+    "out of range": (["run", "--scenario", "shanghai", *SMALL, "--set", "funding=-5"], ["funding", "out of range"]),
+    "malformed --set": (["run", "--scenario", "shanghai", *SMALL, "--set", "nokeyvalue"], ["nokeyvalue", "key=value"]),
+    "bad --out extension": (["run", "--scenario", "shanghai", *SMALL, "--out", "x.txt"], ["x.txt", ".csv", ".parquet"]),
+    "zero steps": (["run", "--scenario", "shanghai", "--steps", "0"], ["--steps"]),
+    "negative steps": (["run", "--scenario", "shanghai", "--steps", "-5"], ["--steps"]),
+    "non-integer steps": (["run", "--scenario", "shanghai", "--steps", "ten"], ["--steps", "ten"]),
+    "too few residents": (["run", "--scenario", "shanghai", "--residents", "3"], ["n_residents", "out of range"]),
+    "unknown in --scenarios": (["compare", "--scenarios", "shanghai,nope", "--seeds", "1"], ["nope", "shanghai"]),
+    "zero seeds": (["compare", "--scenarios", "shanghai", "--seeds", "0"], ["--seeds"]),
+}
+
+
+@pytest.mark.parametrize("args, mentions", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_exits_2_with_one_line_naming_the_problem(capsys, tmp_path, monkeypatch, args, mentions):
+    monkeypatch.chdir(tmp_path)  # nothing may be written, not even results/compare
+    code, out, err = cli(capsys, *args)
+    assert code == 2
+    assert err.startswith("error: ") and err.endswith("\n") and err.count("\n") == 1, err
+    for text in mentions:
+        assert text in err
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- compare ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> tuple[int, str, Path]:
+    """One small comparison through the CLI, shared by the tests below (it starts a process pool)."""
+    out_dir = tmp_path_factory.mktemp("compare") / "out"
+    stdout = io.StringIO()
+    args = ["compare", "--scenarios", "shanghai,guardian", "--seeds", "2", *SMALL, "--out", str(out_dir)]
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(io.StringIO()):
+        code = main(args)
+    return code, stdout.getvalue(), out_dir
+
+
+def test_compare_writes_tidy_trajectories(compared):
+    code, _, out_dir = compared
+    assert code == 0
+    trajectories = pd.read_parquet(out_dir / "trajectories.parquet")
+    assert {"scenario", "seed", *PER_STEP_COLUMNS} <= set(trajectories.columns)
+    assert len(trajectories) == 2 * 2 * 25
+    keys = trajectories[["scenario", "seed", "step"]].drop_duplicates()
+    assert len(keys) == len(trajectories)
+    assert list(dict.fromkeys(trajectories["scenario"])) == ["shanghai", "guardian"]
+    assert sorted(set(trajectories["seed"])) == [0, 1]
+
+
+def test_compare_summary_has_one_row_per_scenario(compared):
+    _, out, out_dir = compared
+    summary = pd.read_csv(out_dir / "summary.csv")
+    assert summary["scenario"].tolist() == ["shanghai", "guardian"]
+    for stage in STAGES:
+        assert summary[f"reached_{stage}"].between(0, 1).all()
+        assert f"median_first_{stage}" in summary
+    assert (summary["reached_dependence"] == 1).all()  # every run starts somewhere
+    for column in (
+        "final_index_mean",
+        "final_index_sd",
+        "trust_in_strangers_mean",
+        "total_public_cost_mean",
+        "admin_task_completion_mean",
+    ):
+        assert summary[column].notna().all(), column
+    assert "shanghai" in out and "guardian" in out and "final index" in out
+
+
+def test_compare_draws_the_figure(compared):
+    _, _, out_dir = compared
+    png = out_dir / "comparison.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    figure = plot_comparison(pd.read_parquet(out_dir / "trajectories.parquet"))
+    assert isinstance(figure, Figure)
+    assert sum(ax.get_visible() for ax in figure.axes) == 2
+
+
+def test_compare_results_do_not_depend_on_the_number_of_workers():
+    kwargs = {"seeds": 2, "steps": 12, "n_residents": 100, "progress": False}
+    serial, serial_summary = compare_scenarios(["guardian"], workers=1, **kwargs)
+    pooled, pooled_summary = compare_scenarios(["guardian"], workers=2, **kwargs)
+    pd.testing.assert_frame_equal(serial, pooled)
+    pd.testing.assert_frame_equal(serial_summary, pooled_summary)
