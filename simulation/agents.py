@@ -49,7 +49,10 @@ class ResidentsCommittee(Agent):
         self.autonomy = p.initial_committee_autonomy
         self.professionalism = p.initial_staff_degree_share
         self.capacity = 0.0
-        self.admin_demand = 0.0  # tasks the committee itself must do this month
+        self.total_tasks = 0.0  # administrative tasks pushed down this month
+        self.workstation_tasks = 0.0  # ... of which the workstation does
+        self.paid_tasks = 0.0  # ... of which come with money to hire for them ("fees follow tasks")
+        self.admin_demand = 0.0  # ... and the rest, which the committee itself must do
         self.admin_done = 0.0
         self.admin_completion = 1.0
         self.admin_pressure = 0.0  # share of its work spent on administrative tasks

@@ -118,7 +118,7 @@ class CommunityModel(mesa.Model):
 
     # --- one month ------------------------------------------------------------
     def step(self) -> None:
-        p, r, levers = self.params, self.residents, None
+        p, r = self.params, self.residents
         reset_monthly(r)
         self.government.step()
         levers = self.levers

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .agents import NGO
+from .population import NONE
 
 if TYPE_CHECKING:
     from .model import CommunityModel
@@ -24,7 +25,7 @@ def found_grassroots(model: CommunityModel) -> int:
     """Residents found organisations; returns how many were founded."""
     p, r, rng = model.params, model.residents, model.rng
     eligible = (
-        (r.activity != 0) & (r.skill >= p.founder_skill) & (r.civic >= p.founder_civic) & (model.member_of < 0)
+        (r.activity != NONE) & (r.skill >= p.founder_skill) & (r.civic >= p.founder_civic) & (model.member_of < 0)
     )
     candidates = np.flatnonzero(eligible)
     chance = p.ngo_founding_rate * (1 + model.levers.incubation) * r.trust[candidates]
@@ -35,7 +36,7 @@ def found_grassroots(model: CommunityModel) -> int:
         compound = int(model.network.compound[founder])
         ngo = _create(model, compound, "grassroots", p.ngo_initial_capacity, p.ngo_grassroots_independence)
         neighbours = model.network.cols[model.network.ties.indptr[founder] : model.network.ties.indptr[founder + 1]]
-        free_active = neighbours[(r.activity[neighbours] != 0) & (model.member_of[neighbours] < 0)]
+        free_active = neighbours[(r.activity[neighbours] != NONE) & (model.member_of[neighbours] < 0)]
         _enrol(model, ngo, np.concatenate(([founder], free_active)))
     return int(founders.size)
 
@@ -91,7 +92,7 @@ def record_engagement(model: CommunityModel) -> None:
     if not has_org.any():
         return
     ids = member_of[has_org]
-    active = (model.residents.activity[has_org] != 0).astype(float)
+    active = (model.residents.activity[has_org] != NONE).astype(float)
     size = max(model.ngo_by_id, default=0) + 1
     members = np.bincount(ids, minlength=size)
     engaged = np.bincount(ids, weights=active, minlength=size)
