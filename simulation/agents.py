@@ -84,7 +84,10 @@ class ResidentsCommittee(Agent):
         self.paid_tasks = (all_tasks - self.workstation_tasks) * levers.fees_follow_tasks
         self.admin_demand = all_tasks - self.workstation_tasks - self.paid_tasks
         self.total_tasks = all_tasks
-        first_claim = min(self.admin_demand, self.capacity * p.top_down_evaluation)
+        # A committee judged from above serves the tasks first; a supervising government judges results,
+        # so tasks get no first claim on the committee's time.
+        claim_share = 0.0 if levers.mode == "supervisory" else p.top_down_evaluation
+        first_claim = min(self.admin_demand, self.capacity * claim_share)
         self.admin_done = first_claim
         self.available_for_residents = self.capacity - first_claim
 
@@ -170,10 +173,11 @@ class PartyCell(Agent):
             return
         contacted = self.reachable[self.model.rng.random(self.reachable.size) < p.party_reach]
         served = contacted[self.model.rng.random(contacted.size) < p.party_service]
-        residents.served[served] = True
         residents.trust[served] += p.party_trust_gain * (1 - residents.trust[served])
         residents.mobilised[contacted] = np.maximum(residents.mobilised[contacted], 1 - p.party_service)
-        self.mediation_capacity = p.party_mediation * p.party_service * float(residents.trust[self.reachable].mean())
+        size = self.model.compound_sizes[self.compound] / 1000
+        trust_capital = float(residents.trust[self.reachable].mean())
+        self.mediation_capacity = p.party_mediation * size * p.party_service * trust_capital
 
 
 class Resident(FixedAgent):

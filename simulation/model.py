@@ -133,6 +133,7 @@ class CommunityModel(mesa.Model):
         self.committee.finish(month.total("committee"), float(r.ownership.mean()))
 
         organisations.record_engagement(self)
+        organisations.let_inactive_members_leave(self)
         if NGO in self.agents_by_type:
             self.agents_by_type[NGO].shuffle_do("step")
         organisations.found_grassroots(self)

@@ -46,7 +46,7 @@ def create_top_down(model: CommunityModel) -> int:
     p, rng = model.params, model.rng
     count = rng.poisson(model.levers.top_down_ngo_rate / 12 * model.per_thousand)
     for _ in range(count):
-        compound = int(rng.integers(model.n_compounds))
+        compound = _random_compound(model)
         ngo = _create(model, compound, "top_down", p.ngo_top_down_capacity, p.ngo_top_down_independence)
         residents = model.compound_members[compound]
         free = residents[model.member_of[residents] < 0]
@@ -62,7 +62,7 @@ def seed_initial(model: CommunityModel) -> None:
         ("top_down", p.initial_top_down_ngos, p.ngo_top_down_capacity, p.ngo_top_down_independence),
     ):
         for _ in range(int(round(per_thousand * model.per_thousand))):
-            compound = int(rng.integers(model.n_compounds))
+            compound = _random_compound(model)
             ngo = _create(model, compound, origin, capacity, independence)
             residents = model.compound_members[compound]
             free = residents[model.member_of[residents] < 0]
@@ -83,6 +83,14 @@ def pay_for_services(model: CommunityModel) -> float:
     for ngo, amount in zip(ngos, shares, strict=True):
         ngo.government_funding = float(amount)
     return float(shares.sum())
+
+
+def let_inactive_members_leave(model: CommunityModel) -> None:
+    """Members who do not take part drift away: an imposed organisation without engaged members empties."""
+    r, member_of = model.residents, model.member_of
+    idle_members = np.flatnonzero((member_of >= 0) & (r.activity == NONE))
+    leaving = idle_members[model.rng.random(idle_members.size) < model.params.member_exit_rate]
+    member_of[leaving] = -1
 
 
 def record_engagement(model: CommunityModel) -> None:
@@ -113,6 +121,12 @@ def membership_pull(model: CommunityModel) -> None:
     pull = capacity[member_of[has_org]]
     r = model.residents
     r.mobilised[has_org] = np.maximum(r.mobilised[has_org], pull)
+
+
+def _random_compound(model: CommunityModel) -> int:
+    """A compound drawn in proportion to its population."""
+    weights = model.compound_sizes / model.compound_sizes.sum()
+    return int(model.rng.choice(model.n_compounds, p=weights))
 
 
 def _create(model: CommunityModel, compound: int, origin: str, capacity: float, independence: float) -> NGO:

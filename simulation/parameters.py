@@ -103,7 +103,7 @@ class Parameters:
     time_young_unemployed: float = _p(0.9, "residents", "0-1", "free time of unemployed young adults", 0, 1)
     skill_learning_rate: float = _p(0.015, "residents", "per month", "skill gained per month of decision participation", 0, 1)
     low_level_learning_factor: float = _p(0.25, "residents", "ratio", "skill gained in low-level activity relative to decisions", 0, 1)
-    skill_decay: float = _p(0.005, "residents", "per month", "skill lost per month without practice", 0, 1)
+    skill_decay: float = _p(0.005, "residents", "per month", "share of skill forgotten per month (practice must outpace it)", 0, 1)
     training_skill_gain: float = _p(0.01, "residents", "per month", "skill gained per month by participants at full training", 0, 1)
     efficacy_learning_rate: float = _p(0.08, "residents", "per month", "speed at which participants' sense of control follows their experience", 0, 1)
     efficacy_observation_rate: float = _p(0.01, "residents", "per month", "speed at which non-participants' sense of control follows what they see", 0, 1)
@@ -140,6 +140,7 @@ class Parameters:
     ngo_grassroots_independence: float = _p(0.8, "organisations", "0-1", "independence of an organisation founded by residents", 0, 1)
     ngo_top_down_independence: float = _p(0.15, "organisations", "0-1", "independence of an organisation created by government", 0, 1)
     ngo_independence_rate: float = _p(0.03, "organisations", "per month", "speed at which independence follows the organisation's funding mix", 0, 1)
+    member_exit_rate: float = _p(0.05, "organisations", "per month", "chance that a member who did not take part this month leaves the organisation", 0, 1)
     ngo_members_max: int = _p(40, "organisations", "residents", "largest membership of one organisation", 1, 10_000)
     ngo_initial_capacity: float = _p(0.15, "organisations", "0-1", "capacity of a newly founded organisation", 0, 1)
     ngo_top_down_capacity: float = _p(0.3, "organisations", "0-1", "capacity of an organisation newly created by government", 0, 1)
@@ -148,7 +149,7 @@ class Parameters:
     party_service: float = _p(0.5, "organisations", "0-1", "party cells' mode: 0 rigid organisational mobilisation, 1 everyday service", 0, 1)
     party_reach: float = _p(0.3, "organisations", "share per month", "share of a party member's neighbours reached each month", 0, 1)
     party_trust_gain: float = _p(0.02, "organisations", "per month", "trust gained by a resident served by a party cell", 0, 1)
-    party_mediation: float = _p(0.5, "organisations", "problems per month per unit of trust", "conflicts a party cell mediates per unit of its trust capital", 0, 100)
+    party_mediation: float = _p(1.0, "organisations", "problems per 1,000 residents per month per unit of trust", "conflicts a party cell mediates per unit of its trust capital", 0, 1000)
 
     # --- problems and public cost -------------------------------------------
     problem_rate: float = _p(5.0, "problems", "problems per 1,000 residents per month", "disputes, repairs and service needs arriving", 0, 1000)
@@ -283,6 +284,8 @@ def _check_coherence(p: Parameters) -> None:
         raise ParameterError(
             f"share_elderly + share_young = {p.share_elderly + p.share_young:g} exceeds 1"
         )
+    if p.shock_step == 0:
+        raise ParameterError("shock_step must be -1 (no shock) or a month >= 1 (month 0 is the starting state)")
     if p.learning_threshold >= p.independence_threshold:
         raise ParameterError(
             f"learning_threshold ({p.learning_threshold}) must be below independence_threshold ({p.independence_threshold})"

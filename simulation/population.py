@@ -39,7 +39,6 @@ class ResidentState:
     ownership: np.ndarray  # belief that the committee is the residents' own body 0-1
     activity: np.ndarray  # int8, index into ACTIVITIES (this month)
     mobilised: np.ndarray  # 0-1, pull of party-cell mobilisation this month
-    served: np.ndarray  # bool, reached by a party cell's service this month
 
     @property
     def n(self) -> int:
@@ -87,5 +86,4 @@ def create_residents(rng: np.random.Generator, n: int, p: Parameters) -> Residen
         ownership=ownership.copy(),
         activity=np.zeros(n, dtype=np.int8),
         mobilised=np.zeros(n),
-        served=np.zeros(n, dtype=bool),
     )

@@ -130,7 +130,6 @@ def _update_ties(net: SocialNetwork, p: Parameters, active: np.ndarray, success:
 
 
 def reset_monthly(r: ResidentState) -> None:
-    """Clear the marks that last one month (party contact)."""
+    """Clear the pull of mobilisation, which lasts one month."""
     r.mobilised[:] = 0.0
-    r.served[:] = False
 
