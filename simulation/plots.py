@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
+import matplotlib
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -129,4 +130,45 @@ def plot_comparison(
     fig.suptitle("Self-governance index by configuration", fontsize=13)
     if path is not None:
         fig.savefig(path, dpi=150)
+    return fig
+
+
+def plot_calibration(
+    generations: pd.DataFrame,
+    priors: Mapping[str, tuple[float, float]],
+    history: pd.DataFrame,
+    path: str | Path | None = None,
+) -> Figure:
+    """ABC-SMC diagnostics: each parameter's weighted distribution per generation, and epsilon per generation.
+
+    Later generations are drawn darker; a posterior that is still as wide as the
+    prior (the x range) means the targets do not pin that parameter down.
+    """
+    names = list(priors)
+    fig = Figure(figsize=(4.2 * (len(names) + 1), 3.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(names) + 1, squeeze=False)[0]
+    last = int(generations["generation"].max())
+    cmap = matplotlib.colormaps["Blues"]
+    for ax, name in zip(axes, names, strict=False):
+        low, high = priors[name]
+        for t, particles in generations.groupby("generation"):
+            shade = cmap(0.3 + 0.7 * (t / last if last else 1.0))
+            ax.hist(particles[name], bins=20, range=(low, high), weights=particles["weight"], density=True,
+                    histtype="step" if t < last else "stepfilled", color=shade, alpha=1.0 if t < last else 0.7,
+                    label=f"generation {t}" if t in (0, last) else None)
+        ax.set_xlim(low, high)
+        ax.set_xlabel(name)
+        ax.set_yticks([])
+    axes[0].set_ylabel("posterior density")
+    axes[0].legend(frameon=False, fontsize="small")
+    ax = axes[-1]
+    ax.plot(history["generation"], history["epsilon"], marker="o", color=LINE_COLOUR)
+    ax.set_yscale("log")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("distance threshold ε")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle("ABC-SMC calibration")
+    if path is not None:
+        fig.savefig(path, dpi=120)
     return fig

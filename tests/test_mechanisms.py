@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import CommunityModel, load_scenario
+from simulation import CommunityModel, ParameterError, load_scenario
 from simulation.agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
 from simulation.network import build_network
 from simulation.population import DECISION, LOW_LEVEL, NONE, create_residents
@@ -236,3 +236,43 @@ def test_agent_snapshots_on_request():
     agents = model.datacollector.get_agenttype_vars_dataframe(Resident)
     assert len(agents) == 3 * 100
     assert {"trust", "activity", "sees_committee_as_government"} <= set(agents.columns)
+
+
+def test_supervisory_government_gives_tasks_no_first_claim_on_the_committee():
+    judged_on_tasks = CommunityModel(scenario="shenyang", n_residents=500, rng=0, mode="supportive")
+    judged_on_results = CommunityModel(scenario="shenyang", n_residents=500, rng=0, mode="supervisory")
+    for model in (judged_on_tasks, judged_on_results):
+        model.run_for(1)
+    assert judged_on_results.committee.available_for_residents > judged_on_tasks.committee.available_for_residents
+
+
+def test_party_mediation_grows_with_service_and_compound_size():
+    serving = CommunityModel(scenario="hangzhou", n_residents=1000, rng=0, party_service=1.0)
+    mobilising = CommunityModel(scenario="hangzhou", n_residents=1000, rng=0, party_service=0.0)
+    for model in (serving, mobilising):
+        model.run_for(1)
+    cells = sorted(serving.agents_by_type[PartyCell], key=lambda c: c.compound)
+    assert all(cell.mediation_capacity == 0 for cell in mobilising.agents_by_type[PartyCell])
+    big, small = cells[0], cells[-1]
+    assert serving.compound_sizes[big.compound] > serving.compound_sizes[small.compound]
+    assert big.mediation_capacity > small.mediation_capacity
+
+
+def test_idle_members_drift_away_from_imposed_organisations():
+    model = CommunityModel(scenario="shanghai", n_residents=600, rng=4, initial_top_down_ngos=5, member_exit_rate=0.2)
+    enrolled = (model.member_of >= 0).sum()
+    model.run_for(12)
+    assert (model.member_of >= 0).sum() < 0.5 * enrolled
+
+
+def test_a_shock_at_month_zero_is_rejected():
+    with pytest.raises(ParameterError, match="shock_step"):
+        load_scenario("guardian", shock_step=0)
+
+
+def test_a_shock_raises_unresolved_problems_and_lowers_trust():
+    calm = CommunityModel(scenario="shenyang", n_residents=1000, rng=5)
+    shocked = CommunityModel(scenario="shenyang", n_residents=1000, rng=5, shock_step=6, shock_size=60)
+    for model in (calm, shocked):
+        model.run_for(12)
+    assert shocked.metrics["mean_trust"] < calm.metrics["mean_trust"]
