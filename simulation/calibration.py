@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import random
 import tomllib
@@ -201,6 +202,8 @@ def calibrate(
     """Run ABC-SMC and write the posterior, the generation history, a summary and a diagnostic plot."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # pyabc reports each generation through logging: shown when progress is wanted, silent otherwise.
+    logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
     prior = pyabc.Distribution(
         **{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in spec.priors.items()}
     )
@@ -226,16 +229,22 @@ class SeededMappingSampler(pyabc.sampler.MappingSampler):
     calibration's own random stream, so the same spec gives the same posterior on any executor."""
 
     def map_function(self, simulate_one, task_seed):  # noqa: ANN001 - pyabc's signature
+        # Run in the caller's process too (serial map), so leave its random streams as they were.
+        saved = np.random.get_state(), random.getstate()
         np.random.seed(task_seed)
         random.seed(task_seed)
-        simulate_one = self.unpickle(simulate_one)
-        sample, evaluations = self._create_empty_sample(), 0
-        while True:
-            particle = simulate_one()
-            evaluations += 1
-            sample.append(particle)
-            if particle.accepted:
-                return sample, evaluations
+        try:
+            simulate_one = self.unpickle(simulate_one)
+            sample, evaluations = self._create_empty_sample(), 0
+            while True:
+                particle = simulate_one()
+                evaluations += 1
+                sample.append(particle)
+                if particle.accepted:
+                    return sample, evaluations
+        finally:
+            np.random.set_state(saved[0])
+            random.setstate(saved[1])
 
     def sample_until_n_accepted(self, n, simulate_one, t, **_):  # noqa: ANN001
         task = functools.partial(self.map_function, self.pickle(simulate_one))
