@@ -2,7 +2,7 @@
 #
 #   make venv     create .venv (first Python >= 3.12 found) and install the project with its test extra
 #   make compare  compare the governance configurations (table + results/compare/comparison.png)
-#   make test     run the test suite and the linter
+#   make test     run the test suite (notebooks included, on their quick setting) and the linter
 #   make bench    run the performance benchmark (bench/README.md)
 
 SHELL := /bin/bash
@@ -35,7 +35,7 @@ compare: venv
 	$(PY) -m simulation compare
 
 test: venv
-	@rc=0; $(PY) -m pytest -q || rc=$$?; \
+	@rc=0; NOTEBOOK_QUICK=1 $(PY) -m pytest -q || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit 5); counted as a failure" >&2; fi; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi
 	$(VENV)/bin/ruff check .
