@@ -1,0 +1,824 @@
+"""Drawings and texts of the dashboard (``simulation/app.py``), kept free of Solara.
+
+Everything here is a function of a model (or of a comparison table) that
+returns a matplotlib ``Figure`` or a string, so it can be tested and timed
+without a browser and reused in notebooks. The plots redrawn every step are
+built once per model and then only updated (:func:`live_figure`), which is
+what keeps a step of the dashboard well under half a second. Figures use a
+bare ``Figure`` with the Agg canvas, never ``pyplot``: the dashboard draws
+from several threads (one per browser session playing a model), and pyplot's
+global state is not thread-safe.
+
+Nothing here draws random numbers from the model: the layout jitter and the
+sample of residents drawn for large communities come from their own fixed
+generators, so watching a run never changes it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba_array
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from .agents import PartyCell
+from .compare import run_trajectories, stage_thresholds, summarise_comparison
+from .plots import LINE_COLOUR, STAGE_COLOURS, plot_comparison
+from .policy import ROLE_FOR_STAGE
+from .scenarios import list_scenarios, load_scenario
+from .stages import STAGES
+
+if TYPE_CHECKING:
+    from .model import CommunityModel
+
+# --- what the colours and words mean ---------------------------------------------------------------------------------
+ACTIVITY_COLOURS = ("#c8c8c8", "#f0a03c", "#1b7f79")  # none, low-level, decision (index = population.ACTIVITIES)
+ACTIVITY_LABELS = ("not participating", "low-level activity", "decision-making")
+TRUST_CMAP = "RdYlGn"
+TIE_CMAP = "Blues"
+ORGANISATION_STYLE = {
+    "government": {"marker": "s", "color": "#3b3b3b", "label": "government (street office)"},
+    "committee": {"marker": "H", "color": "#6a3d9a", "label": "residents' committee"},
+    "party": {"marker": "*", "color": "#d62728", "label": "party cell"},
+    "grassroots": {"marker": "D", "color": "#1f77b4", "label": "NGO founded by residents"},
+    "top_down": {"marker": "D", "color": "#8c564b", "label": "NGO created by government"},
+}
+STAGE_TEXT = {
+    "dependence": "residents wait for government and take its resources; few take part in decisions",
+    "learning": "residents learn self-governance by doing: they organise, decide and build trust",
+    "independence": "the community governs itself: its own organisations, decisions and funds",
+}
+ROLE_TEXT = {
+    "nurture": "it funds the committee, trains people, fosters organisations and solves many problems itself",
+    "assist": "it gives less money and direct help, and leaves more room to residents' own organisations",
+    "supervise": "it only guides and oversees; the community runs its own affairs",
+}
+KARAMAY_TRUST = 0.31  # share trusting strangers in the 2016 Karamay survey (brief, section 6)
+DEFAULT_MAX_DRAWN = 1500  # residents drawn in the network view; larger communities are sampled
+MAX_TIES_DRAWN = 8000
+DPI = 80  # figures are made at the resolution they are shown at, so saving them needs no re-layout
+TIE_SHADES = 6  # ties are drawn in this many shades of trust: one path per shade draws far faster than one per tie
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A pyplot-free figure with its own Agg canvas (safe to draw from any thread).
+
+    No layout engine: a constrained layout draws the figure twice, and these figures are redrawn
+    every step, so their axes are placed by hand.
+    """
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+# --- the network view ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NetworkLayout:
+    """Where every resident and every compound sits in the drawing (housing units on a grid, plus jitter)."""
+
+    positions: np.ndarray  # (n, 2) resident positions
+    compound_origin: np.ndarray  # (C, 2) lower-left corner of each compound's square (side 1)
+    columns: int  # compounds per row
+    rows: int
+
+
+_layouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_samples: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def network_layout(model: CommunityModel) -> NetworkLayout:
+    """The layout of a model's residents, computed once per model (a spring layout would take seconds).
+
+    Compounds sit on a landscape grid, buildings on a small grid inside their compound, and residents are
+    scattered inside their building: the picture shows the housing hierarchy the ties follow.
+    """
+    with _cache_lock:
+        layout = _layouts.get(model)
+        if layout is None:
+            layout = _compute_layout(
+                model.network.building, model.network.compound, model.params.buildings_per_compound
+            )
+            _layouts[model] = layout
+    return layout
+
+
+def _compute_layout(building: np.ndarray, compound: np.ndarray, buildings_per_compound: int) -> NetworkLayout:
+    n_compounds = int(compound.max()) + 1
+    # A landscape grid: a small community's few compounds sit side by side rather than in a half-empty square.
+    columns = min(n_compounds, math.ceil(math.sqrt(n_compounds * 1.6)))
+    rows = math.ceil(n_compounds / columns)
+    compound_ids = np.arange(n_compounds)
+    # Compound 0 at the top left, reading like a map of the community.
+    origin = np.column_stack([compound_ids % columns, rows - 1 - compound_ids // columns]).astype(float)
+    sub_columns = math.ceil(math.sqrt(buildings_per_compound))
+    sub_rows = math.ceil(buildings_per_compound / sub_columns)
+    local = building % buildings_per_compound
+    margin, cell_w, cell_h = 0.08, 0.84 / sub_columns, 0.84 / sub_rows
+    jitter = np.random.default_rng(12345).uniform(0.12, 0.88, size=(building.size, 2))
+    x = origin[compound, 0] + margin + (local % sub_columns + jitter[:, 0]) * cell_w
+    y = origin[compound, 1] + margin + (sub_rows - 1 - local // sub_columns + jitter[:, 1]) * cell_h
+    return NetworkLayout(np.column_stack([x, y]), origin, columns, rows)
+
+
+def drawn_residents(model: CommunityModel, max_drawn: int = DEFAULT_MAX_DRAWN) -> np.ndarray:
+    """Indices of the residents to draw: all of them, or a fixed random sample in large communities."""
+    n = model.residents.n
+    if n <= max_drawn:
+        return np.arange(n)
+    with _cache_lock:
+        cached = _samples.get(model)
+        if cached is None or cached.size != max_drawn:
+            cached = np.sort(np.random.default_rng(54321).choice(n, size=max_drawn, replace=False))
+            _samples[model] = cached
+    return cached
+
+
+def drawn_ties(model: CommunityModel, drawn: np.ndarray, max_ties: int = MAX_TIES_DRAWN) -> tuple[np.ndarray, ...]:
+    """(i, j, trust) of the ties between drawn residents, each tie once, thinned evenly beyond ``max_ties``."""
+    net = model.network
+    keep = np.zeros(net.n, dtype=bool)
+    keep[drawn] = True
+    rows, cols = net.rows, net.cols
+    once = (rows < cols) & keep[rows] & keep[cols]
+    i, j, trust = rows[once], cols[once], net.tie_trust[once]
+    if i.size > max_ties:
+        every = np.linspace(0, i.size - 1, max_ties).astype(int)
+        i, j, trust = i[every], j[every], trust[every]
+    return i, j, trust
+
+
+def headline_positions(layout: NetworkLayout) -> tuple[np.ndarray, np.ndarray]:
+    """Where government and the committee are drawn: side by side above the map of compounds."""
+    top, centre = layout.rows + 0.18, layout.columns / 2
+    return np.array([centre - 0.45, top]), np.array([centre + 0.15, top])
+
+
+def party_positions(model: CommunityModel, layout: NetworkLayout) -> np.ndarray:
+    """Each party cell at the top left corner of its compound."""
+    corners = [layout.compound_origin[cell.compound] + (0.04, 0.96) for cell in model.agents_by_type[PartyCell]]
+    return np.array(corners).reshape(-1, 2)
+
+
+def ngo_positions(model: CommunityModel, layout: NetworkLayout) -> tuple[list, np.ndarray]:
+    """The NGOs and where each is drawn: spread along the bottom edge of its compound."""
+    ngos = sorted(model.ngo_by_id.values(), key=lambda g: (g.compound, g.unique_id))
+    positions = np.zeros((len(ngos), 2))
+    counts: dict[int, int] = {}
+    per_compound = Counter(g.compound for g in ngos)
+    for k, ngo in enumerate(ngos):
+        slot = counts.get(ngo.compound, 0)
+        counts[ngo.compound] = slot + 1
+        share = (slot + 0.5) / per_compound[ngo.compound]
+        positions[k] = layout.compound_origin[ngo.compound] + (0.06 + 0.88 * share, 0.03)
+    return ngos, positions
+
+
+def draw_network(
+    model: CommunityModel, colour_by: str = "activity", max_drawn: int = DEFAULT_MAX_DRAWN
+) -> tuple[Figure, str]:
+    """The social-capital network: residents by activity or trust, organisations, ties shaded by trust.
+
+    Returns the figure (the model's own, updated in place; see :func:`live_figure`) and a one-line
+    caption, which says when residents were sampled.
+    """
+    if colour_by not in ("activity", "trust"):
+        raise ValueError(f"colour_by must be 'activity' or 'trust', got {colour_by!r}")
+    layout = network_layout(model)
+    drawn = drawn_residents(model, max_drawn)
+    parties = party_positions(model, layout)
+    plot = live_figure(model, f"network-{colour_by}-{max_drawn}",
+                       lambda: NetworkFigure(layout, drawn, parties, colour_by))  # fmt: skip
+    return plot.update(model), _network_caption(model, drawn.size)
+
+
+LEGEND_HEIGHT = 0.6  # inches below the map for the network's legend
+COLOURBAR_HEIGHT = 0.45  # ... and above it, for the trust colour bar
+ACTIVITY_RGBA = to_rgba_array(ACTIVITY_COLOURS)
+
+
+class NetworkFigure:
+    """One model's network view in one colouring: built once, then only its data change each step."""
+
+    def __init__(self, layout: NetworkLayout, drawn: np.ndarray, parties: np.ndarray, colour_by: str) -> None:
+        self.layout, self.drawn, self.colour_by = layout, drawn, colour_by
+        legend_height = LEGEND_HEIGHT + (COLOURBAR_HEIGHT if colour_by == "trust" else 0.0)
+        height = _network_height(layout, legend_height)
+        self.fig = _figure(6.4, height)
+        ax = self.ax = self.fig.add_axes((0.01, legend_height / height, 0.98, 0.99 - legend_height / height))
+        _draw_compounds(ax, layout)
+        cmap = colormaps[TIE_CMAP]
+        self.ties = [ax.plot([], [], color=cmap(0.15 + 0.85 * (level + 0.5) / TIE_SHADES), lw=0.35, alpha=0.5,
+                             zorder=1)[0] for level in range(TIE_SHADES)]  # fmt: skip
+        self.residents = self._resident_dots()
+        self._draw_organisations(parties)
+        ax.set_xlim(-0.05, layout.columns + 0.05)
+        ax.set_ylim(-0.05, layout.rows + 0.36)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        _network_legend(self.fig, ax, self.residents, colour_by)
+
+    def _resident_dots(self):
+        xy = self.layout.positions[self.drawn]
+        size = 14 if self.drawn.size <= 1000 else 7
+        if self.colour_by == "trust":
+            colours = np.zeros(self.drawn.size)
+            return self.ax.scatter(*xy.T, c=colours, cmap=TRUST_CMAP, vmin=0, vmax=1, s=size, lw=0, zorder=2)
+        return self.ax.scatter(*xy.T, c=ACTIVITY_RGBA[np.zeros(self.drawn.size, dtype=int)], s=size, lw=0, zorder=2)
+
+    def _draw_organisations(self, parties: np.ndarray) -> None:
+        """Government and committee above the map, a party cell in each compound, NGOs along the compounds' edge."""
+        ax = self.ax
+        gov, committee = headline_positions(self.layout)
+        # The government -> committee link is as thick as the administrative load it pushes down (set each step).
+        (self.link,) = ax.plot(*np.array([gov, committee]).T, color="#555555", solid_capstyle="butt", zorder=3)
+        for name, where, size in (("government", gov[None], 160), ("committee", committee[None], 160),
+                                  ("party", parties, 90)):  # fmt: skip
+            style = ORGANISATION_STYLE[name]
+            ax.scatter(*where.T, marker=style["marker"], c=style["color"], s=size, edgecolors="white", zorder=5)
+        ax.text(*(gov + (-0.09, 0)), "government", ha="right", va="center", fontsize=8)
+        self.committee_label = ax.text(*(committee + (0.09, 0)), "", va="center", fontsize=8)
+        self.members = ax.add_collection(LineCollection([], colors="#1f77b4", linewidths=0.3, alpha=0.25, zorder=1.5))
+        self.ngos = ax.scatter(np.zeros(0), np.zeros(0), marker="D", edgecolors="white", lw=0.6, zorder=5)
+
+    def update(self, model: CommunityModel) -> Figure:
+        residents = model.residents
+        if self.colour_by == "trust":
+            self.residents.set_array(residents.trust[self.drawn])
+        else:
+            self.residents.set_facecolor(ACTIVITY_RGBA[residents.activity[self.drawn]])
+        self._update_ties(*drawn_ties(model, self.drawn))
+        self.link.set_linewidth(0.8 + 5 * model.committee.admin_pressure)
+        self.committee_label.set_text(f"committee (autonomy {model.committee.autonomy:.2f})")
+        self._update_ngos(model)
+        return self.fig
+
+    def _update_ties(self, i: np.ndarray, j: np.ndarray, trust: np.ndarray) -> None:
+        """Ties in a few shades of blue by trust, each shade one broken line (NaN between ties): fast to draw."""
+        positions = self.layout.positions
+        shade = np.minimum((trust * TIE_SHADES).astype(int), TIE_SHADES - 1)
+        for level, line in enumerate(self.ties):
+            k = shade == level
+            gaps = np.full(int(k.sum()), np.nan)
+            xs = np.column_stack([positions[i[k], 0], positions[j[k], 0], gaps]).ravel()
+            ys = np.column_stack([positions[i[k], 1], positions[j[k], 1], gaps]).ravel()
+            line.set_data(xs, ys)
+
+    def _update_ngos(self, model: CommunityModel) -> None:
+        ngos, where = ngo_positions(model, self.layout)
+        positions = self.layout.positions
+        lines = [(xy, positions[member]) for ngo, xy in zip(ngos, where, strict=True) for member in ngo.members]
+        self.members.set_segments(lines)
+        self.ngos.set_offsets(where)
+        self.ngos.set_facecolor([ORGANISATION_STYLE[g.origin]["color"] for g in ngos])
+        self.ngos.set_sizes([25 + 90 * g.capacity for g in ngos])
+
+
+def _network_height(layout: NetworkLayout, legend_height: float, width: float = 6.4) -> float:
+    """Figure height (inches) that fits the compound grid at the figure's width, plus room for the legend."""
+    return min(7.0, max(3.2, legend_height + 0.1 + width * (layout.rows + 0.42) / (layout.columns + 0.1)))
+
+
+def _draw_compounds(ax, layout: NetworkLayout) -> None:
+    for k, (x, y) in enumerate(layout.compound_origin):
+        ax.add_patch(Rectangle((x + 0.02, y + 0.02), 0.96, 0.96, facecolor="#f7f7f4", edgecolor="#d0d0c8", lw=0.8))
+        ax.text(x + 0.5, y + 0.985, f"compound {k + 1}", ha="center", va="top", fontsize=7, color="#888888")
+
+
+def _network_legend(fig: Figure, ax, scatter, colour_by: str) -> None:
+    handles: list = []
+    if colour_by == "activity":
+        handles += [_dot(colour, label) for colour, label in zip(ACTIVITY_COLOURS, ACTIVITY_LABELS, strict=True)]
+    else:
+        height = fig.get_figheight()
+        strip = fig.add_axes((0.1, (LEGEND_HEIGHT + 0.25) / height, 0.8, 0.1 / height))
+        bar = fig.colorbar(scatter, cax=strip, orientation="horizontal")
+        bar.set_label("resident's trust in fellow residents (0-1)", fontsize=7, labelpad=1)
+        bar.ax.tick_params(labelsize=7, length=2, pad=1)
+    for key in ("government", "committee", "party", "grassroots", "top_down"):
+        style = ORGANISATION_STYLE[key]
+        handles.append(_dot(style["color"], style["label"], style["marker"]))
+    handles.append(Line2D([], [], color="#4a7fb5", lw=1.2, label="tie (darker = more trust)"))
+    fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=8, frameon=False, borderaxespad=0.2,
+               handletextpad=0.3, columnspacing=1.2)  # fmt: skip
+
+
+def _dot(colour: str, label: str, marker: str = "o") -> Line2D:
+    return Line2D([], [], marker=marker, linestyle="", markerfacecolor=colour, markeredgecolor=colour, label=label)
+
+
+def _network_caption(model: CommunityModel, n_drawn: int) -> str:
+    n = model.residents.n
+    shown = f"all {n:,} residents" if n_drawn == n else f"a fixed random sample of {n_drawn:,} of {n:,} residents"
+    return (
+        f"Showing {shown}, {len(model.ngo_by_id)} NGOs and {len(model.agents_by_type[PartyCell])} party cells. "
+        "The grey bar from government to the committee is as thick as the committee's administrative load."
+    )
+
+
+# --- figures kept per model -------------------------------------------------------------------------------------------
+_live: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def live_figure[T](model: CommunityModel, name: str, build: Callable[[], T]) -> T:
+    """The model's plot ``name``, built on first use and kept for the model's lifetime.
+
+    A plot redrawn every step is cheapest updated in place: creating axes, ticks and text is most of what
+    a small matplotlib figure costs, and matplotlib caches text sizes per renderer, which a new figure
+    does not share. ``build`` must not hold on to the model (the cache would then keep it alive).
+    """
+    with _cache_lock:
+        plots = _live.setdefault(model, {})
+        plot = plots.get(name)
+    if plot is None:  # built outside the lock: other sessions need not wait for it
+        plot = build()
+        with _cache_lock:
+            plot = plots.setdefault(name, plot)
+    return plot
+
+
+# --- history and the stage -------------------------------------------------------------------------------------------
+def history(model: CommunityModel) -> pd.DataFrame:
+    """The model's per-month table so far (what its DataCollector has collected)."""
+    return pd.DataFrame(model.datacollector.model_vars)
+
+
+def smoothed_index(index: Sequence[float], window: int) -> np.ndarray:
+    """The moving average the stage is read from; the window starts full of the first value, as in ``stages``."""
+    values = np.asarray(index, dtype=float)
+    padded = np.concatenate([np.full(window - 1, values[0]), values])
+    return np.convolve(padded, np.ones(window) / window, mode="valid")
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """Where the community is and what government does, in words a student can read at a glance."""
+
+    month: int
+    stage: str
+    role: str
+    index: float
+    learning_threshold: float
+    independence_threshold: float
+    responsive: bool
+    withdrawn: bool
+
+    @property
+    def when(self) -> str:
+        years, months = divmod(self.month, 12)
+        return f"month {self.month} (year {years}, month {months})"
+
+    @property
+    def matching_role(self) -> str:
+        """The role the guardian theory prescribes for the measured stage."""
+        return ROLE_FOR_STAGE[self.stage]
+
+    @property
+    def verdict(self) -> str:
+        """Whether government's role fits the stage, as the theory would judge it."""
+        if self.withdrawn:
+            if self.stage == "independence":
+                return "Government has let go, and the community is mature enough to govern itself."
+            return "Government has let go of a community that is not yet independent: premature withdrawal."
+        if self.role == self.matching_role:
+            return f"Government's role fits the stage: a community in the {self.stage} stage needs it to {self.role}."
+        ahead = ("nurture", "assist", "supervise").index(self.role) < STAGES.index(self.stage)
+        if ahead:
+            return (
+                f"Government still acts to {self.role} a community that is already in the {self.stage} stage: "
+                f"the theory says it should step back and {self.matching_role}."
+            )
+        return (
+            f"Government acts to {self.role} a community that is still in the {self.stage} stage: "
+            f"the theory says it should {self.matching_role} first."
+        )
+
+    @property
+    def policy_note(self) -> str:
+        if self.responsive:
+            return "Responsive (guardian) policy: government reviews the measured stage every year and changes role."
+        return "Fixed policy: government keeps this role and these levers whatever the stage."
+
+
+def stage_report(model: CommunityModel) -> StageReport:
+    """The stage indicator's content for the model's current month."""
+    p = model.params
+    return StageReport(
+        month=int(model.steps),
+        stage=model.stage,
+        role=model.government.role,
+        index=float(model.metrics["self_governance_index"]),
+        learning_threshold=p.learning_threshold,
+        independence_threshold=p.independence_threshold,
+        responsive=p.policy == "responsive",
+        withdrawn=model.levers.withdrawn,
+    )
+
+
+class IndexFigure:
+    """One model's index plot, built once and updated in place each step (see :func:`live_figure`)."""
+
+    def __init__(self, learning: float, independence: float, window: int) -> None:
+        self.window = window
+        self.fig = _figure(6.4, 4.2)
+        ax = self.ax = self.fig.add_axes((0.1, 0.12, 0.87, 0.8))
+        _draw_stage_bands(ax, learning, independence)
+        (self.raw,) = ax.plot([], [], color=LINE_COLOUR, lw=0.9, alpha=0.55, label="index this month")
+        (self.smooth,) = ax.plot([], [], color=LINE_COLOUR, lw=2.0, label=f"{window}-month average (sets the stage)")
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("years")
+        ax.set_ylabel("self-governance index")
+        ax.set_title("Self-governance index and the three stages", fontsize=10, loc="left")
+        ax.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.8)
+        self.role_changes: tuple = ()
+        self.role_marks: list = []
+
+    def update(self, table: pd.DataFrame) -> Figure:
+        years = _years(table)
+        index = table["self_governance_index"].to_numpy()
+        self.raw.set_data(years, index)
+        self.smooth.set_data(years, smoothed_index(index, self.window))
+        self._mark_role_changes(years, table["government_role"].tolist())
+        self.ax.set_xlim(0, max(1.0, years[-1]))
+        return self.fig
+
+    def _mark_role_changes(self, years: np.ndarray, roles: list[str]) -> None:
+        """A dotted line and the new role wherever government changed role (redrawn only when that changes)."""
+        changes = tuple((k, roles[k]) for k in range(1, len(roles)) if roles[k] != roles[k - 1])
+        if changes == self.role_changes:
+            return
+        for artist in self.role_marks:
+            artist.remove()
+        self.role_marks = []
+        for k, role in changes:
+            self.role_marks.append(self.ax.axvline(years[k], color="#444444", lw=0.8, ls=":", zorder=1))
+            self.role_marks.append(self.ax.text(years[k], 0.97, f" {role}", fontsize=7, va="top", color="#444444"))
+        self.role_changes = changes
+
+
+def draw_index(model: CommunityModel) -> Figure:
+    """The self-governance index over time, over the stage bands, with government's role changes marked."""
+    p = model.params
+    plot = live_figure(model, "index", lambda: IndexFigure(p.learning_threshold, p.independence_threshold,
+                                                           p.index_smoothing))  # fmt: skip
+    return plot.update(history(model))
+
+
+def _draw_stage_bands(ax, learning: float, independence: float) -> None:
+    """Shade and name the index range of each stage, so the line's stage reads at a glance."""
+    edges = (0.0, learning, independence, 1.0)
+    for stage, low, high in zip(STAGES, edges[:-1], edges[1:], strict=True):
+        ax.axhspan(low, high, color=STAGE_COLOURS[stage], zorder=0, lw=0)
+        ax.text(0.99, (low + high) / 2, stage, transform=ax.get_yaxis_transform(), ha="right", va="center",
+                fontsize=8, color="#666666", zorder=1)  # fmt: skip
+
+
+KEY_NUMBERS = (
+    ("trust_in_strangers", "trust strangers", "{:.0%}"),
+    ("participation_rate", "take part this month", "{:.0%}"),
+    ("decision_participation_share", "of them in decisions", "{:.0%}"),
+    ("ngo_count", "NGOs", "{:.0f}"),
+    ("committee_autonomy", "committee autonomy", "{:.2f}"),
+    ("administrative_load", "committee time on admin", "{:.0%}"),
+    ("misperception_share", "take committee for government", "{:.0%}"),
+    ("public_cost", "public cost / month / 1,000", "{:.1f}"),
+)
+
+
+def key_numbers(model: CommunityModel) -> list[tuple[str, str]]:
+    """The month's headline measures as (label, formatted value): what the plots on the Measures tab track."""
+    return [(label, fmt.format(model.metrics[key])) for key, label, fmt in KEY_NUMBERS]
+
+
+# --- the measures ----------------------------------------------------------------------------------------------------
+MEASURES_SIZE = (11.0, 8.4)  # inches: one figure for the five measure panels, drawn at DPI
+MEASURE_LINES = {  # panel -> (column, colour, width, style, label) of each line it draws
+    "trust": (
+        ("trust_in_strangers", "#2ca02c", 1.8, "-", "share trusting strangers"),
+        ("mean_trust", "#2ca02c", 1.0, "--", "mean trust"),
+    ),
+    "participation": (
+        ("vulnerable_participant_share", "#444444", 1.0, "--",
+         "participants who are elderly, unemployed young or low-income"),
+    ),
+    "ngos": (
+        ("ngo_count", "#1f77b4", 1.8, "-", "NGOs"),
+        ("grassroots_ngo_count", "#1f77b4", 1.0, "--", "founded by residents"),
+    ),
+    "committee": (
+        ("committee_autonomy", "#6a3d9a", 1.8, "-", "autonomy"),
+        ("administrative_load", "#555555", 1.8, "-", "share of work on admin tasks"),
+        ("misperception_share", "#d62728", 1.0, "--", "residents who see it as a government organ"),
+    ),
+    "cost": (("public_cost", "#444444", 1.6, "-", "cost units per 1,000 residents per month"),),
+}  # fmt: skip
+MEASURE_TITLES = {
+    "trust": "Trust in strangers (social capital)",
+    "participation": "Participation and its composition",
+    "ngos": "NGOs: number and independence",
+    "committee": "Committee: autonomy vs administrative load",
+    "cost": "Public cost",
+}
+
+
+def _years(table: pd.DataFrame) -> np.ndarray:
+    return table["step"].to_numpy() / 12
+
+
+class MeasuresFigure:
+    """The five measures over time in one figure, built once per model and updated in place each step.
+
+    One figure rather than five: one image to encode per step, and a shared time axis. The sixth cell
+    of the 3 x 2 grid stays empty; the panel above it carries its own year labels.
+    """
+
+    def __init__(self) -> None:
+        self.fig = _figure(*MEASURES_SIZE)
+        grid = self.fig.subplots(3, 2, sharex=True)
+        self.fig.subplots_adjust(left=0.06, right=0.95, top=0.96, bottom=0.07, hspace=0.3, wspace=0.22)
+        self.axes = dict(zip(MEASURE_TITLES, grid.ravel(), strict=False))
+        self.lines = {}
+        for panel, ax in self.axes.items():
+            ax.set_title(MEASURE_TITLES[panel], fontsize=10, loc="left")
+            ax.tick_params(labelsize=8)
+            ax.grid(True, color="#eeeeee", lw=0.6)
+            ax.set_ylim(0, 1)
+            for column, colour, width, style, label in MEASURE_LINES[panel]:
+                (self.lines[column],) = ax.plot([], [], color=colour, lw=width, ls=style, label=label)
+        self._decorate(grid)
+        self.stack: list = []
+
+    def _decorate(self, grid) -> None:
+        """What the panels draw besides their lines: the survey mark, the right axis, the legends, the labels."""
+        trust, ngos = self.axes["trust"], self.axes["ngos"]
+        trust.axhline(KARAMAY_TRUST, color="#999999", lw=0.8, ls=":", label="Karamay survey 2016: 31%")
+        ngos.set_ylabel("number", fontsize=8)
+        self.independence = ngos.twinx()
+        (self.lines["ngo_independence"],) = self.independence.plot([], [], color="#8c564b", lw=1.4,
+                                                                    label="mean independence (right axis)")  # fmt: skip
+        self.independence.set_ylim(0, 1)
+        self.independence.tick_params(labelsize=8)
+        stack = [Patch(color=ACTIVITY_COLOURS[2], label="decision-making (share of residents)"),
+                 Patch(color=ACTIVITY_COLOURS[1], label="low-level activity")]  # fmt: skip
+        for panel, ax in self.axes.items():
+            extra = stack if panel == "participation" else []
+            right = self.independence.get_legend_handles_labels()[0] if panel == "ngos" else []
+            ax.legend(handles=extra + ax.get_legend_handles_labels()[0] + right, fontsize=7, loc="upper left",
+                      framealpha=0.8)  # fmt: skip
+        grid[2, 1].set_visible(False)
+        grid[1, 1].xaxis.set_tick_params(labelbottom=True)
+        for ax in (grid[2, 0], grid[1, 1]):
+            ax.set_xlabel("years", fontsize=8)
+
+    def update(self, table: pd.DataFrame) -> Figure:
+        years = _years(table)
+        for column, line in self.lines.items():
+            line.set_data(years, table[column].to_numpy())
+        self._update_stack(years, table)
+        self.axes["trust"].set_xlim(0, max(1.0, years[-1]))  # shared by all panels
+        self.axes["ngos"].set_ylim(0, max(5.0, float(table["ngo_count"].max()) * 1.15))
+        cost = self.axes["cost"]
+        cost.set_ylim(0, max(1.0, float(table["public_cost"].max()) * 1.15))
+        cost.set_title(f"Public cost (total so far: {float(table['public_cost'].iloc[1:].sum()):,.0f})",
+                       fontsize=10, loc="left")  # fmt: skip
+        return self.fig
+
+    def _update_stack(self, years: np.ndarray, table: pd.DataFrame) -> None:
+        """Participation as two stacked areas: decision-making below, low-level activity above."""
+        for area in self.stack:
+            area.remove()
+        rate = table["participation_rate"].to_numpy()
+        decision = rate * table["decision_participation_share"].to_numpy()
+        low = rate * table["low_level_participation_share"].to_numpy()
+        ax = self.axes["participation"]
+        self.stack = [
+            ax.fill_between(years, 0, decision, color=ACTIVITY_COLOURS[2], alpha=0.85, lw=0),
+            ax.fill_between(years, decision, decision + low, color=ACTIVITY_COLOURS[1], alpha=0.85, lw=0),
+        ]
+
+
+def draw_measures(model: CommunityModel) -> Figure:
+    """Trust, participation and its composition, NGOs, the committee and public cost over time."""
+    return live_figure(model, "measures", MeasuresFigure).update(history(model))
+
+
+# --- comparison of configurations ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ComparisonSettings:
+    """One comparison experiment; equal settings give equal results, so results are cached by settings."""
+
+    names: tuple[str, ...]
+    seeds: int = 3
+    years: int = 20
+    n_residents: int = 500
+
+    @property
+    def runs(self) -> int:
+        return len(self.names) * self.seeds
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    settings: ComparisonSettings
+    trajectories: pd.DataFrame
+    summary: pd.DataFrame
+
+
+MAX_CACHED_COMPARISONS = 32
+_comparisons: dict[ComparisonSettings, ComparisonResult] = {}
+_comparison_lock = threading.Lock()
+
+
+def cached_comparison(settings: ComparisonSettings) -> ComparisonResult | None:
+    """A comparison already computed in this server process (by any session: results depend only on settings)."""
+    with _comparison_lock:
+        return _comparisons.get(settings)
+
+
+def run_comparison(
+    settings: ComparisonSettings,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_continue: Callable[[], bool] = lambda: True,
+) -> ComparisonResult | None:
+    """Run every (configuration, seed) pair one by one, reporting progress; None if stopped early.
+
+    Runs one at a time in this process so progress is reported per run and no worker processes are
+    started inside the web server; ``compare_scenarios``' own progress is a terminal bar, not a callback.
+    """
+    cached = cached_comparison(settings)
+    if cached is not None:
+        return cached
+    tables = []
+    for done, (name, seed) in enumerate(((n, s) for n in settings.names for s in range(settings.seeds)), start=1):
+        if not should_continue():
+            return None
+        tables.append(
+            run_trajectories([name], [seed], steps=settings.years * 12, n_residents=settings.n_residents,
+                             workers=1, progress=False)
+        )  # fmt: skip
+        if on_progress is not None:
+            on_progress(done, settings.runs)
+    trajectories = pd.concat(tables, ignore_index=True)
+    result = ComparisonResult(settings, trajectories, summarise_comparison(trajectories))
+    with _comparison_lock:
+        _comparisons[settings] = result
+        while len(_comparisons) > MAX_CACHED_COMPARISONS:  # drop the oldest: bounded memory on a long-lived server
+            del _comparisons[next(iter(_comparisons))]
+    return result
+
+
+def draw_comparison(result: ComparisonResult) -> Figure:
+    """One panel per configuration: median index and spread over seeds, over the stage bands."""
+    names = list(result.settings.names)
+    return plot_comparison(result.trajectories, thresholds=stage_thresholds(names))
+
+
+def _stage_cell(share: float, median_month: float) -> str:
+    if share == 0 or math.isnan(median_month):
+        return "never"
+    return f"{share:.0%} of seeds, year {median_month / 12:.1f}"
+
+
+def summary_markdown(summary: pd.DataFrame) -> str:
+    """The comparison's headline numbers as a markdown table a student can scan."""
+    header = (
+        "| configuration | reaches learning | reaches independence | final index | trust strangers "
+        "| see committee as government | admin tasks done | public cost (total) |\n"
+        "|---|---|---|---|---|---|---|---|"
+    )
+    rows = [
+        f"| {r.scenario} | {_stage_cell(r.reached_learning, r.median_first_learning)} "
+        f"| {_stage_cell(r.reached_independence, r.median_first_independence)} | {r.final_index_mean:.2f} "
+        f"| {r.trust_in_strangers_mean:.0%} | {r.misperception_mean:.0%} | {r.admin_task_completion_mean:.0%} "
+        f"| {r.total_public_cost_mean:,.0f} |"
+        for r in summary.itertuples()
+    ]
+    return "\n".join([header, *rows])
+
+
+LEVERS_SHOWN = (
+    ("policy", "policy"),
+    ("mode", "mode"),
+    ("funding", "funding"),
+    ("admin_load", "admin load"),
+    ("fees_follow_tasks", "fees follow tasks"),
+    ("training", "training"),
+    ("feedback", "feedback"),
+    ("incubation", "incubation"),
+    ("top_down_ngo_rate", "top-down NGOs/yr"),
+    ("direct_provision", "direct provision"),
+    ("elected_committee", "elected committee"),
+    ("party_service", "party service"),
+)
+
+
+def levers_markdown(names: Iterable[str]) -> str:
+    """The configurations' levers side by side: the causes behind the differences in outcome."""
+    names = list(names)
+    params = {name: load_scenario(name).params for name in names}
+    header = "| lever | " + " | ".join(names) + " |\n|---|" + "---|" * len(names)
+    rows = [
+        f"| {label} | " + " | ".join(format_value(getattr(params[n], key)) for n in names) + " |"
+        for key, label in LEVERS_SHOWN
+    ]
+    return "\n".join([header, *rows])
+
+
+def format_value(value: object) -> str:
+    """A parameter value as a student would write it: 0.3, 12, directive."""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+# --- texts -----------------------------------------------------------------------------------------------------------
+WHY_THEY_DIFFER = """
+**Why Hangzhou and Shanghai differ.** Both spend on the community, but in different ways.
+*Shanghai* pushes a heavy administrative load onto an appointed committee that is judged from above:
+its time goes to tasks (they get done: *administratively effective*), residents see it as a government
+organ, their sense of control stays low, few take part in decisions, and the organisations government
+creates itself have little independence (*ineffective at governance*). *Hangzhou* gives balanced
+support through many channels (training, feedback platforms, incubating residents' own organisations,
+buying services, a party core that serves): residents learn by doing, trust grows, grassroots NGOs
+survive, and the index climbs. Compare the rows of the lever table with the outcomes above it.
+"""
+
+THEORY_MARKDOWN = """
+## The stage theory: a guardian that steps back in time
+
+A provincial social-science project (the first essay of the source collection on *the effectiveness of
+community grassroots governance*, 社区基层治理成效) proposes that government acts as the **guardian**
+(监护人) of a young self-governing society. The two move through three matched periods:
+
+| period | the community (self-governance force) | government's role |
+|---|---|---|
+| 1 | **dependence**: taking resources, waiting for government (索取依赖) | **nurture** and foster (抚养培育) |
+| 2 | **learning** and progress (学习进步) | **assist** growth (辅助成长) |
+| 3 | mature **independence** (成熟独立) | **guide and supervise** (指导监督) |
+
+Overall: *government-led* → *dual governance* → *social self-governance*.
+
+What the theory claims, and what this model lets you test:
+
+- Government should *narrow its domains, adjust its intensity and change its form at the right time*,
+  following the capacity of society (try the **guardian** configuration).
+- At today's low capacity government must **not simply let go**: premature withdrawal leaves a weak
+  society without resources (try **early_withdrawal**, or the *government lets go at month* slider).
+- Permanent heavy administrative control makes communities *administratively effective but ineffective
+  at governance* (行政有效, 治理无效): tasks get done, no inner capacity grows (try **shanghai**).
+- Self-governance is the low-cost path: a mature community governs itself at lower public cost
+  (compare the public cost of the configurations).
+
+### How the model measures the stage
+
+The **self-governance index** (0-1) is the mean of five parts, one for each element of a self-governing
+community: residents who take part in **decisions**, **organisations** that are capable and independent,
+**social capital** (trust), a committee with **autonomy**, and **funds of its own**. The stage is read from
+a six-month moving average of the index: *learning* from the learning threshold up, *independence* from
+the independence threshold up (the coloured bands behind the index plot). To fall back a stage the
+average must drop a little below the threshold, so one bad month does not flip the stage.
+
+### What you see in the network
+
+Residents live in buildings grouped into compounds (grid management: community → compound → building).
+Most ties are between neighbours in a building, fewer across buildings and compounds; each tie carries
+trust that grows when both ends take part in a month that goes well. Residents take part (or not) in
+low-level activities (cleaning, culture and sport, charity, patrols) or in decision-making (elections,
+hearings, supervision). Those who decide learn democratic skills and a sense of control; those who see
+nothing change lose it.
+"""
+
+
+def contrast(summary: pd.DataFrame, first: str = "hangzhou", second: str = "shanghai") -> str:
+    """The two configurations' headline numbers in one sentence, when both were compared (else empty)."""
+    rows = summary.set_index("scenario")
+    if first not in rows.index or second not in rows.index:
+        return ""
+    a, b = rows.loc[first], rows.loc[second]
+    return (
+        f"In this comparison: final index {a.final_index_mean:.2f} ({first}) against {b.final_index_mean:.2f} "
+        f"({second}); trust in strangers {a.trust_in_strangers_mean:.0%} against {b.trust_in_strangers_mean:.0%}; "
+        f"the committee taken for a government organ by {a.misperception_mean:.0%} against {b.misperception_mean:.0%}; "
+        f"administrative tasks done {a.admin_task_completion_mean:.0%} against {b.admin_task_completion_mean:.0%}; "
+        f"public cost {a.total_public_cost_mean:,.0f} against {b.total_public_cost_mean:,.0f}."
+    )
+
+
+def configurations_markdown() -> str:
+    """One paragraph per configuration file, from its own title and description."""
+    parts = ["### The configurations"]
+    for name in list_scenarios():
+        spec = load_scenario(name)
+        parts.append(f"- **{name}**: *{spec.title}.* {spec.description}")
+    return "\n".join(parts)

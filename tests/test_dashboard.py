@@ -1,0 +1,442 @@
+"""The dashboard without a browser: its model, its drawings, and its components rendered with ``solara.render``.
+
+Each component test runs in its own Solara kernel context, the same isolation a browser session gets,
+so state held in reactive variables (Mesa's update counter, the comparison task) cannot leak between tests.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import statistics
+import time
+import uuid
+import weakref
+from dataclasses import replace
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+import solara.widgets
+from mesa.visualization import Slider
+from solara.server import kernel, kernel_context
+
+from simulation import app, dashboard, views
+from simulation.model import CommunityModel
+from simulation.parameters import FIELDS
+from simulation.scenarios import list_scenarios, load_scenario
+from simulation.stages import StageTracker
+
+STEP_BUDGET_S = 0.5  # issue 4: with 1,000 residents a step renders in well under half a second
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------------
+def new_session() -> kernel_context.VirtualKernelContext:
+    """A fresh virtual kernel, as Solara's server makes for each browser connection."""
+    return kernel_context.VirtualKernelContext(
+        id=f"kernel-{uuid.uuid4()}", kernel=kernel.Kernel(), session_id=f"session-{uuid.uuid4()}"
+    )
+
+
+@pytest.fixture
+def session():
+    context = new_session()
+    with context:
+        yield context
+    context.close()
+
+
+def render_dashboard():
+    """The app as ``solara run`` shows it: the page inside the app's own layout (which hosts the sidebar)."""
+    return solara.render(app.Layout(children=[app.Page()]), handle_error=False)
+
+
+def all_widgets(root: ipywidgets.Widget) -> list[ipywidgets.Widget]:
+    """Every widget in the tree (reacton's finder stops descending at a match, so it cannot list them all)."""
+    found, seen, queue = [], set(), [root]
+    while queue:
+        item = queue.pop()
+        if isinstance(item, (list, tuple)):
+            queue.extend(item)
+        elif isinstance(item, dict):
+            queue.extend(item.values())
+        elif isinstance(item, ipywidgets.Widget) and id(item) not in seen:
+            seen.add(id(item))
+            found.append(item)
+            queue.extend(getattr(item, name) for name in item.keys)
+    return found
+
+
+def page_text(rc) -> str:
+    """All text the rendered page shows: HTML blocks, markdown templates and plain text children."""
+    texts = []
+    for widget in all_widgets(rc.container):
+        if isinstance(widget, solara.widgets.HTML):
+            texts.append(widget.unsafe_innerHTML or "")
+        elif isinstance(widget, v.VuetifyTemplate):
+            template = widget.template
+            texts.append(getattr(template, "template", template) or "")
+        texts += [child for child in getattr(widget, "children", None) or [] if isinstance(child, str)]
+    return "\n".join(texts)
+
+
+def stage_indicator(rc) -> str:
+    blocks = [widget.unsafe_innerHTML for widget in rc.find(solara.widgets.HTML).widgets]
+    (html,) = [block for block in blocks if "stage-indicator" in block]
+    return html
+
+
+def images(rc) -> list[bytes]:
+    return [image.value for image in rc.find(ipywidgets.Image).widgets]
+
+
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+# --- the model behind the controls ------------------------------------------------------------------------------------
+def test_untouched_controls_give_exactly_the_configuration():
+    """Reset with the sliders where the configuration put them must not change the configuration."""
+    for name in list_scenarios():
+        model = app.DashboardModel(configuration=name, n_residents=200)
+        again = app.DashboardModel(**untouched_controls(app.model_params(model)))
+        assert again.changes == {}, name
+        assert again.params == load_scenario(name, n_residents=200).params, name
+
+
+def untouched_controls(params: dict) -> dict:
+    """What Mesa's ModelCreator hands to the model on Reset when no control was touched."""
+    return {
+        key: spec.value if isinstance(spec, Slider) else spec["value"] if isinstance(spec, dict) else spec
+        for key, spec in params.items()
+    }
+
+
+def test_moved_sliders_become_overrides_and_the_run_matches_the_model():
+    model = app.DashboardModel(configuration="shanghai", n_residents=300, seed="7", training=0.9, admin_load=0.9)
+    assert model.changes == {"training": 0.9}  # shanghai's admin_load is already 0.9
+    reference = CommunityModel(scenario="shanghai", n_residents=300, rng=7, training=0.9)
+    model.run_for(12)
+    reference.run_for(12)
+    assert model.metrics == reference.metrics
+
+
+def test_seed_text_is_a_number_or_a_stable_hash():
+    assert app.seed_from_text("42") == 42
+    assert app.seed_from_text(" 7 ") == 7
+    assert app.seed_from_text("hangzhou") == app.seed_from_text("hangzhou") != app.seed_from_text("shanghai")
+    assert app.seed_from_text("") >= 0
+
+
+def test_slider_ranges_come_from_the_parameter_definitions():
+    model = app.DashboardModel(n_residents=200)
+    params = app.model_params(model)
+    for name, spec in app.LEVER_SLIDERS.items():
+        slider = params[name]
+        low, high = FIELDS[name].metadata["low"], FIELDS[name].metadata["high"]
+        assert slider.min == low
+        assert slider.max == (high if spec.high is None else min(high, spec.high))
+        assert slider.min <= slider.value <= slider.max
+    for name, (_, choices) in app.LEVER_CHOICES.items():
+        assert params[name]["values"] == list(choices) == list(FIELDS[name].metadata["choices"])
+    assert params["configuration"] == "guardian"
+
+
+def test_every_configuration_fits_the_slider_ranges():
+    """A slider clipping a configuration's value would silently change that configuration on Reset."""
+    for name in list_scenarios():
+        p = load_scenario(name).params
+        for lever, spec in app.LEVER_SLIDERS.items():
+            low, high = spec.bounds(lever)
+            assert low <= getattr(p, lever) <= high, (name, lever)
+
+
+# --- drawings ---------------------------------------------------------------------------------------------------------
+def test_layout_puts_every_resident_inside_its_compound():
+    model = CommunityModel(scenario="guardian", n_residents=3000, rng=1)
+    layout = views.network_layout(model)
+    corner = layout.compound_origin[model.network.compound]
+    inside = (layout.positions >= corner) & (layout.positions <= corner + 1)
+    assert inside.all()
+    assert views.network_layout(model) is layout  # computed once per model
+
+
+def test_drawing_never_changes_the_run():
+    """The network view must not draw random numbers from the model: watching a run must not alter it."""
+    watched = CommunityModel(scenario="hangzhou", n_residents=400, rng=3)
+    unwatched = CommunityModel(scenario="hangzhou", n_residents=400, rng=3)
+    for _ in range(6):
+        watched.step()
+        unwatched.step()
+        views.draw_network(watched, "activity", max_drawn=100)
+        views.draw_index(watched)
+        views.draw_measures(watched)
+    assert watched.metrics == unwatched.metrics
+
+
+def test_large_communities_are_sampled_not_drawn_in_full():
+    model = CommunityModel(scenario="guardian", n_residents=2500, rng=1)
+    drawn = views.drawn_residents(model, max_drawn=500)
+    assert drawn.size == 500 and np.all(np.diff(drawn) > 0)
+    assert np.array_equal(views.drawn_residents(model, max_drawn=500), drawn)  # the same sample every step
+    i, j, _ = views.drawn_ties(model, drawn, max_ties=300)
+    assert i.size <= 300 and np.isin(i, drawn).all() and np.isin(j, drawn).all()
+    _, caption = views.draw_network(model, "trust", max_drawn=500)
+    assert "sample of 500 of 2,500 residents" in caption
+
+
+def _draw_seconds(model: CommunityModel) -> float:
+    """The quickest of three network draws (the first draw, which builds the layout, not counted)."""
+    views.draw_network(model)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        fig, _ = views.draw_network(model)
+        fig.savefig(io.BytesIO(), format="png", dpi=views.DPI)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def test_a_large_community_draws_about_as_fast_as_a_small_one():
+    """20,000 residents: the view draws a fixed sample, so a step costs about what it costs at 1,000."""
+    small = CommunityModel(scenario="guardian", n_residents=1000, rng=1)
+    large = CommunityModel(scenario="guardian", n_residents=20_000, rng=1)
+    assert _draw_seconds(large) < 2.5 * _draw_seconds(small)
+    _, caption = views.draw_network(large)
+    assert f"sample of {views.DEFAULT_MAX_DRAWN:,} of 20,000 residents" in caption
+
+
+def test_network_draws_organisations():
+    model = CommunityModel(scenario="shanghai", n_residents=500, rng=2)
+    model.run_for(24)
+    assert model.ngo_by_id, "shanghai creates NGOs from above within two years"
+    fig, caption = views.draw_network(model, "activity")
+    assert f"{len(model.ngo_by_id)} NGOs" in caption
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"party cell", "residents' committee", "NGO created by government", "decision-making"} <= set(legend)
+    with pytest.raises(ValueError, match="colour_by"):
+        views.draw_network(model, "age")
+
+
+def test_smoothed_index_matches_the_stage_tracker():
+    model = CommunityModel(scenario="guardian", n_residents=300, rng=1)
+    tracker = StageTracker(model.params, model.metrics["self_governance_index"])
+    for _ in range(20):
+        model.step()
+        tracker.update(model.metrics["self_governance_index"])
+    index = views.history(model)["self_governance_index"]
+    assert views.smoothed_index(index, model.params.index_smoothing)[-1] == pytest.approx(tracker.smoothed)
+
+
+def test_measure_and_index_figures_are_updated_in_place():
+    model = CommunityModel(scenario="jianghan", n_residents=300, rng=1)
+    model.run_for(5)
+    measures, index = views.draw_measures(model), views.draw_index(model)
+    model.step()
+    assert views.draw_measures(model) is measures and views.draw_index(model) is index
+    trust_line = measures.axes[0].get_lines()[0]
+    assert len(trust_line.get_xdata()) == 7  # months 0..6
+    assert trust_line.get_ydata()[-1] == model.metrics["trust_in_strangers"]
+    titles = [ax.get_title(loc="left") for ax in measures.axes if ax.get_visible()]
+    assert any(title.startswith("Public cost (total so far") for title in titles)
+
+
+def test_live_figures_do_not_keep_a_model_alive():
+    """Each Reset makes a new model; the figures kept for the old one must not keep it in memory."""
+    model = CommunityModel(scenario="guardian", n_residents=200, rng=1)
+    views.draw_measures(model)
+    views.draw_index(model)
+    views.draw_network(model)
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
+
+
+def test_stage_report_judges_the_role_against_the_stage():
+    fits = views.StageReport(30, "learning", "assist", 0.4, 0.35, 0.6, responsive=True, withdrawn=False)
+    assert "fits" in fits.verdict and fits.when == "month 30 (year 2, month 6)"
+    stuck = replace(fits, stage="independence", role="nurture")
+    assert "should step back and supervise" in stuck.verdict
+    premature = replace(fits, stage="dependence", role="supervise", withdrawn=True)
+    assert "premature withdrawal" in premature.verdict
+    assert "Fixed policy" in replace(fits, responsive=False).policy_note
+
+
+# --- the rendered dashboard -------------------------------------------------------------------------------------------
+def test_page_renders_the_stage_network_and_index(session):
+    _, rc = render_dashboard()
+    indicator = stage_indicator(rc)
+    assert "month 0" in indicator and "dependence" in indicator and "nurture" in indicator
+    assert len(images(rc)) == 2  # the network and the index plot
+    text = page_text(rc)
+    assert "Guardian: government adapts its role" in text and "Showing all 1,000 residents" in text
+    assert "trust strangers" in text and "take committee for government" in text  # the key numbers
+
+
+def test_step_updates_the_stage_indicator_the_network_and_the_plot(session):
+    _, rc = render_dashboard()
+    before = images(rc)
+    click(rc, "Step")
+    click(rc, "Step")
+    assert "month 2 (year 0, month 2)" in stage_indicator(rc)
+    after = images(rc)
+    assert all(a != b for a, b in zip(before, after, strict=True))
+
+
+def test_a_step_renders_in_well_under_half_a_second(session):
+    _, rc = render_dashboard()
+    click(rc, "Step")  # first step warms caches (layout, fonts)
+    durations = []
+    for _ in range(5):
+        start = time.perf_counter()
+        click(rc, "Step")
+        durations.append(time.perf_counter() - start)
+    assert statistics.median(durations) < STEP_BUDGET_S, durations
+
+
+def test_trust_toggle_recolours_the_network(session):
+    _, rc = render_dashboard()
+    network_before = images(rc)[0]
+    toggle = rc.find(v.BtnToggle).widget
+    toggle.v_model = 1  # "trust"
+    assert images(rc)[0] != network_before
+    assert "trust" in page_text(rc)
+
+
+def test_picking_a_configuration_loads_it_and_resets_the_sliders(session):
+    _, rc = render_dashboard()
+    click(rc, "Step")
+    rc.find(v.Select, label="Configuration").widget.v_model = "shanghai"
+    assert "month 0" in stage_indicator(rc)
+    assert "Shanghai: administrative-led" in page_text(rc)
+    funding = rc.find(v.Slider, label=app.LEVER_SLIDERS["funding"].label).widget
+    assert funding.v_model == load_scenario("shanghai").params.funding
+    click(rc, "Step")
+    click(rc, "Reset")  # the controls now hold shanghai's values, so Reset changes nothing
+    assert "month 0" in stage_indicator(rc) and "Your changes" not in page_text(rc)
+    assert "Shanghai: administrative-led" in page_text(rc)
+
+
+def test_slider_change_takes_effect_on_reset(session):
+    _, rc = render_dashboard()
+    click(rc, "Step")
+    rc.find(v.Slider, label=app.LEVER_SLIDERS["training"].label).widget.v_model = 0.2
+    assert "month 1" in stage_indicator(rc)  # nothing changes until Reset
+    click(rc, "Reset")
+    assert "month 0" in stage_indicator(rc)
+    assert "Your changes in this run:" in page_text(rc) and "training = 0.2" in page_text(rc)
+
+
+def test_every_browser_session_has_its_own_model():
+    first, second = new_session(), new_session()
+    with first:
+        _, rc_first = render_dashboard()
+        click(rc_first, "Step")
+        click(rc_first, "Step")
+    with second:
+        _, rc_second = render_dashboard()
+        assert "month 0" in stage_indicator(rc_second)
+    with first:
+        assert "month 2" in stage_indicator(rc_first)
+        rc_first.find(v.Select, label="Configuration").widget.v_model = "karamay"
+    with second:
+        assert "Guardian" in page_text(rc_second)
+    first.close()
+    second.close()
+
+
+def test_measures_tab_shows_the_measures_and_a_guide(session):
+    _, rc = render_dashboard()
+    rc.find(v.Tabs).widget.v_model = 1
+    assert len(images(rc)) == 1
+    assert "How to read these plots" in page_text(rc)
+    before = images(rc)
+    click(rc, "Step")
+    assert all(a != b for a, b in zip(before, images(rc), strict=True))
+
+
+def test_theory_tab_explains_the_stages_and_every_configuration(session):
+    _, rc = render_dashboard()
+    rc.find(v.Tabs).widget.v_model = 3
+    text = page_text(rc)
+    assert "guardian that steps back in time" in text
+    for name in list_scenarios():
+        assert f"<strong>{name}</strong>" in text
+
+
+# --- comparison -------------------------------------------------------------------------------------------------------
+SMALL = views.ComparisonSettings(("hangzhou", "shanghai"), seeds=1, years=1, n_residents=100)
+
+
+def test_comparison_reports_progress_and_is_cached():
+    seen = []
+    result = views.run_comparison(SMALL, lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)]
+    assert list(result.summary["scenario"]) == ["hangzhou", "shanghai"]
+    assert set(result.trajectories["step"]) == set(range(13))
+    assert views.run_comparison(SMALL) is result  # a second request is served from the cache
+    assert "| hangzhou |" in views.summary_markdown(result.summary)
+    assert "| admin load | 0.4 | 0.9 |" in views.levers_markdown(SMALL.names)
+    assert "final index" in views.contrast(result.summary) and views.contrast(result.summary, "guardian") == ""
+
+
+def test_comparison_can_be_stopped():
+    settings = replace(SMALL, n_residents=120)
+    assert views.run_comparison(settings, should_continue=lambda: False) is None
+    assert views.cached_comparison(settings) is None
+
+
+def test_comparison_tab_runs_on_demand_with_progress(session):
+    _, rc = render_dashboard()
+    rc.find(v.Tabs).widget.v_model = 2
+    rc.find(v.Select, label="Configurations").widget.v_model = ["shanghai", "hangzhou"]
+    seeds, residents, years = rc.find(v.BtnToggle).widgets
+    seeds.v_model, residents.v_model, years.v_model = 0, 0, 0  # 1 seed, 200 residents, 5 years
+    assert "Run comparison (2 runs)" in page_text(rc)
+    click(rc, "Run comparison (2 runs)")
+    wait_for(lambda: app.comparison_task.finished)
+    wait_for(lambda: "Why Hangzhou and Shanghai differ" in page_text(rc))
+    assert len(images(rc)) == 1
+    assert "<td>hangzhou</td>" in page_text(rc)
+    assert "In this comparison: final index" in page_text(rc)
+    assert "Computed: shown below" in page_text(rc)
+    assert views.cached_comparison(views.ComparisonSettings(("hangzhou", "shanghai"), 1, 5, 200)) is not None
+
+
+# --- starting the server ----------------------------------------------------------------------------------------------
+def test_serve_runs_solara_in_production_without_telemetry(monkeypatch, capsys):
+    calls = {}
+
+    class FakeProcess:
+        def __init__(self, cmd, env):
+            calls["cmd"], calls["env"] = cmd, env
+
+        def wait(self, timeout=None):
+            return 3
+
+    monkeypatch.setattr(dashboard.subprocess, "Popen", FakeProcess)
+    assert dashboard.serve(port=8999) == 3
+    cmd = calls["cmd"]
+    assert cmd[1:4] == ["-m", "solara", "run"] and cmd[4].endswith("simulation/app.py")
+    assert "--production" in cmd and cmd[cmd.index("--port") + 1] == "8999"
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    assert calls["env"]["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert "http://127.0.0.1:8999/" in capsys.readouterr().out
+
+
+def test_serve_picks_a_free_port_when_none_is_given(monkeypatch, capsys):
+    monkeypatch.setattr(dashboard.subprocess, "Popen", lambda cmd, env: type("P", (), {"wait": lambda s: 0})())
+    assert dashboard.serve() == 0
+    port = int(capsys.readouterr().out.split("http://127.0.0.1:")[1].split("/")[0])
+    assert 0 < port < 65536
