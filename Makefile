@@ -35,7 +35,7 @@ compare: venv
 	$(PY) -m simulation compare
 
 test: venv
-	@rc=0; NOTEBOOK_QUICK=1 $(PY) -m pytest -q || rc=$$?; \
+	@rc=0; $(PY) -m pytest -q || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit 5); counted as a failure" >&2; fi; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi
 	$(VENV)/bin/ruff check .
