@@ -1,10 +1,20 @@
-"""Command line: list configurations, run one, compare several across seeds.
+"""Command line: configurations, single runs, comparisons, sweeps and their analyses, calibration, dashboard.
 
     python -m simulation scenarios
     python -m simulation parameters [--section NAME]
     python -m simulation run --scenario NAME [--steps N] [--seed S] [--residents N] [--set key=value ...] [--out FILE]
     python -m simulation compare [--scenarios a,b,...] [--seeds K] [--steps N] [--residents N] [--workers N]
                                  [--set key=value ...] [--out DIR]
+    python -m simulation sweep SWEEP.toml [--executor processes|dask|inline] [--scheduler ADDRESS] [--workers N]
+                               [--out DIR] [--retry-failed] [--batch N] [--dry-run] [--no-progress]
+    python -m simulation sensitivity SPEC.toml --method sobol|morris [--samples N] [--outputs a,b] [--out DIR]
+    python -m simulation discover SWEEP_DIR [--outcome first_independence] [--method prim|tree] [--out DIR]
+    python -m simulation experiment withdrawal-timing|configurations|shock [--seeds K] [--residents N] [--out DIR]
+    python -m simulation calibrate SPEC.toml [--scale F] [--out DIR]
+    python -m simulation dashboard [--port P] [--host H]
+
+The sweep-based commands (sweep, sensitivity, experiment, calibrate) also take
+--executor processes|dask|inline, --scheduler ADDRESS and --workers N.
 
 Every command first checks all of its input and only then simulates, so a bad
 value costs a second, not a batch. Bad input is reported as a single line
@@ -48,6 +58,7 @@ TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     ".parquet": lambda table, path: table.to_parquet(path, index=False),
 }
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_SWEEP_DIR = Path("results/sweeps")
 
 
 class InputError(ValueError):
@@ -309,6 +320,257 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- sweep --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A checked `sweep` request: the loaded sweep file and where and how to run it."""
+
+    spec: Any  # simulation.sweep.SweepSpec (imported lazily: pyarrow and tqdm are only needed here)
+    out: Path
+    executor: str
+    workers: int | None
+    scheduler: str | None
+    batch: int | None
+
+
+def plan_sweep(args: argparse.Namespace) -> SweepPlan:
+    """Check the sweep file and every option before a worker starts."""
+    from .sweep import SweepError, load_sweep
+
+    try:
+        spec = load_sweep(args.sweep_file)
+    except SweepError as err:
+        raise InputError(str(err)) from None
+    executor = args.executor or ("dask" if args.scheduler else "processes")
+    if args.scheduler and executor != "dask":
+        raise InputError(f"--scheduler joins a Dask cluster; it does not work with --executor {executor}")
+    workers = _check_positive(args.workers, "--workers") if args.workers is not None else None
+    batch = _check_positive(args.batch, "--batch") if args.batch is not None else None
+    out = _check_out_dir(Path(args.out) if args.out else DEFAULT_SWEEP_DIR / spec.name)
+    return SweepPlan(spec, out, executor, workers, args.scheduler, batch)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run (or resume) a sweep file's runs, writing results to --out as they finish."""
+    from .executors import ExecutorError
+    from .sweep import SweepError, SweepInterrupted, run_sweep
+
+    plan = plan_sweep(args)
+    print(f"{plan.spec.describe()} -> {plan.out}", file=sys.stderr)
+    if args.dry_run:
+        return EXIT_OK
+    try:
+        result = run_sweep(
+            plan.spec, plan.out, executor=plan.executor, workers=plan.workers, scheduler=plan.scheduler,
+            progress=False if args.no_progress else None, retry_failed=args.retry_failed, batch_size=plan.batch,
+        )  # fmt: skip
+    except SweepError as err:  # e.g. --out holds a different sweep, or another sweep is writing there
+        raise InputError(str(err)) from None
+    except ExecutorError as err:
+        return _fail(str(err), EXIT_FAILED)
+    except SweepInterrupted as stop:
+        return _fail(str(stop).removeprefix("interrupted: "), EXIT_INTERRUPTED, prefix="interrupted")
+    print(format_sweep_result(result))
+    if result.remaining:
+        return _fail(
+            f"{result.remaining} runs were not run: {result.problem}; {result.saved} of {result.total} are saved; "
+            "run the same command again to do the rest",
+            EXIT_FAILED,
+        )
+    return EXIT_OK
+
+
+def format_sweep_result(result: Any) -> str:
+    """What the session did, where the results are, and the first distinct errors of failed runs."""
+    where = f" on {result.executor}" if result.executor else ""
+    skipped = f", {result.skipped} skipped (done before)" if result.skipped else ""
+    if result.done == 0 and result.complete:
+        done = f"nothing to run: all {result.total} runs are already saved"
+    else:
+        done = f"{result.done} runs in {result.elapsed:.1f} s{where}: {result.ok} ok, {result.failed} failed{skipped}"
+    lines = [
+        done,
+        f"results in {result.out_dir}: summary/ (one row per run)"
+        + (", series/ (per-step rows)" if result.series else "")
+        + ", manifest.json, design.parquet",
+    ]
+    failed = result.failed + result.skipped_failed
+    if failed:
+        lines.append(f"{failed} runs failed; their errors are in the summary's error column. First errors:")
+        lines += [f"  {line}" for line in _first_errors(result.out_dir)]
+    return "\n".join(lines)
+
+
+def _first_errors(out_dir: Path, limit: int = 3) -> list[str]:
+    """A few distinct error messages of failed runs, each with the first run that raised it."""
+    from .sweep import read_summary
+
+    failed = read_summary(out_dir).query("status == 'failed'")
+    firsts = failed.drop_duplicates("error").head(limit)
+    return [f"{row.run_id}: {row.error}" for row in firsts.itertuples()]
+
+
+# --- sensitivity, discovery, experiments, calibration, dashboard --------------------------------------
+
+
+def _sweep_options(p: argparse.ArgumentParser) -> None:
+    """The executor options every sweep-based command shares."""
+    p.add_argument("--executor", choices=("processes", "dask", "inline"), help="as for `sweep` (default processes)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="join an existing Dask cluster (tcp://HOST:PORT)")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _executor_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Checked executor options, as keyword arguments of run_sweep."""
+    executor = args.executor or ("dask" if args.scheduler else "processes")
+    if args.scheduler and executor != "dask":
+        raise InputError(f"--scheduler joins a Dask cluster; it does not work with --executor {executor}")
+    workers = _check_positive(args.workers, "--workers") if args.workers is not None else None
+    return {"executor": executor, "workers": workers, "scheduler": args.scheduler,
+            "progress": False if args.no_progress else None}
+
+
+@contextmanager
+def _sweep_errors() -> Iterator[None]:
+    """Sweep problems found before anything runs are bad input; an interruption keeps what finished."""
+    from .executors import ExecutorError
+    from .sweep import SweepError, SweepInterrupted
+
+    try:
+        yield
+    except SweepError as err:
+        raise InputError(str(err)) from None
+    except ExecutorError as err:
+        raise OSError(str(err)) from None
+    except SweepInterrupted as stop:
+        raise KeyboardInterrupt(str(stop)) from None
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Run a sweep file as a Sobol' or Morris design, then write the indices (CSV) and a bar chart."""
+    from .sweep import run_sweep
+    from .sweep_analysis import analyse_sensitivity, sensitivity_spec
+
+    executor = _executor_args(args)
+    outputs = [o.strip() for o in args.outputs.split(",")] if args.outputs else None
+    with _sweep_errors():
+        spec = sensitivity_spec(args.sweep_file, args.method, samples=args.samples)
+        out = _check_out_dir(Path(args.out) if args.out else Path("results/sensitivity") / f"{spec.name}-{args.method}")
+        print(f"{spec.describe()} -> {out}", file=sys.stderr)
+        run_sweep(spec, out / "sweep", **executor)
+        table = analyse_sensitivity(spec, out / "sweep", out, outputs)
+    print(table.round(3).to_string(index=False))
+    print(f"wrote {out}/{args.method}_indices.csv and .png")
+    return EXIT_OK
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Find the regions of a finished sweep's parameter space that lead to an outcome."""
+    from .sweep_analysis import analyse_discovery
+
+    sweep_dir = Path(args.sweep_dir)
+    if not (sweep_dir / "summary").is_dir():
+        raise InputError(f"{sweep_dir} holds no sweep results (expected {sweep_dir}/summary/)")
+    out = _check_out_dir(Path(args.out) if args.out else sweep_dir / "discovery")
+    with _sweep_errors():
+        found = analyse_discovery(sweep_dir, out, outcome=args.outcome, method=args.method)
+    print(found.summary)
+    print(f"wrote {out}/discovery.png, discovery.txt, discovery_boxes.csv")
+    return EXIT_OK
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    """Run one of the theory's experiments: its sweep (resumable), then its figures and table."""
+    from .experiments import EXPERIMENTS, Settings, run_experiment
+
+    if args.name not in EXPERIMENTS:
+        raise InputError(f"unknown experiment '{args.name}'; valid: {', '.join(EXPERIMENTS)}")
+    steps = _check_positive(args.steps, "--steps")
+    settings = Settings(seeds=_check_positive(args.seeds, "--seeds"), steps=steps,
+                        n_residents=_check_positive(args.residents, "--residents"), shock_year=args.shock_year)
+    if args.name == "shock" and not 1 <= 12 * args.shock_year < steps:
+        raise InputError(f"--shock-year must fall inside the run: 1 to {(steps - 1) // 12} for {steps} steps")
+    out = _check_out_dir(Path(args.out) if args.out else Path("results/experiments") / args.name)
+    with _sweep_errors():
+        result = run_experiment(args.name, out, settings, **_executor_args(args))
+    print(result.table.round(3).to_string(index=False))
+    print(result.text)
+    print("wrote " + ", ".join(str(path) for path in [out / f"{args.name}.csv", *result.figures]))
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """ABC-SMC calibration of a spec's parameters against its targets; writes the posterior and diagnostics."""
+    from .calibration import CalibrationError, calibrate, load_calibration
+    from .executors import open_executor
+
+    executor = _executor_args(args)
+    try:
+        spec = load_calibration(args.spec).scaled(args.scale)
+    except CalibrationError as err:
+        raise InputError(str(err)) from None
+    out = _check_out_dir(Path(args.out) if args.out else Path("results/calibration") / Path(args.spec).stem)
+    print(f"calibrating {spec.scenario}: {list(spec.priors)} against {spec.targets} -> {out}", file=sys.stderr)
+    with _sweep_errors(), open_executor(executor["executor"], executor["workers"], executor["scheduler"]) as handle:
+        calibrate(spec, out, executor=handle.executor)
+    print(f"wrote {out}/posterior.csv, generations.csv, summary.json, diagnostics.png")
+    return EXIT_OK
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Start the Solara dashboard and print its address."""
+    from .dashboard import serve
+
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise InputError(f"--port must be between 1 and 65535, got {args.port}")
+    return serve(args.port, args.host)
+
+
+def add_research_commands(sub: Any) -> None:
+    """Parsers of the commands built on sweeps, plus calibration and the dashboard."""
+    p = sub.add_parser("sensitivity", help="Sobol' or Morris sensitivity indices over a sweep file's [vary] bounds")
+    p.add_argument("sweep_file", metavar="SPEC.toml", help="a sweep file whose [vary] entries give {low, high}")
+    p.add_argument("--method", required=True, choices=("sobol", "morris"))
+    p.add_argument("--samples", type=int, metavar="N", help="Sobol' base sample (a power of 2) or Morris trajectories")
+    p.add_argument("--outputs", metavar="A,B", help="per-run outputs to analyse (default final_index, "
+                   "total_public_cost, trust_in_strangers_last_year)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default results/sensitivity/NAME-METHOD)")
+    _sweep_options(p)
+    p.set_defaults(handler=cmd_sensitivity)
+
+    p = sub.add_parser("discover", help="scenario discovery (PRIM) over a finished sweep")
+    p.add_argument("sweep_dir", metavar="SWEEP_DIR", help="a sweep's results directory")
+    p.add_argument("--outcome", default="first_independence", help="a first_<stage> column (default) or a bool column")
+    p.add_argument("--method", default="prim", choices=("prim", "tree"))
+    p.add_argument("--out", metavar="DIR", help="output directory (default SWEEP_DIR/discovery)")
+    p.set_defaults(handler=cmd_discover)
+
+    p = sub.add_parser("experiment", help="the theory's experiments: withdrawal-timing, configurations, shock")
+    p.add_argument("name", metavar="NAME", help="withdrawal-timing, configurations or shock")
+    p.add_argument("--seeds", type=int, default=10, metavar="K", help="seeds per configuration (default 10)")
+    p.add_argument("--residents", type=int, default=1000, metavar="N", help="community size (default 1000)")
+    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N", help="months (default 240)")
+    p.add_argument("--shock-year", type=int, default=10, metavar="Y", help="year of the shock (default 10)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default results/experiments/NAME)")
+    _sweep_options(p)
+    p.set_defaults(handler=cmd_experiment)
+
+    p = sub.add_parser("calibrate", help="ABC-SMC calibration against target statistics (pyabc)")
+    p.add_argument("spec", metavar="SPEC.toml", help="a calibration spec, e.g. calibration/karamay.toml")
+    p.add_argument("--scale", type=float, default=1.0, metavar="F", help="below 1: fewer particles and generations")
+    p.add_argument("--out", metavar="DIR", help="output directory (default results/calibration/NAME)")
+    _sweep_options(p)
+    p.set_defaults(handler=cmd_calibrate)
+
+    p = sub.add_parser("dashboard", help="start the Solara dashboard")
+    p.add_argument("--port", type=int, metavar="P", help="port (default: a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.set_defaults(handler=cmd_dashboard)
+
+
 # --- parser and entry point ---------------------------------------------------------------
 
 
@@ -330,7 +592,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with its four subcommands."""
+    """The argument parser with all its subcommands."""
     parser = _Parser(prog=_prog(), description="Community self-governance simulation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -361,6 +623,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="N", help=workers_help)
     p.add_argument("--out", default=str(DEFAULT_OUT), metavar="DIR", help=f"output directory (default {DEFAULT_OUT})")
     p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser("sweep", help="run a parameter sweep file (resumable; local processes or a Dask cluster)")
+    p.add_argument("sweep_file", metavar="SWEEP.toml", help="the sweep file (see docs/sweeps.md and sweeps/)")
+    p.add_argument(
+        "--executor", choices=("processes", "dask", "inline"),
+        help="processes (default): local process pool; dask: a Dask cluster (local, or --scheduler); "
+        "inline: this process, for debugging",
+    )  # fmt: skip
+    p.add_argument("--scheduler", metavar="ADDRESS", help="join an existing Dask cluster (tcp://HOST:PORT or file)")
+    p.add_argument(
+        "--workers", type=int, metavar="N",
+        help="worker processes (default: all cores); with --scheduler, wait until N workers have joined",
+    )  # fmt: skip
+    p.add_argument("--out", metavar="DIR", help=f"results directory (default {DEFAULT_SWEEP_DIR}/<sweep name>)")
+    p.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
+    p.add_argument("--batch", type=int, metavar="N", help="runs per task (default: chosen from runs and workers)")
+    p.add_argument("--dry-run", action="store_true", help="check the sweep file and print the plan; run nothing")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_sweep)
+    add_research_commands(sub)
     return parser
 
 
@@ -382,7 +664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("interrupted", EXIT_INTERRUPTED)
 
 
-def _fail(message: str, code: int) -> int:
+def _fail(message: str, code: int, prefix: str = "error") -> int:
     """Report a failure as the single line users and scripts can rely on."""
-    print(f"error: {message}", file=sys.stderr)
+    print(f"{prefix}: {message}", file=sys.stderr)
     return code

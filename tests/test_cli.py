@@ -200,3 +200,40 @@ def test_compare_results_do_not_depend_on_the_number_of_workers():
     pooled, pooled_summary = compare_scenarios(["guardian"], workers=2, **kwargs)
     pd.testing.assert_frame_equal(serial, pooled)
     pd.testing.assert_frame_equal(serial_summary, pooled_summary)
+
+
+@pytest.mark.parametrize(
+    "args, mentions",
+    [
+        (["experiment", "timing"], "valid: withdrawal-timing, configurations, shock"),
+        (["experiment", "shock", "--shock-year", "30"], "--shock-year"),
+        (["experiment", "configurations", "--seeds", "0"], "--seeds"),
+        (["sensitivity", "missing.toml", "--method", "sobol"], "not found"),
+        (["sensitivity", "sweeps/smoke.toml", "--method", "fast"], "invalid choice"),
+        (["discover", "nowhere"], "holds no sweep results"),
+        (["calibrate", "calibration/missing.toml"], "not found"),
+        (["dashboard", "--port", "70000"], "--port"),
+        (["experiment", "shock", "--executor", "processes", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler"),
+    ],
+)
+def test_research_commands_reject_bad_input_with_one_line(capsys, args, mentions):
+    code, out, err = cli(capsys, *args)
+    assert code == 2
+    assert mentions in err and len(err.strip().splitlines()) == 1
+
+
+def test_sensitivity_and_discover_commands_write_their_outputs(capsys, tmp_path):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(
+        'description = "tiny"\nscenarios = ["guardian"]\nseeds = 1\nsteps = 24\nseed = 1\n'
+        "[fixed]\nn_residents = 150\n[vary]\nfunding = { low = 1.0, high = 12.0 }\n"
+        "admin_load = { low = 0.0, high = 1.0 }\n"
+    )
+    out = tmp_path / "morris"
+    code, stdout, _ = cli(capsys, "sensitivity", str(spec), "--method", "morris", "--samples", "3",
+                          "--executor", "inline", "--no-progress", "--outputs", "final_index", "--out", str(out))
+    assert code == 0 and "mu_star" in stdout
+    indices = pd.read_csv(out / "morris_indices.csv")
+    assert set(indices["parameter"]) == {"funding", "admin_load"}
+    code, stdout, _ = cli(capsys, "discover", str(out / "sweep"), "--outcome", "first_learning", "--method", "tree")
+    assert code == 0 and (out / "sweep" / "discovery" / "discovery.png").exists()

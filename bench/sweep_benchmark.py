@@ -1,0 +1,310 @@
+"""Sweep benchmark: throughput of a large sweep, and the speed-up from one worker to two (bench/README.md).
+
+Part 1 runs a sweep of 1,000 runs of 2,000 residents for 240 steps (five
+configurations x 20 Latin-hypercube points x 10 seeds, per-step series kept
+once a year) on local processes, all cores. Target: it finishes in minutes
+(< 10 minutes on a 2-core machine).
+
+Part 2 runs a smaller sweep of the same runs (128 by default) on 1 and on 2
+workers, with local processes and with a local Dask cluster, twice each,
+interleaved, and reports the speed-ups of the best times. Target: >= 1.8x on
+2 workers for both. It also checks that the processes and Dask results are
+identical.
+
+Every time is the wall time of the whole ``run_sweep`` call: starting the
+workers, running, and writing results.
+
+Usage::
+
+    python bench/sweep_benchmark.py                  # full size (about 10 minutes on 2 cores)
+    python bench/sweep_benchmark.py --quick          # small smoke check (under a minute)
+    python bench/sweep_benchmark.py --json results/bench/sweep.json --strict
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+TARGET_FULL_SECONDS = 600.0  # "finishes in minutes" on a 2-core machine
+TARGET_SPEEDUP = 1.8  # 2 workers vs 1
+
+FULL = {"residents": 2000, "steps": 240, "samples": 20, "seeds": 10, "speedup_seeds": 16}
+QUICK = {"residents": 500, "steps": 60, "samples": 4, "seeds": 4, "speedup_seeds": 4}
+CONFIGURATIONS = ["shanghai", "shenyang", "jianghan", "hangzhou", "guardian"]
+
+
+def _ensure_importable() -> None:
+    """Let ``import simulation`` work from a source checkout that is not installed."""
+    if importlib.util.find_spec("simulation") is None:
+        sys.path.insert(0, str(REPO_ROOT))
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+
+
+def full_sweep(sizes: dict[str, int]) -> dict[str, Any]:
+    """Five configurations x an LHS over three levers x seeds: 1,000 runs at full size."""
+    return {
+        "description": "benchmark: large sweep",
+        "scenarios": CONFIGURATIONS,
+        "seeds": sizes["seeds"],
+        "steps": sizes["steps"],
+        "seed": 2026,
+        "fixed": {"n_residents": sizes["residents"]},
+        "vary": {
+            "funding": {"low": 2.0, "high": 10.0},
+            "training": {"low": 0.0, "high": 1.0},
+            "feedback": {"low": 0.0, "high": 1.0},
+        },
+        "design": {"method": "lhs", "samples": sizes["samples"]},
+        "output": {"series": True, "thin": 12},
+    }
+
+
+def speedup_sweep(sizes: dict[str, int]) -> dict[str, Any]:
+    """Two configurations x four funding levels x seeds, the same runs as part 1 in size."""
+    return {
+        "description": "benchmark: speed-up",
+        "scenarios": ["hangzhou", "guardian"],
+        "seeds": sizes["speedup_seeds"],
+        "steps": sizes["steps"],
+        "seed": 7,
+        "fixed": {"n_residents": sizes["residents"]},
+        "vary": {"funding": [3.0, 6.0, 9.0, 12.0]},
+    }
+
+
+def timed_sweep(spec: Any, executor: str, workers: int | None, out: Path, progress: bool) -> dict[str, Any]:
+    """Run one sweep into a fresh directory and time the whole call."""
+    from simulation.sweep import run_sweep
+
+    cpu_before = _cpu_seconds()
+    start = time.perf_counter()
+    result = run_sweep(spec, out, executor=executor, workers=workers, progress=progress)
+    seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu_before
+    if not result.complete or result.failed:
+        raise RuntimeError(f"benchmark sweep incomplete: {result}")
+    return {
+        "executor": executor,
+        "label": result.executor,
+        "workers": workers,
+        "runs": result.total,
+        "seconds": seconds,
+        "runs_per_s": result.total / seconds,
+        "cpu_s": cpu,
+        "cores_used": cpu / seconds,
+    }
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the workers, once the sweep has shut them down).
+
+    CPU time over wall time is the number of cores the sweep actually got: below the worker count when other
+    jobs share the machine, which caps the speed-up whatever the runner does.
+    """
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def mean_run_seconds(out: Path) -> float:
+    """Mean time of one run inside a worker, from the summary's seconds column."""
+    from simulation.sweep import read_summary
+
+    return float(read_summary(out)["seconds"].mean())
+
+
+def part_full(sizes: dict[str, int], tmp: Path, progress: bool) -> dict[str, Any]:
+    from simulation.sweep import load_sweep
+
+    spec = load_sweep(full_sweep(sizes), name="bench_full")
+    print(f"part 1: {spec.describe()}, {sizes['residents']:,} residents, on all cores", flush=True)
+    result = timed_sweep(spec, "processes", None, tmp / "full", progress)
+    result["mean_run_s"] = mean_run_seconds(tmp / "full")
+    result["residents"] = sizes["residents"]
+    result["steps"] = sizes["steps"]
+    result["series_bytes"] = sum(p.stat().st_size for p in (tmp / "full" / "series").glob("*.parquet"))
+    return result
+
+
+def part_speedup(
+    sizes: dict[str, int], tmp: Path, progress: bool, repeats: int, wait_idle: float, executors: list[str]
+) -> dict[str, Any]:
+    """1 vs 2 workers, interleaved and repeated; the best time of each counts.
+
+    On a shared machine another job can take a core for a while; interleaving spreads that over all four
+    settings and the best of the repeats is the time the sweep takes when it has the cores it asked for.
+    """
+    from simulation.sweep import load_sweep, read_summary
+
+    spec = load_sweep(speedup_sweep(sizes), name="bench_speedup")
+    print(f"part 2: {spec.describe()}, {sizes['residents']:,} residents, on 1 and 2 workers", flush=True)
+    times: dict[tuple[str, int], list[float]] = {}
+    cores: dict[tuple[str, int], list[float]] = {}
+    for repeat in range(repeats):
+        for executor in executors:
+            for workers in (1, 2):
+                directory = tmp / f"{executor}-{workers}-{repeat}"
+                idle = wait_for_idle(wait_idle)
+                timing = timed_sweep(spec, executor, workers, directory, progress)
+                timing["started_idle"] = idle
+                times.setdefault((executor, workers), []).append(timing["seconds"])
+                cores.setdefault((executor, workers), []).append(timing["cores_used"])
+                label = f"{workers} worker{'s' if workers > 1 else ' '}"
+                print(
+                    f"  {executor:9s} {label}: {timing['seconds']:6.1f} s, {timing['cores_used']:.2f} cores used "
+                    f"(load average {_load():.1f}{'' if idle else ', machine busy at start'})",
+                    flush=True,
+                )
+    out: dict[str, Any] = {"runs": spec.n_runs, "repeats": repeats}
+    for executor in executors:
+        one, two = min(times[(executor, 1)]), min(times[(executor, 2)])
+        best = times[(executor, 2)].index(two)
+        out[executor] = {
+            "one_worker_s": one,
+            "two_workers_s": two,
+            "speedup": one / two,
+            "two_workers_cores_used": cores[(executor, 2)][best],
+            "all_one_worker_s": times[(executor, 1)],
+            "all_two_workers_s": times[(executor, 2)],
+            "all_cores_used": {"1": cores[(executor, 1)], "2": cores[(executor, 2)]},
+        }
+    if len(executors) > 1:
+        a = read_summary(tmp / f"{executors[0]}-2-0").drop(columns="seconds")
+        b = read_summary(tmp / f"{executors[1]}-2-0").drop(columns="seconds")
+        out["processes_equal_dask"] = bool(a.equals(b))
+    return out
+
+
+def wait_for_idle(timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds until no other process wants the CPU (Linux; elsewhere return at once).
+
+    A benchmark on a shared machine measures the other jobs as much as itself; waiting for a quiet moment
+    before each measurement (``--wait-idle``) makes the speed-up mean what it says.
+    """
+    if timeout <= 0 or not Path("/proc/loadavg").exists():
+        return True
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = []
+        for _ in range(15):  # three seconds of the instantaneous count of runnable tasks (this one included)
+            samples.append(int(Path("/proc/loadavg").read_text().split()[3].split("/")[0]) - 1)
+            time.sleep(0.2)
+        if sum(samples) / len(samples) < 0.3:
+            return True
+        if time.monotonic() > deadline:
+            return False
+
+
+def _load() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def environment() -> dict[str, Any]:
+    versions = {}
+    for dist in ("mesa", "numpy", "pandas", "pyarrow", "dask", "distributed"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        **versions,
+    }
+
+
+def report(results: dict[str, Any], full_size: bool) -> list[bool]:
+    """Print the numbers and the targets; return whether each target was met."""
+    checks = []
+    print()
+    if "full" in results:
+        f = results["full"]
+        ok = f["seconds"] < TARGET_FULL_SECONDS
+        checks.append(ok)
+        print(
+            f"part 1: {f['runs']:,} runs of {f['residents']:,} residents x {f['steps']} steps in {f['seconds']:.0f} s "
+            f"({f['seconds'] / 60:.1f} min; {f['runs_per_s']:.2f} runs/s; {f['mean_run_s']:.2f} s per run in a worker) "
+            f"on {f['label']} ({f['cores_used']:.2f} cores used)  target < {TARGET_FULL_SECONDS / 60:.0f} min: "
+            f"{'met' if ok else 'MISSED'}"
+        )
+    if "speedup" in results:
+        s = results["speedup"]
+        for executor in (e for e in ("processes", "dask") if e in s):
+            e = s[executor]
+            ok = e["speedup"] >= TARGET_SPEEDUP
+            checks.append(ok)
+            print(
+                f"part 2: {executor:9s} {s['runs']} runs: 1 worker {e['one_worker_s']:.1f} s, 2 workers "
+                f"{e['two_workers_s']:.1f} s on {e['two_workers_cores_used']:.2f} cores (best of {s['repeats']}), "
+                f"speed-up {e['speedup']:.2f}x  "
+                f"target >= {TARGET_SPEEDUP}x: {'met' if ok else 'MISSED'}"
+            )
+        if "processes_equal_dask" in s:
+            print(f"part 2: processes and Dask results identical: {s['processes_equal_dask']}")
+    if not full_size:
+        print("(--quick: sizes are too small for the targets to mean anything)")
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke check")
+    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a full-size target is missed")
+    parser.add_argument("--skip-full", action="store_true", help="skip part 1 (the 1,000-run sweep)")
+    parser.add_argument("--skip-speedup", action="store_true", help="skip part 2 (1 vs 2 workers)")
+    parser.add_argument("--residents", type=int, help=f"residents per run (default {FULL['residents']:,})")
+    parser.add_argument("--steps", type=int, help=f"steps per run (default {FULL['steps']})")
+    parser.add_argument("--speedup-seeds", type=int, help="seeds per point in part 2 (default 16: 128 runs)")
+    parser.add_argument("--repeats", type=int, default=2, help="repeats of each part 2 setting (default 2)")
+    parser.add_argument(
+        "--wait-idle", type=float, default=0.0, metavar="S",
+        help="before each part 2 measurement, wait up to S seconds for other jobs to leave the CPU",
+    )  # fmt: skip
+    parser.add_argument("--executors", default="processes,dask", help="part 2 executors (default processes,dask)")
+    parser.add_argument("--progress", action="store_true", help="show the sweeps' progress bars")
+    parser.add_argument("--keep", metavar="DIR", type=Path, help="write the sweeps' results here instead of a temp dir")
+    args = parser.parse_args(argv)
+    _ensure_importable()
+
+    sizes = dict(QUICK if args.quick else FULL)
+    for key in ("residents", "steps", "speedup_seeds"):
+        if getattr(args, key) is not None:
+            sizes[key] = getattr(args, key)
+    full_size = not args.quick and sizes["residents"] >= FULL["residents"] and sizes["steps"] >= FULL["steps"]
+    results: dict[str, Any] = {"environment": environment(), "sizes": sizes}
+    with tempfile.TemporaryDirectory(prefix="sweep-bench-") as scratch:
+        tmp = args.keep or Path(scratch)
+        if not args.skip_full:
+            results["full"] = part_full(sizes, tmp, args.progress)
+        if not args.skip_speedup:
+            executors = [e.strip() for e in args.executors.split(",") if e.strip()]
+            results["speedup"] = part_speedup(
+                sizes, tmp, args.progress, max(1, args.repeats), args.wait_idle, executors
+            )
+    checks = report(results, full_size)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"\nresults written to {args.json}")
+    if args.strict and full_size and not all(checks):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # worker processes import this module too: they must not run the benchmark
+    raise SystemExit(main())

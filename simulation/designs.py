@@ -1,0 +1,346 @@
+"""Parameter designs: which points of parameter space a sweep runs.
+
+A sweep file's ``[vary]`` table names the parameters to vary and a
+``[design]`` table says how to cover them:
+
+* ``grid`` (the default): the full factorial of the listed levels. A level list
+  is ``[a, b, c]`` or an evenly spaced range ``{start, stop, num}``.
+* ``lhs``: a Latin hypercube of ``samples`` points within ``{low, high}`` bounds,
+  for exploring a space too large for a grid.
+* ``sobol``: Saltelli's extension of the Sobol' sequence with base sample
+  ``samples`` (a power of two), for Sobol' sensitivity indices.
+* ``morris``: ``samples`` elementary-effects trajectories on ``num_levels``
+  levels, for screening many parameters cheaply.
+
+The sampled designs are drawn with SALib, and the design keeps SALib's
+``problem`` and raw sample matrix, so that a sensitivity analysis can hand
+exactly these back to SALib's analysers and map each design point (row) to
+the runs made at it. Every draw is seeded from the sweep seed, so a sweep file
+always gives the same points.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+METHODS = ("grid", "lhs", "sobol", "morris")
+# [design] keys each method accepts ('method' itself is always allowed)
+METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "grid": (),
+    "lhs": ("samples",),
+    "sobol": ("samples", "calc_second_order"),
+    "morris": ("samples", "num_levels"),
+}
+RANGE_KEYS = ("start", "stop", "num")
+BOUND_KEYS = ("low", "high", "integer")
+DEFAULT_NUM_LEVELS = 4
+# Spawn key of the design's random stream. Runs use one-element keys (their index), so a two-element key can
+# never coincide with a run's stream.
+DESIGN_STREAM = (0x5EED, 0xDE51)
+
+
+class DesignError(ValueError):
+    """A [vary] or [design] entry that cannot make a design; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A parameter varied over listed values (grid designs)."""
+
+    name: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A parameter sampled uniformly within [low, high] (sampled designs); integer ones are rounded."""
+
+    name: str
+    low: float
+    high: float
+    integer: bool = False
+
+
+Factor = Levels | Bounds
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """A checked [design] table."""
+
+    method: str = "grid"
+    samples: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The canonical form stored in the manifest (and hashed to recognise the sweep)."""
+        out: dict[str, Any] = {"method": self.method}
+        if self.samples is not None:
+            out["samples"] = self.samples
+        out.update(self.options)
+        return out
+
+
+@dataclass(frozen=True)
+class Design:
+    """The design points of a sweep.
+
+    Attributes:
+        method: grid, lhs, sobol or morris.
+        names: the varied parameters, in [vary] order (the columns of ``matrix``).
+        points: one row per design point (row i is point i), one column per parameter, holding the values
+            the model receives (integer parameters rounded).
+        problem: SALib's problem dict (``num_vars``, ``names``, ``bounds``) for sampled designs, else None.
+        matrix: SALib's raw sample matrix (points x parameters) for sampled designs, else None; pass it as
+            ``X`` to SALib's analysers.
+        options: the [design] options used (samples, calc_second_order, num_levels).
+    """
+
+    method: str
+    names: tuple[str, ...]
+    points: pd.DataFrame
+    problem: dict[str, Any] | None = None
+    matrix: np.ndarray | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def point_params(self, point: int) -> dict[str, Any]:
+        """The parameter values of one design point as plain Python values (what the model is called with)."""
+        return {name: _plain(self.points[name].iat[point]) for name in self.names}  # by column: keeps int types
+
+    def all_point_params(self) -> list[dict[str, Any]]:
+        """Every point's parameter values, in point order (faster than calling point_params in a loop)."""
+        columns = {name: [_plain(v) for v in self.points[name].tolist()] for name in self.names}
+        return [{name: columns[name][i] for name in self.names} for i in range(len(self.points))]
+
+
+# --- parsing the sweep file --------------------------------------------------------------
+
+
+def parse_design(table: Any) -> DesignSpec:
+    """Check a [design] table: the method and the options that method takes."""
+    if table is None:
+        return DesignSpec()
+    if not isinstance(table, dict):
+        raise DesignError('[design] must be a table, e.g. [design] method = "lhs"')
+    method = table.get("method", "grid")
+    if method not in METHODS:
+        raise DesignError(f"[design] method = {method!r} is not known; choose one of: {', '.join(METHODS)}")
+    allowed = METHOD_OPTIONS[method]
+    for key in table:
+        if key != "method" and key not in allowed:
+            valid = ", ".join(("method", *allowed))
+            raise DesignError(f"[design] {key!r} does not apply to method {method!r}; valid keys: {valid}")
+    if method == "grid":
+        return DesignSpec()
+    samples = _positive_int(table.get("samples"), "[design] samples", required=True)
+    options: dict[str, Any] = {}
+    if method == "sobol":
+        if samples & (samples - 1):
+            raise DesignError(
+                f"[design] samples = {samples}: Sobol' base samples must be a power of two (e.g. 64, 128, 256); "
+                "Saltelli's sample loses its balance otherwise"
+            )
+        second = table.get("calc_second_order", True)
+        if not isinstance(second, bool):
+            raise DesignError(f"[design] calc_second_order must be true or false, got {second!r}")
+        options["calc_second_order"] = second
+    if method == "morris":
+        if samples < 2:
+            raise DesignError(f"[design] samples = {samples}: Morris needs at least 2 trajectories")
+        levels = _positive_int(table.get("num_levels", DEFAULT_NUM_LEVELS), "[design] num_levels", required=True)
+        if levels < 2 or levels % 2:
+            raise DesignError(f"[design] num_levels = {levels}: Morris needs an even number of levels, at least 2")
+        options["num_levels"] = levels
+    return DesignSpec(method, samples, options)
+
+
+def parse_factor(name: str, spec: Any, method: str, integer: bool = False) -> Factor:
+    """Turn one [vary] entry into levels (grid) or bounds (sampled designs).
+
+    ``integer`` marks a parameter known to take whole numbers (e.g. from the model's parameter table): its
+    sampled values are rounded.
+    """
+    where = f"[vary] {name}"
+    if method == "grid":
+        if isinstance(spec, list):
+            return Levels(name, _check_levels(spec, where))
+        if isinstance(spec, dict):
+            return Levels(name, _range_levels(spec, where))
+        raise DesignError(f"{where}: give a list of values or a range {{start, stop, num}}, got {spec!r}")
+    if isinstance(spec, dict):
+        return _bounds(name, spec, where, integer)
+    raise DesignError(
+        f"{where}: method {method!r} samples within bounds; give {{low = ..., high = ...}}, got {spec!r} "
+        '(lists of values are for method = "grid")'
+    )
+
+
+def _check_levels(values: list[Any], where: str) -> tuple[Any, ...]:
+    """Levels must be plain scalars of one kind, without repeats (a repeat would only double the work)."""
+    if not values:
+        raise DesignError(f"{where}: the list of values is empty")
+    for value in values:
+        if isinstance(value, (list, dict)):
+            raise DesignError(f"{where}: values must be numbers, text or true/false, got {value!r}")
+    kinds = {_kind(v) for v in values}
+    if len(kinds) > 1:
+        raise DesignError(f"{where}: values mix {' and '.join(sorted(kinds))}: {values!r}")
+    if len(set(values)) != len(values):
+        raise DesignError(f"{where}: values repeat: {values!r}")
+    return tuple(values)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "numbers"
+    return "text"
+
+
+def _range_levels(spec: dict[str, Any], where: str) -> tuple[Any, ...]:
+    """{start, stop, num}: num evenly spaced values from start to stop, both included."""
+    _check_keys(spec, RANGE_KEYS, where, required=RANGE_KEYS)
+    start, stop = _number(spec["start"], f"{where} start"), _number(spec["stop"], f"{where} stop")
+    num = _positive_int(spec["num"], f"{where} num", required=True)
+    if num > 1 and start == stop:
+        raise DesignError(f"{where}: start and stop are both {start}; give different ends or a single value")
+    values = np.linspace(start, stop, num)
+    if isinstance(spec["start"], int) and isinstance(spec["stop"], int) and np.all(values == np.round(values)):
+        return tuple(int(v) for v in values)
+    return tuple(float(v) for v in values)
+
+
+def _bounds(name: str, spec: dict[str, Any], where: str, integer: bool) -> Bounds:
+    _check_keys(spec, BOUND_KEYS, where, required=("low", "high"))
+    low, high = _number(spec["low"], f"{where} low"), _number(spec["high"], f"{where} high")
+    if low >= high:
+        raise DesignError(f"{where}: low ({low:g}) must be below high ({high:g})")
+    flag = spec.get("integer", integer)
+    if not isinstance(flag, bool):
+        raise DesignError(f"{where} integer must be true or false, got {flag!r}")
+    return Bounds(name, float(low), float(high), flag or integer)
+
+
+def _check_keys(spec: dict[str, Any], allowed: tuple[str, ...], where: str, required: tuple[str, ...]) -> None:
+    for key in spec:
+        if key not in allowed:
+            raise DesignError(f"{where}: unknown key {key!r}; valid: {', '.join(allowed)}")
+    missing = [k for k in required if k not in spec]
+    if missing:
+        raise DesignError(f"{where}: missing {', '.join(missing)} (needs {', '.join(required)})")
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DesignError(f"{where} must be a finite number, got {value!r}")
+    return value
+
+
+def _positive_int(value: Any, where: str, required: bool = False) -> int:
+    if value is None and required:
+        raise DesignError(f"{where} is missing (a whole number, at least 1)")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DesignError(f"{where} must be a whole number, at least 1, got {value!r}")
+    return value
+
+
+# --- building the points -----------------------------------------------------------------
+
+
+def n_points(spec: DesignSpec, factors: list[Factor]) -> int:
+    """How many design points the design has, without drawing it."""
+    k = len(factors)
+    if spec.method == "grid":
+        return math.prod(len(f.values) for f in factors if isinstance(f, Levels))
+    assert spec.samples is not None
+    if spec.method == "lhs":
+        return spec.samples
+    if spec.method == "sobol":
+        return spec.samples * (2 * k + 2 if spec.options.get("calc_second_order", True) else k + 2)
+    return spec.samples * (k + 1)  # morris
+
+
+def design_seed(sweep_seed: int) -> int:
+    """The seed of the design's sampler, derived from the sweep seed on its own stream."""
+    return int(np.random.SeedSequence(sweep_seed, spawn_key=DESIGN_STREAM).generate_state(1)[0])
+
+
+def build_design(spec: DesignSpec, factors: list[Factor], sweep_seed: int = 0) -> Design:
+    """Draw the design: the grid's full factorial, or SALib's sample within the bounds."""
+    names = tuple(f.name for f in factors)
+    if spec.method == "grid":
+        levels = [f.values for f in factors if isinstance(f, Levels)]
+        rows = list(itertools.product(*levels))
+        points = pd.DataFrame(rows, columns=list(names)) if names else pd.DataFrame(index=range(1))
+        return Design("grid", names, _typed(points), options=spec.as_dict())
+    if not factors:
+        raise DesignError(f"[vary] is empty: method {spec.method!r} needs at least one parameter with {{low, high}}")
+    bounds = [f for f in factors if isinstance(f, Bounds)]
+    problem = {"num_vars": len(bounds), "names": list(names), "bounds": [[b.low, b.high] for b in bounds]}
+    matrix = sample_matrix(spec, problem, design_seed(sweep_seed))
+    columns = {}
+    for j, b in enumerate(bounds):
+        column = matrix[:, j]
+        columns[b.name] = np.rint(column).astype(np.int64) if b.integer else column.astype(float)
+    return Design(spec.method, names, pd.DataFrame(columns), problem, matrix, spec.as_dict())
+
+
+def sample_matrix(spec: DesignSpec, problem: dict[str, Any], seed: int) -> np.ndarray:
+    """SALib's sample for the method: rows are design points, columns the parameters in problem order."""
+    if spec.method == "lhs":
+        from SALib.sample import latin
+
+        return np.asarray(latin.sample(problem, spec.samples, seed=seed), dtype=float)
+    if spec.method == "sobol":
+        from SALib.sample import sobol
+
+        second = spec.options.get("calc_second_order", True)
+        return np.asarray(sobol.sample(problem, spec.samples, calc_second_order=second, seed=seed), dtype=float)
+    if spec.method == "morris":
+        from SALib.sample import morris
+
+        levels = spec.options.get("num_levels", DEFAULT_NUM_LEVELS)
+        return np.asarray(morris.sample(problem, spec.samples, num_levels=levels, seed=seed), dtype=float)
+    raise DesignError(f"method {spec.method!r} is not a sampled design")
+
+
+def _typed(points: pd.DataFrame) -> pd.DataFrame:
+    """Give text levels a string dtype so the design file and the summaries agree on types."""
+    for name in points.columns:
+        if points[name].dtype == object or pd.api.types.is_string_dtype(points[name]):
+            points[name] = points[name].astype("string")
+    return points
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars as the plain Python values a model's keyword arguments expect."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+__all__ = [
+    "METHODS",
+    "Bounds",
+    "Design",
+    "DesignError",
+    "DesignSpec",
+    "Factor",
+    "Levels",
+    "build_design",
+    "design_seed",
+    "n_points",
+    "parse_design",
+    "parse_factor",
+    "sample_matrix",
+]

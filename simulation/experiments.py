@@ -1,0 +1,342 @@
+"""The experiments the guardian theory asks for, each a sweep plus its figures and table.
+
+* ``withdrawal-timing``: government keeps the guardian's nurturing levers until a fixed year, then
+  withdraws; against the responsive guardian. Is there a right time to step back (brief, section 1)?
+* ``configurations``: the four historical configurations, the workstation and the guardian over many
+  seeds: when each stage is reached, the final index, the public cost (brief, section 4).
+* ``shock``: a large conflict (like a construction project taking a shared garden) hits one compound at a
+  chosen year; how each configuration absorbs it (brief, section 3, "Events" and "Trust through service").
+
+Each experiment is an ordinary sweep (:mod:`simulation.sweep`), so it runs on any executor, resumes after
+an interruption, and its raw results stay in ``DIR/sweep`` for further analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .compare import DEFAULT_SCENARIOS
+from .plots import LINE_COLOUR, plot_comparison
+from .runner import DEFAULT_STEPS
+from .stages import STAGES
+from .sweep import SweepResult, read_series, read_summary, run_sweep
+
+GUARDIAN = "guardian"
+MUTED = "#9aa5b8"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How big an experiment is; the defaults take a few minutes on 2 cores."""
+
+    seeds: int = 10
+    n_residents: int = 1000
+    steps: int = DEFAULT_STEPS
+    seed: int = 20261127
+    shock_year: int = 10
+
+
+@dataclass
+class ExperimentResult:
+    """What an experiment wrote: its table, its figures and the sweep behind them."""
+
+    name: str
+    table: pd.DataFrame
+    figures: list[Path]
+    sweep: SweepResult
+    text: str
+
+
+# --- withdrawal timing ------------------------------------------------------------------------------
+
+
+def withdrawal_sweep(settings: Settings, years: range = range(16)) -> dict[str, Any]:
+    """Fixed withdrawal at each year (nurturing levers until then) and the responsive guardian."""
+    configurations = {
+        f"withdraw_year_{year:02d}": {"scenario": GUARDIAN, "policy": "fixed", "withdraw_at_step": 12 * year}
+        for year in years
+    }
+    configurations[GUARDIAN] = {"scenario": GUARDIAN}
+    return _sweep("Withdrawal timing: fixed withdrawal years against the responsive guardian", configurations,
+                  settings, series=False)
+
+
+def withdrawal_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per policy: withdrawal year, final index (mean, 10-90%), share reaching independence, cost."""
+    ok = summary[summary["status"] == "ok"].copy()
+    ok["withdrawal_year"] = ok["configuration"].str.extract(r"withdraw_year_(\d+)")[0].astype(float)
+    grouped = ok.groupby("configuration")
+    table = pd.DataFrame(
+        {
+            "withdrawal_year": grouped["withdrawal_year"].first(),
+            "runs": grouped.size(),
+            "final_index": grouped["final_index"].mean(),
+            "final_index_p10": grouped["final_index"].quantile(0.1),
+            "final_index_p90": grouped["final_index"].quantile(0.9),
+            "reached_independence": grouped["first_independence"].apply(lambda s: s.notna().mean()),
+            "final_independent": grouped["final_stage"].apply(lambda s: (s == "independence").mean()),
+            "total_public_cost": grouped["total_public_cost"].mean(),
+        }
+    ).reset_index()
+    return table.sort_values("withdrawal_year", na_position="last").reset_index(drop=True)
+
+
+def plot_withdrawal(table: pd.DataFrame, horizon_years: float, path: Path | None = None) -> Figure:
+    """Index at the horizon and public cost against the withdrawal year, with the guardian for reference."""
+    fixed = table[table["withdrawal_year"].notna()]
+    guardian = table[table["configuration"] == GUARDIAN].iloc[0]
+    fig, (left, right) = _figure(2, width=5.2)
+    left.fill_between(fixed["withdrawal_year"], fixed["final_index_p10"], fixed["final_index_p90"],
+                      color=LINE_COLOUR, alpha=0.15, lw=0, label="fixed withdrawal, 10-90% of seeds")
+    left.plot(fixed["withdrawal_year"], fixed["final_index"], marker="o", color=LINE_COLOUR,
+              label="fixed withdrawal, mean")
+    left.axhline(guardian["final_index"], color="#c0392b", ls="--", label="responsive guardian")
+    left.set_xlabel("year government withdraws")
+    left.set_ylabel(f"self-governance index at year {horizon_years:g}")
+    left.set_ylim(0, 1)
+    left.legend(frameon=False, fontsize="small", loc="lower right")
+    right.plot(fixed["withdrawal_year"], fixed["total_public_cost"], marker="o", color=LINE_COLOUR,
+               label="fixed withdrawal")
+    right.axhline(guardian["total_public_cost"], color="#c0392b", ls="--", label="responsive guardian")
+    right.set_xlabel("year government withdraws")
+    right.set_ylabel("total public cost per 1,000 residents")
+    right.legend(frameon=False, fontsize="small")
+    fig.suptitle("When should government step back?")
+    return _save(fig, path)
+
+
+def describe_withdrawal(table: pd.DataFrame) -> str:
+    """The experiment's answer in plain words, read from the table."""
+    fixed = table[table["withdrawal_year"].notna()]
+    guardian = table[table["configuration"] == GUARDIAN].iloc[0]
+    collapsed = fixed[fixed["final_independent"] < 0.5]["withdrawal_year"]
+    good = fixed[fixed["final_index"] >= guardian["final_index"] - 0.05]
+    lines = []
+    if len(collapsed):
+        years = ", ".join(str(int(y)) for y in collapsed)
+        lines.append(f"Withdrawing in year {years} leaves most seeds short of independence at the horizon "
+                     f"(index {fixed['final_index'].min():.2f} at worst).")
+    if len(good):
+        earliest = good.iloc[0]
+        lines.append(f"The earliest fixed withdrawal that ends within 0.05 of the guardian's index "
+                     f"({guardian['final_index']:.2f}) is in year {int(earliest['withdrawal_year'])}, at a cost of "
+                     f"{earliest['total_public_cost']:,.0f} against the guardian's "
+                     f"{guardian['total_public_cost']:,.0f}.")
+    late = fixed.iloc[-1]
+    if late["final_independent"] < 0.5 <= guardian["final_independent"]:
+        lines.append("Late withdrawal leaves most seeds short of independence where the guardian gets there: "
+                     "support kept too long locks in dependence.")
+    else:
+        lines.append("Late withdrawal does not lock in dependence here: it only costs more "
+                     "(the model has no mechanism by which prolonged support crowds out residents' own effort).")
+    return " ".join(lines)
+
+
+# --- configurations --------------------------------------------------------------------------------
+
+
+def configurations_sweep(settings: Settings) -> dict[str, Any]:
+    """The six configurations over many seeds, with yearly series for the trajectory figure."""
+    configurations = {name: {"scenario": name} for name in DEFAULT_SCENARIOS}
+    return _sweep("Configurations: time to each stage, final index and cost", configurations, settings,
+                  series=True, thin=3, columns=["stage", "self_governance_index", "public_cost"])
+
+
+def configurations_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration: share of seeds reaching each stage and the median month, index and cost."""
+    ok = summary[summary["status"] == "ok"]
+    rows = []
+    for name, runs in ok.groupby("configuration", sort=False):
+        row: dict[str, Any] = {"configuration": name, "runs": len(runs)}
+        for stage in STAGES[1:]:
+            first = runs[f"first_{stage}"].dropna()
+            row[f"reached_{stage}"] = len(first) / len(runs)
+            row[f"median_year_{stage}"] = first.median() / 12 if len(first) else np.nan
+        row["final_index"] = runs["final_index"].mean()
+        row["final_index_sd"] = runs["final_index"].std()
+        row["total_public_cost"] = runs["total_public_cost"].mean()
+        row["admin_task_completion"] = runs["admin_task_completion_mean"].mean()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_configuration_costs(table: pd.DataFrame, path: Path | None = None) -> Figure:
+    """Years to independence and public cost per configuration, side by side."""
+    fig, (left, right) = _figure(2, width=5.0)
+    names = table["configuration"]
+    y = np.arange(len(names))
+    years = table["median_year_independence"].fillna(0)
+    left.barh(y, years, color=LINE_COLOUR)
+    for i, (reached, value) in enumerate(zip(table["reached_independence"], years, strict=True)):
+        label = "never" if reached == 0 else f"{value:.1f} y ({reached:.0%} of seeds)"
+        left.text(value + 0.2, i, label, va="center", fontsize="small")
+    left.set_yticks(y, names)
+    left.invert_yaxis()
+    left.set_xlabel("median years to independence")
+    left.set_xlim(0, max(20.0, float(years.max()) + 6))
+    right.barh(y, table["total_public_cost"], color=MUTED)
+    right.set_yticks(y, [])
+    right.invert_yaxis()
+    right.set_xlabel("total public cost per 1,000 residents")
+    fig.suptitle("Which configuration reaches self-governance, when, and at what public cost")
+    return _save(fig, path)
+
+
+# --- shock -----------------------------------------------------------------------------------------
+
+
+def shock_sweep(settings: Settings) -> dict[str, Any]:
+    """Each configuration hit by the same large conflict at the chosen year; monthly series around it."""
+    configurations = {name: {"scenario": name, "shock_step": 12 * settings.shock_year} for name in DEFAULT_SCENARIOS}
+    return _sweep(f"Shock: a large conflict in year {settings.shock_year}", configurations, settings, series=True,
+                  thin=1, columns=["mean_trust", "trust_in_strangers", "problems_solved_share"])
+
+
+def shock_table(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int) -> pd.DataFrame:
+    """Per configuration: problems solved in the shock months, trust drop and months to recover."""
+    runs = series.merge(summary[["run_id", "configuration"]], on="run_id")
+    rows = []
+    for (name, run_id), run in runs.groupby(["configuration", "run_id"], sort=False):
+        rows.append({"configuration": name, "run_id": run_id, **_absorption(run.set_index("step"), shock_step)})
+    per_run = pd.DataFrame(rows)
+    table = per_run.groupby("configuration", sort=False).agg(
+        runs=("run_id", "size"),
+        solved_in_shock_months=("solved", "mean"),
+        trust_before=("trust_before", "mean"),
+        trust_drop=("trust_drop", "mean"),
+        recovered=("recovery_months", lambda s: s.notna().mean()),
+        median_recovery_months=("recovery_months", "median"),
+    )
+    return table.reset_index()
+
+
+def _absorption(run: pd.DataFrame, shock_step: int) -> dict[str, float]:
+    """How one run absorbed the shock: solved share over 3 months, trust drop, months back to the old level."""
+    before = run.loc[shock_step - 12 : shock_step - 1, "mean_trust"].mean()
+    after = run.loc[shock_step:, "mean_trust"]
+    trough = after.loc[: shock_step + 24].min()
+    drop = max(0.0, before - trough)
+    recovered = after[(after.index > after.loc[: shock_step + 24].idxmin()) & (after >= before - 0.1 * drop)]
+    months = float(recovered.index[0] - shock_step) if drop > 0 and len(recovered) else (0.0 if drop == 0 else np.nan)
+    solved = run.loc[shock_step : shock_step + 2, "problems_solved_share"].mean()
+    return {"solved": solved, "trust_before": before, "trust_drop": drop, "recovery_months": months}
+
+
+def plot_shock(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int, path: Path | None = None) -> Figure:
+    """Mean trust around the shock per configuration (median over seeds), months relative to the shock."""
+    runs = series.merge(summary[["run_id", "configuration"]], on="run_id")
+    runs = runs[(runs["step"] >= shock_step - 12) & (runs["step"] <= shock_step + 60)]
+    fig, (ax,) = _figure(1, width=7.0)
+    for name, group in runs.groupby("configuration", sort=False):
+        median = group.groupby("step")["mean_trust"].median()
+        ax.plot(median.index - shock_step, median.to_numpy(), label=name)
+    ax.axvline(0, color="#c0392b", ls=":", label="the shock")
+    ax.set_xlabel("months since the shock")
+    ax.set_ylabel("mean trust among residents (median over seeds)")
+    ax.legend(frameon=False, fontsize="small", ncol=2)
+    fig.suptitle("How each configuration absorbs a large conflict")
+    return _save(fig, path)
+
+
+# --- running an experiment ---------------------------------------------------------------------------
+
+
+def run_experiment(
+    name: str,
+    out_dir: str | Path,
+    settings: Settings = Settings(),
+    executor: Any = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | None = True,
+) -> ExperimentResult:
+    """Run (or resume) an experiment's sweep, then write its table, figures and plain-words result."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment '{name}'; valid: {', '.join(EXPERIMENTS)}")
+    out = Path(out_dir)
+    build, report = EXPERIMENTS[name]
+    sweep = run_sweep(build(settings), out / "sweep", executor=executor, workers=workers, scheduler=scheduler,
+                      progress=progress)
+    table, figures, text = report(out, settings)
+    table.to_csv(out / f"{name}.csv", index=False)
+    (out / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+    return ExperimentResult(name, table, figures, sweep, text)
+
+
+def _report_withdrawal(out: Path, settings: Settings) -> tuple[pd.DataFrame, list[Path], str]:
+    table = withdrawal_table(read_summary(out / "sweep"))
+    figure = out / "withdrawal_timing.png"
+    plot_withdrawal(table, settings.steps / 12, figure)
+    return table, [figure], describe_withdrawal(table)
+
+
+def _report_configurations(out: Path, settings: Settings) -> tuple[pd.DataFrame, list[Path], str]:
+    summary = read_summary(out / "sweep")
+    table = configurations_table(summary)
+    series = read_series(out / "sweep").merge(summary[["run_id", "configuration", "replicate"]], on="run_id")
+    trajectories = series.rename(columns={"configuration": "scenario", "replicate": "seed"})
+    figures = [out / "configurations_trajectories.png", out / "configurations_cost.png"]
+    plot_comparison(trajectories, path=figures[0])
+    plot_configuration_costs(table, figures[1])
+    best = table.sort_values(["reached_independence", "total_public_cost"], ascending=[False, True]).iloc[0]
+    text = (f"{best['configuration']} reaches independence in {best['reached_independence']:.0%} of seeds at the "
+            f"lowest cost among those that get there most reliably ({best['total_public_cost']:,.0f}).")
+    return table, figures, text
+
+
+def _report_shock(out: Path, settings: Settings) -> tuple[pd.DataFrame, list[Path], str]:
+    summary, series = read_summary(out / "sweep"), read_series(out / "sweep")
+    shock_step = 12 * settings.shock_year
+    table = shock_table(series, summary, shock_step)
+    figure = out / "shock.png"
+    plot_shock(series, summary, shock_step, figure)
+    calmest = table.sort_values("trust_drop").iloc[0]
+    text = (f"A conflict in year {settings.shock_year}: {calmest['configuration']} loses the least trust "
+            f"({calmest['trust_drop']:.3f}); see shock.csv for resolution and recovery per configuration.")
+    return table, [figure], text
+
+
+EXPERIMENTS: dict[str, tuple[Callable[[Settings], dict], Callable[[Path, Settings], tuple]]] = {
+    "withdrawal-timing": (withdrawal_sweep, _report_withdrawal),
+    "configurations": (configurations_sweep, _report_configurations),
+    "shock": (shock_sweep, _report_shock),
+}
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _sweep(description: str, configurations: dict[str, dict], settings: Settings, series: bool,
+           thin: int = 12, columns: list[str] | None = None) -> dict[str, Any]:
+    output: dict[str, Any] = {"series": series}
+    if series:
+        output.update(thin=thin, columns=columns or [])
+    return {
+        "description": description,
+        "configurations": configurations,
+        "seeds": settings.seeds,
+        "steps": settings.steps,
+        "seed": settings.seed,
+        "fixed": {"n_residents": settings.n_residents},
+        "output": output,
+    }
+
+
+def _figure(panels: int, width: float) -> tuple[Figure, list]:
+    fig = Figure(figsize=(width * panels, 4.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, list(fig.subplots(1, panels, squeeze=False)[0])
+
+
+def _save(fig: Figure, path: Path | None) -> Figure:
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig

@@ -1,0 +1,115 @@
+"""Sensitivity analysis and scenario discovery over a sweep's results.
+
+The sweep runner (:mod:`simulation.sweep`) produces one summary row per run;
+these functions turn such a directory into Sobol' or Morris indices
+(:mod:`simulation.sensitivity`, SALib) and into the regions of parameter space
+that lead to an outcome (:mod:`simulation.discovery`, PRIM).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .discovery import Discovery, discover, write_discovery
+from .sensitivity import Problem, analyze, second_order, write_results
+from .sweep import SweepError, SweepSpec, load_sweep, read_summary
+
+DEFAULT_OUTPUTS = ("final_index", "total_public_cost", "trust_in_strangers_last_year")
+DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
+
+
+def sensitivity_spec(path: str | Path, method: str, samples: int | None = None, **changes: Any) -> SweepSpec:
+    """A sweep file with its design set to ``method`` (its [vary] entries give the bounds).
+
+    ``samples`` and top-level ``changes`` (seeds, steps, fixed, ...) make a smaller or larger version of it.
+    """
+    if method not in DEFAULT_SAMPLES:
+        raise SweepError(f"unknown sensitivity method '{method}'; valid: {', '.join(DEFAULT_SAMPLES)}")
+    path = Path(path)
+    if not path.is_file():
+        raise SweepError(f"sweep file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise SweepError(f"sweep file {path} is not valid TOML: {err}") from None
+    design = dict(data.get("design", {}))
+    if design.get("method") not in (None, method):
+        design = {}  # the file's options belong to another method
+    design["method"] = method
+    design.setdefault("samples", DEFAULT_SAMPLES[method])
+    if samples is not None:
+        design["samples"] = samples
+    return load_sweep({**data, **changes, "design": design}, name=path.stem)
+
+
+def point_outputs(summary: pd.DataFrame, outputs: list[str], n_points: int) -> pd.DataFrame:
+    """Mean of each output over a design point's seeds, one row per point in point order."""
+    failed = summary[summary["status"] != "ok"]
+    if len(failed):
+        raise SweepError(f"{len(failed)} runs failed (e.g. {failed['error'].iloc[0]}); sensitivity needs every "
+                         "design point: fix the cause and rerun the sweep with --retry-failed")
+    missing = [name for name in outputs if name not in summary.columns]
+    if missing:
+        valid = [c for c in summary.columns if pd.api.types.is_numeric_dtype(summary[c])]
+        raise SweepError(f"unknown output '{missing[0]}'; valid: {', '.join(valid)}")
+    means = summary.groupby("point")[outputs].mean().astype(float)
+    if len(means) != n_points:
+        raise SweepError(f"the sweep has {len(means)} of its {n_points} design points; run it to completion first")
+    return means.sort_index().reset_index(drop=True)
+
+
+def analyse_sensitivity(
+    spec: SweepSpec, sweep_dir: str | Path, out_dir: str | Path, outputs: list[str] | None = None
+) -> pd.DataFrame:
+    """Indices with confidence intervals for each output (and each configuration), written as CSV and PNG."""
+    design = spec.design
+    if design.method not in DEFAULT_SAMPLES or design.problem is None:
+        raise SweepError(f"sweep design is '{design.method}'; sensitivity needs a sobol or morris design")
+    outputs = list(outputs or DEFAULT_OUTPUTS)
+    summary = read_summary(sweep_dir)
+    problem = Problem.from_salib(design.problem)
+    tables, pairs = [], []
+    for configuration, runs in summary.groupby("configuration", sort=False):
+        Y = point_outputs(runs, outputs, len(design))
+        options = _analysis_options(design)
+        table = analyze(problem, design.method, design.matrix, Y, seed=spec.seed, **options)
+        tables.append(table.assign(configuration=configuration))
+        if design.method == "sobol" and design.options.get("calc_second_order"):
+            pairs.append(second_order(problem, design.matrix, Y, seed=spec.seed).assign(configuration=configuration))
+    table = pd.concat(tables, ignore_index=True)
+    if table["configuration"].nunique() > 1:  # one panel per (configuration, output)
+        table["output"] = table["configuration"] + ": " + table["output"]
+    write_results(table, out_dir, design.method, second_order=pd.concat(pairs) if pairs else None)
+    return table
+
+
+def _analysis_options(design: Any) -> dict[str, Any]:
+    if design.method == "morris":
+        return {"num_levels": design.options.get("num_levels", 4)}
+    return {}
+
+
+def analyse_discovery(
+    sweep_dir: str | Path, out_dir: str | Path, outcome: str = "first_independence", method: str = "prim"
+) -> Discovery:
+    """Which regions of the varied parameters lead to ``outcome`` (a first_<stage> column: the stage is reached)."""
+    summary = read_summary(sweep_dir)
+    summary = summary[summary["status"] == "ok"]
+    design = pd.read_parquet(Path(sweep_dir) / "design.parquet")
+    varied = [c for c in design.columns if c in summary.columns and c != "point"]
+    if not varied:
+        raise SweepError("the sweep varies no parameter: there is no parameter space to discover regions in")
+    if outcome not in summary.columns:
+        raise SweepError(f"unknown outcome '{outcome}'; valid: first_learning, first_independence, or a bool column")
+    reached = summary[outcome].notna() if outcome.startswith("first_") else summary[outcome].astype(bool)
+    X = summary[varied].reset_index(drop=True)
+    if summary["configuration"].nunique() > 1:
+        X["configuration"] = summary["configuration"].astype(str).to_numpy()
+    label = f"{outcome.removeprefix('first_')} within the horizon"
+    found = discover(X, reached.to_numpy(), method=method, label=label)
+    write_discovery(found, X, reached.to_numpy(), out_dir)
+    return found

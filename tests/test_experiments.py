@@ -1,0 +1,96 @@
+"""The theory's experiments and the analyses over a sweep, on a small setting."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from simulation.experiments import EXPERIMENTS, Settings, run_experiment
+from simulation.sweep import SweepError, run_sweep
+from simulation.sweep_analysis import analyse_discovery, analyse_sensitivity, sensitivity_spec
+
+SMALL = Settings(seeds=2, n_residents=300, steps=96, shock_year=3)
+
+
+@pytest.fixture(scope="module")
+def withdrawal(tmp_path_factory):
+    out = tmp_path_factory.mktemp("withdrawal")
+    return run_experiment("withdrawal-timing", out, SMALL, executor="processes", workers=2, progress=False), out
+
+
+def test_withdrawal_timing_compares_every_year_with_the_guardian(withdrawal):
+    result, out = withdrawal
+    table = result.table
+    assert list(table["withdrawal_year"].dropna()) == [float(y) for y in range(16)]
+    assert "guardian" in set(table["configuration"])
+    immediate = table[table["withdrawal_year"] == 0].iloc[0]
+    guardian = table[table["configuration"] == "guardian"].iloc[0]
+    assert immediate["final_index"] < guardian["final_index"]
+    assert immediate["total_public_cost"] == 0
+    assert (out / "withdrawal_timing.png").stat().st_size > 0
+    assert (out / "withdrawal-timing.csv").exists() and result.text
+
+
+def test_an_experiment_resumes_instead_of_rerunning(withdrawal):
+    _, out = withdrawal
+    again = run_experiment("withdrawal-timing", out, SMALL, executor="inline", progress=False)
+    assert again.sweep.skipped == again.sweep.total and again.sweep.done == 0
+
+
+def test_configurations_and_shock_experiments_write_their_tables(tmp_path):
+    configurations = run_experiment("configurations", tmp_path / "c", SMALL, executor="processes", workers=2,
+                                    progress=False)
+    assert set(configurations.table["configuration"]) >= {"shanghai", "hangzhou", "guardian"}
+    table = configurations.table.set_index("configuration")
+    assert table.loc["shanghai", "reached_independence"] == 0
+    shock = run_experiment("shock", tmp_path / "s", SMALL, executor="processes", workers=2, progress=False)
+    assert {"trust_drop", "median_recovery_months", "solved_in_shock_months"} <= set(shock.table.columns)
+    assert (shock.table["trust_drop"] >= 0).all()
+    for figure in (*configurations.figures, *shock.figures):
+        assert figure.stat().st_size > 0
+
+
+def test_unknown_experiment_names_the_valid_ones(tmp_path):
+    with pytest.raises(ValueError, match="valid: " + ", ".join(EXPERIMENTS)):
+        run_experiment("timing", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def morris_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("morris")
+    spec_file = out / "levers.toml"
+    spec_file.write_text(
+        'description = "tiny"\nscenarios = ["guardian"]\nseeds = 1\nsteps = 60\nseed = 5\n'
+        "[fixed]\nn_residents = 200\n"
+        "[vary]\nfunding = { low = 1.0, high = 12.0 }\nadmin_load = { low = 0.0, high = 1.0 }\n"
+        "[design]\nsamples = 4\n"
+    )
+    spec = sensitivity_spec(spec_file, "morris")
+    run_sweep(spec, out / "sweep", executor="processes", workers=2, progress=False)
+    return spec, out
+
+
+def test_sensitivity_over_a_sweep_gives_indices_per_output(morris_sweep):
+    spec, out = morris_sweep
+    table = analyse_sensitivity(spec, out / "sweep", out / "analysis", outputs=["final_index", "total_public_cost"])
+    assert set(table["parameter"]) == {"funding", "admin_load"}
+    assert set(table["output"]) == {"final_index", "total_public_cost"}
+    cost = table[table["output"] == "total_public_cost"].set_index("parameter")
+    assert cost.loc["funding", "mu"] > 0  # more funding costs more: a sanity check on the wiring
+    assert (out / "analysis" / "morris_indices.csv").exists()
+
+
+def test_sensitivity_refuses_a_bad_output_or_method(morris_sweep, tmp_path):
+    spec, out = morris_sweep
+    with pytest.raises(SweepError, match="unknown output 'happiness'"):
+        analyse_sensitivity(spec, out / "sweep", tmp_path, outputs=["happiness"])
+    with pytest.raises(SweepError, match="valid: sobol, morris"):
+        sensitivity_spec(out / "levers.toml", "fast")
+
+
+def test_discovery_over_a_sweep_writes_a_summary(morris_sweep, tmp_path):
+    _, out = morris_sweep
+    found = analyse_discovery(out / "sweep", tmp_path, outcome="first_learning", method="tree")
+    assert "learning" in found.summary
+    assert isinstance(found.boxes, pd.DataFrame)
+    assert (tmp_path / "discovery.txt").read_text()
