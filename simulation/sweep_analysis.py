@@ -16,7 +16,7 @@ import pandas as pd
 
 from .discovery import Discovery, discover, write_discovery
 from .sensitivity import Problem, analyze, second_order, write_results
-from .sweep import SweepError, SweepSpec, load_sweep, read_summary
+from .sweep import SweepError, SweepSpec, load_sweep, point_outputs, read_summary
 
 DEFAULT_OUTPUTS = ("final_index", "total_public_cost", "trust_in_strangers_last_year")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
@@ -46,8 +46,8 @@ def sensitivity_spec(path: str | Path, method: str, samples: int | None = None, 
     return load_sweep({**data, **changes, "design": design}, name=path.stem)
 
 
-def point_outputs(summary: pd.DataFrame, outputs: list[str], n_points: int) -> pd.DataFrame:
-    """Mean of each output over a design point's seeds, one row per point in point order."""
+def design_point_outputs(summary: pd.DataFrame, outputs: list[str], n_points: int) -> pd.DataFrame:
+    """Each output averaged over a design point's seeds (:func:`simulation.sweep.point_outputs`), checked complete."""
     failed = summary[summary["status"] != "ok"]
     if len(failed):
         raise SweepError(f"{len(failed)} runs failed (e.g. {failed['error'].iloc[0]}); sensitivity needs every "
@@ -56,10 +56,11 @@ def point_outputs(summary: pd.DataFrame, outputs: list[str], n_points: int) -> p
     if missing:
         valid = [c for c in summary.columns if pd.api.types.is_numeric_dtype(summary[c])]
         raise SweepError(f"unknown output '{missing[0]}'; valid: {', '.join(valid)}")
-    means = summary.groupby("point")[outputs].mean().astype(float)
-    if len(means) != n_points:
-        raise SweepError(f"the sweep has {len(means)} of its {n_points} design points; run it to completion first")
-    return means.sort_index().reset_index(drop=True)
+    means = pd.DataFrame({name: point_outputs(summary, name, n_points) for name in outputs})
+    done = int(means.notna().all(axis=1).sum())
+    if done != n_points:
+        raise SweepError(f"the sweep has {done} of its {n_points} design points; run it to completion first")
+    return means
 
 
 def analyse_sensitivity(
@@ -74,7 +75,7 @@ def analyse_sensitivity(
     problem = Problem.from_salib(design.problem)
     tables, pairs = [], []
     for configuration, runs in summary.groupby("configuration", sort=False):
-        Y = point_outputs(runs, outputs, len(design))
+        Y = design_point_outputs(runs, outputs, len(design))
         options = _analysis_options(design)
         table = analyze(problem, design.method, design.matrix, Y, seed=spec.seed, **options)
         tables.append(table.assign(configuration=configuration))
