@@ -7,7 +7,8 @@ once a year) on local processes, all cores. Target: it finishes in minutes
 
 Part 2 runs a smaller sweep of the same runs (128 by default) on 1 and on 2
 workers, with local processes and with a local Dask cluster, twice each,
-interleaved, and reports the speed-ups of the best times. Target: >= 1.8x on
+interleaved in ABBA order, and reports the speed-ups of the best times, the
+median of the adjacent pairs, and where the rest of a perfect 2x went. Target: >= 1.8x on
 2 workers for both. It also checks that the processes and Dask results are
 identical.
 
@@ -29,6 +30,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -143,42 +145,54 @@ def part_speedup(
 ) -> dict[str, Any]:
     """1 vs 2 workers, interleaved and repeated; the best time of each counts.
 
-    On a shared machine another job can take a core for a while; interleaving spreads that over all four
-    settings and the best of the repeats is the time the sweep takes when it has the cores it asked for.
+    On a shared machine another job can take a core for a while, and the machine's speed drifts over
+    minutes. The settings are interleaved in ABBA order (1, 2 workers, then 2, 1, ...), so a slow drift
+    weighs on both alike; the best of the repeats is the time the sweep takes when it has the cores it asked
+    for, and the median of the adjacent pairs' ratios shows how steady that speed-up is.
     """
     from simulation.sweep import load_sweep, read_summary
 
     spec = load_sweep(speedup_sweep(sizes), name="bench_speedup")
     print(f"part 2: {spec.describe()}, {sizes['residents']:,} residents, on 1 and 2 workers", flush=True)
-    times: dict[tuple[str, int], list[float]] = {}
-    cores: dict[tuple[str, int], list[float]] = {}
+    timings: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for repeat in range(repeats):
         for executor in executors:
-            for workers in (1, 2):
+            for workers in (1, 2) if repeat % 2 == 0 else (2, 1):
                 directory = tmp / f"{executor}-{workers}-{repeat}"
                 idle = wait_for_idle(wait_idle)
                 timing = timed_sweep(spec, executor, workers, directory, progress)
                 timing["started_idle"] = idle
-                times.setdefault((executor, workers), []).append(timing["seconds"])
-                cores.setdefault((executor, workers), []).append(timing["cores_used"])
+                timing["mean_run_s"] = mean_run_seconds(directory)
+                timings.setdefault((executor, workers), []).append(timing)
                 label = f"{workers} worker{'s' if workers > 1 else ' '}"
                 print(
-                    f"  {executor:9s} {label}: {timing['seconds']:6.1f} s, {timing['cores_used']:.2f} cores used "
+                    f"  {executor:9s} {label}: {timing['seconds']:6.1f} s, {timing['mean_run_s']:.3f} s per run, "
+                    f"{timing['cores_used']:.2f} cores used "
                     f"(load average {_load():.1f}{'' if idle else ', machine busy at start'})",
                     flush=True,
                 )
     out: dict[str, Any] = {"runs": spec.n_runs, "repeats": repeats}
     for executor in executors:
-        one, two = min(times[(executor, 1)]), min(times[(executor, 2)])
-        best = times[(executor, 2)].index(two)
+        ones, twos = timings[(executor, 1)], timings[(executor, 2)]
+        one, two = min(ones, key=lambda t: t["seconds"]), min(twos, key=lambda t: t["seconds"])
+        pairs = [a["seconds"] / b["seconds"] for a, b in zip(ones, twos, strict=True)]
         out[executor] = {
-            "one_worker_s": one,
-            "two_workers_s": two,
-            "speedup": one / two,
-            "two_workers_cores_used": cores[(executor, 2)][best],
-            "all_one_worker_s": times[(executor, 1)],
-            "all_two_workers_s": times[(executor, 2)],
-            "all_cores_used": {"1": cores[(executor, 1)], "2": cores[(executor, 2)]},
+            "one_worker_s": one["seconds"],
+            "two_workers_s": two["seconds"],
+            "speedup": one["seconds"] / two["seconds"],
+            "pair_speedups": pairs,
+            "median_pair_speedup": statistics.median(pairs),
+            "two_workers_cores_used": two["cores_used"],
+            # where the rest of a perfect 2x goes: each run slower when both cores compute (shared caches and
+            # memory bandwidth), and time outside runs (starting workers, imports, saving, the last task)
+            "run_slowdown_two_workers": two["mean_run_s"] / one["mean_run_s"] - 1,
+            "outside_runs_s": {
+                "1": one["seconds"] - one["mean_run_s"] * spec.n_runs,
+                "2": two["seconds"] - two["mean_run_s"] * spec.n_runs / 2,
+            },
+            "all_one_worker_s": [t["seconds"] for t in ones],
+            "all_two_workers_s": [t["seconds"] for t in twos],
+            "all_cores_used": {"1": [t["cores_used"] for t in ones], "2": [t["cores_used"] for t in twos]},
         }
     if len(executors) > 1:
         a = read_summary(tmp / f"{executors[0]}-2-0").drop(columns="seconds")
@@ -251,7 +265,11 @@ def report(results: dict[str, Any], full_size: bool) -> list[bool]:
                 f"part 2: {executor:9s} {s['runs']} runs: 1 worker {e['one_worker_s']:.1f} s, 2 workers "
                 f"{e['two_workers_s']:.1f} s on {e['two_workers_cores_used']:.2f} cores (best of {s['repeats']}), "
                 f"speed-up {e['speedup']:.2f}x  "
-                f"target >= {TARGET_SPEEDUP}x: {'met' if ok else 'MISSED'}"
+                f"target >= {TARGET_SPEEDUP}x: {'met' if ok else 'MISSED'}\n"
+                f"        median of the {len(e['pair_speedups'])} adjacent pairs {e['median_pair_speedup']:.2f}x "
+                f"(each {', '.join(f'{x:.2f}' for x in e['pair_speedups'])}); lost to a perfect 2x: each run "
+                f"{100 * e['run_slowdown_two_workers']:+.1f}% slower on 2 workers, "
+                f"{e['outside_runs_s']['1']:.1f} s / {e['outside_runs_s']['2']:.1f} s outside runs on 1 / 2 workers"
             )
         if "processes_equal_dask" in s:
             print(f"part 2: processes and Dask results identical: {s['processes_equal_dask']}")

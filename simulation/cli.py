@@ -638,7 +638,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("--out", metavar="DIR", help=f"results directory (default {DEFAULT_SWEEP_DIR}/<sweep name>)")
     p.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
-    p.add_argument("--batch", type=int, metavar="N", help="runs per task (default: chosen from runs and workers)")
+    p.add_argument(
+        "--batch", type=int, metavar="N", help="runs per task (default: large tasks first, single runs at the end)"
+    )
     p.add_argument("--dry-run", action="store_true", help="check the sweep file and print the plan; run nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_sweep)

@@ -201,6 +201,15 @@ def test_the_same_sweep_gives_identical_numbers_on_every_executor(tmp_path, dask
         pd.testing.assert_frame_equal(read_series(tmp_path / name), reference_series)
 
 
+def test_tasks_shrink_towards_the_end_so_workers_finish_together(tmp_path):
+    saved = []
+    result = run(sweep(seeds=10, output=None), tmp_path / "out", on_batch=lambda r: saved.append(r.done))
+    sizes = np.diff([0, *saved])  # inline: one task per save
+    assert result.complete and sizes.sum() == result.total == 40
+    assert sizes[0] > 1 and list(sizes) == sorted(sizes, reverse=True)  # large first, never growing
+    assert list(sizes[-4:]) == [1, 1, 1, 1]  # the tail is single runs
+
+
 # --- interruption and resume --------------------------------------------------------------
 
 

@@ -1,0 +1,497 @@
+"""A sweep file, read and checked: which model, configurations, design, seeds, horizon and outputs.
+
+:func:`load_sweep` turns a ``sweeps/*.toml`` file (reference in docs/sweeps.md)
+into a :class:`SweepSpec`, or stops with a :class:`SweepError` whose one line
+names the file and the entry, before anything runs. The spec lists every run
+(:class:`RunSpec`) with its own seed, derived from the sweep seed and the run's
+stable index, so the numbers never depend on the executor or on the order in
+which runs finish.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import importlib
+import inspect
+import json
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .designs import Design, DesignError, DesignSpec, Factor, Levels, build_design, n_points, parse_design, parse_factor
+from .measures import COLUMNS
+from .parameters import FIELDS, ParameterError, coerce, unknown_name_error
+from .scenarios import ScenarioError, load_scenario
+
+DEFAULT_MODEL = "simulation.model:CommunityModel"
+COMMUNITY_SUMMARY = "simulation.sweep:community_summary"
+GENERIC_SUMMARY = "simulation.sweep:final_values"
+DEFAULT_SCENARIO = "guardian"  # CommunityModel's own default configuration
+TOP_LEVEL_KEYS = (
+    "description", "model", "summary", "scenarios", "configurations", "seeds", "steps", "seed",
+    "fixed", "vary", "design", "output",
+)  # fmt: skip
+OUTPUT_KEYS = ("series", "thin", "columns")
+# Columns the runner writes itself; a parameter or summary value of the same name would be ambiguous.
+RUN_COLUMNS = ("run_id", "index", "configuration", "point", "replicate", "seed", "status", "error", "seconds")
+RESERVED_NAMES = (*RUN_COLUMNS, "step", "rng")
+
+
+class SweepError(ValueError):
+    """A sweep file or output directory that cannot be used; the message is one line naming the problem."""
+
+
+# --- the sweep specification -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """Which outputs to keep besides the per-run summary."""
+
+    series: bool = False
+    thin: int = 1
+    columns: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"series": self.series, "thin": self.thin, "columns": list(self.columns)}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a sweep.
+
+    Attributes:
+        run_id: stable, human-readable key ("r000123"), the same in every session and on every executor.
+        index: position in the sweep (configuration, then design point, then replicate).
+        configuration: the configuration's name (for our model, the scenario).
+        point: design point index (row of the design).
+        replicate: 0 .. seeds-1.
+        seed: the model's seed, derived from the sweep seed and ``index``.
+        params: every keyword the model receives besides ``rng`` (fixed, configuration and varied values).
+        varied: the design point's values, also written to the summary.
+    """
+
+    run_id: str
+    index: int
+    configuration: str
+    point: int
+    replicate: int
+    seed: int
+    params: dict[str, Any]
+    varied: dict[str, Any]
+
+
+def run_id(index: int) -> str:
+    """The key of run ``index``: zero-padded so that files and tables sort naturally."""
+    return f"r{index:06d}"
+
+
+def run_seed(sweep_seed: int, index: int) -> int:
+    """Run ``index``'s seed: its own stream of the sweep seed, independent of executor and completion order."""
+    return int(np.random.SeedSequence(sweep_seed, spawn_key=(index,)).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A checked sweep: build it with :func:`load_sweep`.
+
+    ``configurations`` maps each configuration's name to the keyword parameters it sets (for our model,
+    ``{"scenario": name}``); ``fixed`` holds parameters shared by every run; ``factors`` the varied ones.
+    """
+
+    name: str
+    description: str
+    model: str
+    summary: str
+    configurations: dict[str, dict[str, Any]]
+    fixed: dict[str, Any]
+    vary: dict[str, Any]
+    factors: tuple[Factor, ...]
+    design_spec: DesignSpec
+    seeds: int
+    steps: int
+    seed: int
+    output: OutputSpec
+    path: Path | None = None
+    text: str | None = None
+
+    @cached_property
+    def design(self) -> Design:
+        """The design points (drawn once, from the sweep seed)."""
+        return build_design(self.design_spec, list(self.factors), self.seed)
+
+    @property
+    def n_points(self) -> int:
+        return n_points(self.design_spec, list(self.factors))
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.configurations) * self.n_points * self.seeds
+
+    def runs(self) -> list[RunSpec]:
+        """Every run, in index order: configuration, then design point, then replicate."""
+        points = self.design.all_point_params()
+        out: list[RunSpec] = []
+        for name, config in self.configurations.items():
+            base = {**self.fixed, **config}
+            for p, point in enumerate(points):
+                for r in range(self.seeds):
+                    i = len(out)
+                    out.append(RunSpec(run_id(i), i, name, p, r, run_seed(self.seed, i), {**base, **point}, point))
+        return out
+
+    def canonical(self) -> dict[str, Any]:
+        """The sweep as plain data: stored in the manifest and hashed to recognise the same sweep later."""
+        return {
+            "description": self.description,
+            "model": self.model,
+            "summary": self.summary,
+            "configurations": self.configurations,
+            "fixed": self.fixed,
+            "vary": self.vary,
+            "design": self.design_spec.as_dict(),
+            "seeds": self.seeds,
+            "steps": self.steps,
+            "seed": self.seed,
+            "output": self.output.as_dict(),
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of everything that decides the runs and their outputs (the description is free to change)."""
+        data = {k: v for k, v in self.canonical().items() if k != "description"}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    def describe(self) -> str:
+        """One line: how many configurations, points, seeds and runs."""
+        configs = len(self.configurations)
+        points = self.n_points
+        return (
+            f"{self.name}: {configs} configuration{'s' if configs != 1 else ''} x {points} design "
+            f"point{'s' if points != 1 else ''} ({self.design_spec.method}) x {self.seeds} "
+            f"seed{'s' if self.seeds != 1 else ''} = {self.n_runs} runs of {self.steps} steps"
+        )
+
+
+# --- loading and checking a sweep file ---------------------------------------------------
+
+
+def load_sweep(source: str | Path | Mapping[str, Any], name: str | None = None) -> SweepSpec:
+    """Read and check a sweep file (path) or an already-parsed sweep (mapping).
+
+    Every problem is reported as a :class:`SweepError` with one line naming the file and the entry, before
+    anything runs: a typo costs a second, not a batch.
+    """
+    if isinstance(source, Mapping):
+        data, path, text, label = dict(source), None, None, name or "sweep"
+    else:
+        path = Path(source)
+        text = _read_text(path)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise SweepError(f"{path}: not valid TOML: {err}") from None
+        label = path.name
+    try:
+        return _parse(data, name or (path.stem if path else "sweep"), path, text)
+    except (SweepError, DesignError, ParameterError, ScenarioError) as err:
+        raise SweepError(f"{label}: {err}") from None
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        hint = f"; shipped sweeps: {', '.join(p.name for p in sorted(SWEEP_DIR.glob('*.toml')))}"
+        raise SweepError(f"sweep file not found: {path}{hint if SWEEP_DIR.is_dir() else ''}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SweepError(f"cannot read sweep file {path}: {err}") from None
+
+
+SWEEP_DIR = Path(__file__).resolve().parent.parent / "sweeps"
+
+
+def _parse(data: dict[str, Any], name: str, path: Path | None, text: str | None) -> SweepSpec:
+    """Check every entry of a parsed sweep file, in the order a reader meets them."""
+    _check_top_level(data)
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise SweepError(f"'description' must be text, got {description!r}")
+    model_path = _text(data.get("model", DEFAULT_MODEL), "model")
+    cls = _model_class(model_path)
+    ours = _is_community(cls)
+    steps = _count(data, "steps")
+    seeds = _count(data, "seeds")
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise SweepError(f"'seed' must be a whole number, 0 or more, got {seed!r}")
+    fixed = _table(data, "fixed")
+    design_spec = parse_design(data.get("design"))
+    vary = _table(data, "vary")
+    configurations = _configurations(data, fixed, ours, model_path)
+    _check_names(fixed, vary, configurations, ours)
+    if not ours:
+        _check_model_accepts(cls, model_path, [*fixed, *vary, *(k for c in configurations.values() for k in c)])
+    factors = tuple(
+        parse_factor(key, value, design_spec.method, integer=ours and _is_int_parameter(key))
+        for key, value in vary.items()
+    )
+    if ours:
+        _check_community_values(fixed, factors, configurations)
+    output = _output(data.get("output"), ours)
+    summary_path = _text(data.get("summary", COMMUNITY_SUMMARY if ours else GENERIC_SUMMARY), "summary")
+    if not callable(import_object(summary_path, "summary")):
+        raise SweepError(f"summary {summary_path!r} is not a function")
+    spec = SweepSpec(
+        name, description, model_path, summary_path, configurations, fixed, vary, factors, design_spec,
+        seeds, steps, seed, output, path, text,
+    )  # fmt: skip
+    spec.design  # noqa: B018 - draw the design now, so that a design that cannot be drawn fails here
+    return spec
+
+
+def _check_top_level(data: dict[str, Any]) -> None:
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SweepError(f"unknown key {key!r}{hint}; valid: {', '.join(TOP_LEVEL_KEYS)}")
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SweepError(f'{key!r} must be text such as "package.module:Name", got {value!r}')
+    return value.strip()
+
+
+def _count(data: dict[str, Any], key: str) -> int:
+    if key not in data:
+        raise SweepError(f"missing {key!r} (a whole number, at least 1)")
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SweepError(f"{key!r} must be a whole number, at least 1, got {value!r}")
+    return value
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise SweepError(f"'{key}' must be a table ([{key}]), got {value!r}")
+    return dict(value)
+
+
+def import_object(path: str, what: str) -> Any:
+    """Import "package.module:Name" (the form used for the model and the summary function)."""
+    module_name, sep, attr = path.partition(":")
+    if not sep or not module_name or not attr:
+        raise SweepError(f'{what} {path!r} must have the form "package.module:Name"')
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as err:
+        raise SweepError(f"{what} {path!r}: cannot import module {module_name!r} ({err})") from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise SweepError(f"{what} {path!r}: module {module_name!r} has no {attr!r}")
+        obj = getattr(obj, part)
+    return obj
+
+
+def _model_class(path: str) -> type:
+    import mesa
+
+    cls = import_object(path, "model")
+    if not (isinstance(cls, type) and issubclass(cls, mesa.Model)):
+        raise SweepError(f"model {path!r} is not a mesa.Model class")
+    return cls
+
+
+def _is_community(cls: type) -> bool:
+    from .model import CommunityModel
+
+    return issubclass(cls, CommunityModel)
+
+
+def _is_int_parameter(name: str) -> bool:
+    return name in FIELDS and FIELDS[name].type == "int"
+
+
+def _configurations(data: dict[str, Any], fixed: dict[str, Any], ours: bool, model: str) -> dict[str, dict]:
+    """Named sets of parameters crossed with the design: `scenarios` (our model) or [configurations.NAME]."""
+    scenarios, tables = data.get("scenarios"), data.get("configurations")
+    if scenarios is not None and tables is not None:
+        raise SweepError("give either 'scenarios' or [configurations], not both")
+    if scenarios is not None:
+        if not ours:
+            raise SweepError(
+                f"'scenarios' names configurations of {DEFAULT_MODEL}; for {model} use [configurations.NAME] tables"
+            )
+        if not isinstance(scenarios, list) or not scenarios or not all(isinstance(s, str) for s in scenarios):
+            raise SweepError(f"'scenarios' must be a non-empty list of configuration names, got {scenarios!r}")
+        if len(set(scenarios)) != len(scenarios):
+            raise SweepError(f"'scenarios' repeats a name: {scenarios!r}")
+        if "scenario" in fixed:
+            raise SweepError("[fixed] scenario clashes with 'scenarios'; keep one of them")
+        return {s: {"scenario": s} for s in scenarios}
+    if tables is not None:
+        if not isinstance(tables, dict) or not tables:
+            raise SweepError("[configurations] must hold at least one table, e.g. [configurations.low] n = 10")
+        for key, value in tables.items():
+            if not isinstance(value, dict):
+                raise SweepError(f"configurations.{key} must be a table ([configurations.{key}]), got {value!r}")
+        return {str(k): dict(v) for k, v in tables.items()}
+    if ours:  # one configuration: the scenario in [fixed], else the model's default
+        scenario = fixed.pop("scenario", DEFAULT_SCENARIO)
+        if not isinstance(scenario, str):
+            raise SweepError(f"[fixed] scenario must be a configuration name, got {scenario!r}")
+        return {scenario: {"scenario": scenario}}
+    return {"default": {}}
+
+
+def _check_names(fixed: dict, vary: dict, configurations: dict[str, dict], ours: bool) -> None:
+    """Names that would be ambiguous or clash with the runner's own columns."""
+    for where, names in (("[fixed]", fixed), ("[vary]", vary)):
+        for key in names:
+            if key in RESERVED_NAMES:
+                what = "the seed is set per run from the sweep seed" if key == "rng" else "the runner writes it"
+                raise SweepError(f"{where} {key!r} cannot be set here ({what})")
+    for key in vary:
+        if key in fixed:
+            raise SweepError(f"parameter {key!r} is both in [fixed] and [vary]; keep one")
+        if ours and key == "scenario":
+            raise SweepError("[vary] scenario: list configurations with scenarios = [...] instead")
+        if ours and key not in FIELDS:
+            raise unknown_name_error(key, list(FIELDS), where=" in [vary]")
+    for name, config in configurations.items():
+        for key in config:
+            if key in RESERVED_NAMES:
+                raise SweepError(f"[configurations.{name}] {key!r} cannot be set here")
+            if key in vary:
+                raise SweepError(f"parameter {key!r} is both in [configurations.{name}] and [vary]; keep one")
+
+
+def _check_community_values(fixed: dict, factors: tuple[Factor, ...], configurations: dict[str, dict]) -> None:
+    """Every name and value through the model's own parameter table, so a typo fails before any run."""
+    for where, values in (("[fixed]", fixed), *((f"[configurations.{n}]", c) for n, c in configurations.items())):
+        for key, value in values.items():
+            if key != "scenario":  # a configuration name, checked below
+                _coerce(key, value, where)
+    for factor in factors:
+        values = factor.values if isinstance(factor, Levels) else (factor.low, factor.high)
+        for value in values:
+            _coerce(factor.name, value, f"[vary] {factor.name}:")
+    for name, config in configurations.items():
+        merged = {**fixed, **config}
+        scenario = merged.pop("scenario", DEFAULT_SCENARIO)
+        try:
+            load_scenario(scenario, **merged)
+        except ParameterError as err:
+            raise SweepError(f"configuration {name!r}: {err}") from None
+
+
+def _coerce(key: str, value: Any, where: str) -> None:
+    if key not in FIELDS:
+        raise unknown_name_error(key, list(FIELDS), where=f" in {where.rstrip(':')}")
+    try:
+        coerce(key, value)
+    except ParameterError as err:
+        raise SweepError(f"{where} {err}") from None
+
+
+def _check_model_accepts(cls: type, path: str, names: list[str]) -> None:
+    """A generic model must take every named parameter (as a keyword or through its mesa Scenario)."""
+    interface = model_interface(cls)
+    if interface.accepted is None:
+        return
+    for key in names:
+        if key not in interface.accepted:
+            valid = sorted(interface.accepted)
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SweepError(f"model {path!r} takes no parameter {key!r}{hint}; it takes: {', '.join(valid)}")
+
+
+def _output(table: Any, ours: bool) -> OutputSpec:
+    if table is None:
+        return OutputSpec()
+    if not isinstance(table, dict):
+        raise SweepError(f"[output] must be a table, got {table!r}")
+    for key in table:
+        if key not in OUTPUT_KEYS:
+            raise SweepError(f"[output] unknown key {key!r}; valid: {', '.join(OUTPUT_KEYS)}")
+    series = table.get("series", False)
+    if not isinstance(series, bool):
+        raise SweepError(f"[output] series must be true or false, got {series!r}")
+    thin = table.get("thin", 1)
+    if isinstance(thin, bool) or not isinstance(thin, int) or thin < 1:
+        raise SweepError(f"[output] thin must be a whole number of steps, at least 1, got {thin!r}")
+    columns = table.get("columns", [])
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise SweepError(f"[output] columns must be a list of column names, got {columns!r}")
+    if ours:
+        valid = ["step", *COLUMNS]
+        for column in columns:
+            if column not in valid:
+                close = difflib.get_close_matches(column, valid, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise SweepError(f"[output] columns: unknown column {column!r}{hint}; see simulation/measures.py")
+    return OutputSpec(series, thin, tuple(dict.fromkeys(columns)))
+
+
+# --- how a model class takes its parameters and seed --------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelInterface:
+    """How a model class takes its parameters and seed.
+
+    ``keywords``: ``cls(rng=seed, **params)`` (our model, VirusOnNetwork, ...). ``scenario``: Mesa 3.5's
+    scenario style, ``cls(scenario=ScenarioClass(rng=seed, **params))`` (BoltzmannWealth, Schelling, ...).
+    ``accepted`` is the set of parameter names the model takes, None when it takes any keyword.
+    """
+
+    style: str
+    accepted: frozenset[str] | None
+    scenario_class: type | None = None
+
+
+@functools.cache
+def model_interface(cls: type) -> ModelInterface:
+    """Read the calling convention off the constructor's signature."""
+    signature = inspect.signature(cls.__init__)
+    params = {n: p for n, p in signature.parameters.items() if n != "self"}
+    any_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    named = frozenset(n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD) - {"rng"}
+    if "rng" in params or any_keyword:
+        return ModelInterface("keywords", None if any_keyword else named)
+    if "scenario" in params:
+        scenario_cls = _scenario_class(cls, params["scenario"])
+        if scenario_cls is not None:
+            accepted = frozenset(getattr(scenario_cls, "_scenario_defaults", {})) or None
+            return ModelInterface("scenario", accepted, scenario_cls)
+    raise SweepError(
+        f"cannot seed {cls.__module__}.{cls.__name__}: its __init__ takes neither 'rng' nor a mesa Scenario"
+    )
+
+
+def _scenario_class(cls: type, param: inspect.Parameter) -> type | None:
+    """The model's mesa Scenario subclass: the parameter's annotation, else the one defined beside the model."""
+    from mesa.experimental.scenarios import Scenario
+
+    annotation = param.annotation
+    if isinstance(annotation, type) and issubclass(annotation, Scenario) and annotation is not Scenario:
+        return annotation
+    module = sys.modules.get(cls.__module__)
+    found = [
+        obj for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, Scenario) and obj is not Scenario
+        and obj.__module__ == cls.__module__
+    ] if module else []  # fmt: skip
+    return found[0] if len(found) == 1 else None
