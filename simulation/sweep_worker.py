@@ -1,8 +1,9 @@
 """What a sweep worker does: build, run and summarise models, a task (several runs) at a time.
 
-Everything here runs in the worker processes (local or on other machines), so it
-imports little, never writes files, and turns a run's error into a recorded row
-instead of an exception: one failing run never stops a sweep.
+Everything here runs in the worker processes (local or on other machines): it
+never writes files (results go back to the process driving the sweep), and it
+turns a run's error into a recorded row instead of an exception, so one failing
+run never stops a sweep.
 """
 
 from __future__ import annotations
