@@ -15,7 +15,8 @@ import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
-from .policy import Levers, choose_levers
+from .dependency import fiscal_independence
+from .policy import Levers, choose_levers, role_of
 from .population import ACTIVITIES, AGE_GROUPS
 
 if TYPE_CHECKING:
@@ -23,16 +24,21 @@ if TYPE_CHECKING:
 
 
 class Government(Agent):
-    """The district government / street office: sets this month's levers."""
+    """The district government / street office: sets this month's levers; its role is read from them."""
 
     def __init__(self, model: CommunityModel) -> None:
         super().__init__(model)
-        self.levers: Levers = choose_levers(model.params, 0, "nurture", model.stage)
-        self.role = self.levers.role
+        self.guardian_role = "nurture"  # the role a responsive guardian has chosen at its last review
+        self.levers: Levers
+        self._choose(0)
 
     def step(self) -> None:
-        self.levers = choose_levers(self.model.params, self.model.steps, self.role, self.model.stage)
-        self.role = self.levers.role
+        self._choose(self.model.steps)
+
+    def _choose(self, month: int) -> None:
+        p = self.model.params
+        self.levers, self.guardian_role = choose_levers(p, month, self.guardian_role, self.model.stage)
+        self.role = role_of(self.levers, p)
 
 
 class ResidentsCommittee(Agent):
@@ -57,12 +63,36 @@ class ResidentsCommittee(Agent):
         self.admin_completion = 1.0
         self.admin_pressure = 0.0  # share of its work spent on administrative tasks
         self.available_for_residents = 0.0
+        self.public_budget = 0.0  # this month's running money from government ...
+        self.own_budget = 0.0  # ... and from residents
+        self.capture = 0.0  # capture by a few (docs/ODD.md 7.13), 0-1
+        self.funded = 0.0  # share of its running budget it has this month
+
+    @property
+    def standing(self) -> float:
+        """Autonomy the committee can act on: autonomous and funded (essay 1: "自主独立性差、影响力不强")."""
+        return self.autonomy * self.funded
+
+    @property
+    def pressure_on_members(self) -> float:
+        """Administrative pressure felt by the members residents deal with: hired staff absorb part of it (选聘分离)."""
+        return self.admin_pressure * (1 - self.model.params.selection_appointment_separation)
+
+    @property
+    def time_for_residents(self) -> float:
+        """Share of its work the committee has left for residents: to convene decisions and foster organisations."""
+        return 1.0 - self.admin_pressure
 
     @property
     def openness(self) -> float:
-        """How much residents' decisions and voice can change anything: autonomy times open channels."""
+        """How much residents' decisions and voice can change anything.
+
+        Autonomy times open channels (elected members, feedback platforms), times the time its members have
+        for hearings rather than tasks, times the share of it not captured by a few.
+        """
         p, levers = self.model.params, self.model.levers
-        return self.autonomy * max(levers.feedback, p.elected_committee)
+        voice = max(levers.feedback, p.elected_committee)
+        return self.autonomy * voice * (1 - self.pressure_on_members) * (1 - self.capture)
 
     @property
     def self_governing_face(self) -> float:
@@ -70,13 +100,16 @@ class ResidentsCommittee(Agent):
 
         Residents see what the committee is busy with; members they elected are seen as theirs even when busy.
         """
-        return 1 - self.admin_pressure * (1 - self.model.params.elected_committee)
+        return 1 - self.pressure_on_members * (1 - self.model.params.elected_committee)
 
     def plan(self, levers: Levers, resident_contributions: float) -> None:
         """Work out this month's capacity and the first claim of administrative tasks on it."""
         p, per_thousand = self.model.params, self.model.per_thousand
-        budget = levers.funding * (1 - levers.service_purchase) * per_thousand + resident_contributions
+        self.public_budget = levers.funding * (1 - levers.service_purchase) * per_thousand
+        self.own_budget = resident_contributions
+        budget = self.public_budget + self.own_budget
         funded = min(1.0, budget / (p.committee_funding_need * per_thousand))
+        self.funded = funded
         # Untrained staff do half the work of professionals (brief: staff capacity and professionalism).
         self.capacity = p.committee_capacity * per_thousand * funded * (1 + self.professionalism) / 2
         all_tasks = levers.admin_load * p.admin_tasks * per_thousand
@@ -99,9 +132,11 @@ class ResidentsCommittee(Agent):
         done = self.admin_done + self.workstation_tasks + self.paid_tasks
         self.admin_completion = done / self.total_tasks if self.total_tasks > 0 else 1.0
         self.admin_pressure = self.admin_done / self.capacity if self.capacity > 0 else 0.0
-        # Appointed members answer upward unless residents back the committee as their own.
+        # Appointed members answer upward unless residents back the committee as their own; a committee
+        # living on the state budget answers upward too (dependency.fiscal_independence).
         backing = p.elected_committee + (1 - p.elected_committee) * mean_ownership
-        target = (1 - self.admin_pressure) * backing
+        fiscal = fiscal_independence(p, self.public_budget, self.own_budget)
+        target = (1 - self.pressure_on_members) * backing * fiscal
         self.autonomy += p.autonomy_rate * (target - self.autonomy)
         # Staff turn over; training brings in trained (degree-holding) staff.
         self.professionalism += p.staff_turnover * (self.model.levers.training - self.professionalism)
@@ -122,6 +157,7 @@ class NGO(Agent):
         self.government_funding = 0.0  # service purchase received this month (set by the model)
         self.own_revenue = 0.0
         self.age = 0
+        self.drift = 0.0  # drift from its mission / capture by a few (docs/ODD.md 7.13), 0-1
 
     @property
     def members(self) -> np.ndarray:
@@ -130,19 +166,28 @@ class NGO(Agent):
 
     @property
     def problem_capacity(self) -> float:
-        return self.capacity * self.model.params.ngo_problem_capacity
+        """Problems it solves at full effort; a drifting organisation serves a few."""
+        return self.capacity * self.model.params.ngo_problem_capacity * (1 - self.drift)
+
+    @property
+    def embedded(self) -> float:
+        """How far it stays the government's creature (0 for residents' own organisations)."""
+        return self.model.params.ngo_embeddedness if self.origin == "top_down" else 0.0
 
     def step(self) -> None:
         p = self.model.params
         self.age += 1
-        self.own_revenue = p.ngo_own_revenue * self.capacity * self.engagement
+        # Fees and donations come from engaged members; a government-made organisation raises little of its own.
+        self.own_revenue = p.ngo_own_revenue * self.capacity * self.engagement * (1 - self.embedded)
         income = self.government_funding + self.own_revenue
         funded = min(1.0, income / p.ngo_budget)
-        boost = 1 + self.model.levers.incubation if self.origin == "grassroots" else 1.0
+        boost = 1 + self.model.fostering if self.origin == "grassroots" else 1.0
         growth = boost * p.ngo_growth_rate * self.engagement + p.ngo_funded_growth_rate * funded
         self.capacity += growth * (1 - self.capacity) - p.ngo_decay_rate * self.capacity
         if income > 0:
-            own_share = self.own_revenue / income
+            # Independence follows the funding mix; a government-made organisation stays embedded
+            # (essay 6: "大部分为政府机构的衍生物,行政色彩十分浓厚,自主活动的能力和动力缺乏").
+            own_share = self.own_revenue / income * (1 - self.embedded)
             self.independence += p.ngo_independence_rate * (own_share - self.independence)
         if self.capacity < p.ngo_dissolve_capacity:
             self.dissolve()
@@ -166,6 +211,7 @@ class PartyCell(Agent):
         self.compound = compound
         self.reachable = reachable  # residents with a party member among their ties
         self.mediation_capacity = 0.0
+        self.trust_capital = 0.0  # mean trust of the residents it reaches
 
     def step(self) -> None:
         p, residents = self.model.params, self.model.residents
@@ -176,8 +222,8 @@ class PartyCell(Agent):
         residents.trust[served] += p.party_trust_gain * (1 - residents.trust[served])
         residents.mobilised[contacted] = np.maximum(residents.mobilised[contacted], 1 - p.party_service)
         size = self.model.compound_sizes[self.compound] / 1000
-        trust_capital = float(residents.trust[self.reachable].mean())
-        self.mediation_capacity = p.party_mediation * size * p.party_service * trust_capital
+        self.trust_capital = float(residents.trust[self.reachable].mean())
+        self.mediation_capacity = p.party_mediation * size * p.party_service * self.trust_capital
 
 
 class Resident(FixedAgent):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 COLUMNS = {
     "stage": "dependence / learning / independence (smoothed index, with hysteresis)",
-    "government_role": "nurture / assist / supervise: the guardian period government is acting in",
+    "government_role": "nurture / assist / supervise / withdrawn: the guardian period government's behaviour amounts to",
     "self_governance_index": "weighted mean of the five index components, 0-1",
     "trust_in_strangers": "share of residents whose trust in fellow residents exceeds trust_threshold",
     "participation_rate": "share of residents who took part in any activity this month",
@@ -40,6 +40,10 @@ COLUMNS = {
     "solved_by_residents_share": "share of solved problems solved by residents' own joint action",
     "solved_by_government_share": "share of solved problems solved directly by government",
     "staff_professionalism": "share of committee staff with a college degree",
+    "mean_reliance": "mean reliance on government to handle shared problems (索取依赖), 0-1",
+    "ngo_drift": "mean drift of the organisations from their mission (0 when there are none), 0-1",
+    "committee_capture": "capture of the committee by a few, 0-1",
+    "scandals": "drift or capture that came out this month (organisations and committee)",
     **{f"index_{c}": f"index component: {c.replace('_', ' ')}, 0-1" for c in COMPONENTS},
 }
 
@@ -51,13 +55,12 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
     n_active = int(active.sum())
     per_active = (lambda count: count / n_active) if n_active else (lambda count: 0.0)
     ngos = list(model.ngo_by_id.values())
-    strength = sum(ngo.capacity * ngo.independence for ngo in ngos)
     components = index_components(
         p,
-        decision_share=float((r.activity == DECISION).mean()),
-        organisational_strength=strength,
+        decision_reach=decision_reach(model),
+        organised_share=organised_share(model),
         mean_trust=float(r.trust.mean()),
-        committee_autonomy=model.committee.autonomy,
+        committee_standing=model.committee.standing,
         own_funds=model.own_funds,
         n_residents=n,
     )
@@ -86,5 +89,26 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
         "solved_by_residents_share": month.total("residents") / solved if solved else 0.0,
         "solved_by_government_share": month.total("government") / solved if solved else 0.0,
         "staff_professionalism": model.committee.professionalism,
+        "mean_reliance": float(r.reliance.mean()),
+        "ngo_drift": float(np.mean([ngo.drift for ngo in ngos])) if ngos else 0.0,
+        "committee_capture": model.committee.capture,
+        "scandals": model.scandals,
         **{f"index_{c}": getattr(components, c) for c in COMPONENTS},
     }
+
+
+def decision_reach(model: CommunityModel) -> float:
+    """Share of residents who took part in a decision within the last ``decision_window`` months."""
+    since = model.steps - model.residents.last_decision
+    return float((since < model.params.decision_window).mean())
+
+
+def organised_share(model: CommunityModel) -> float:
+    """Share of residents organised in independent bodies: membership weighted by independence, less drift."""
+    if not model.ngo_by_id:
+        return 0.0
+    weight = np.zeros(max(model.ngo_by_id) + 1)
+    for uid, ngo in model.ngo_by_id.items():
+        weight[uid] = ngo.independence * (1 - ngo.drift)
+    members = model.member_of[model.member_of >= 0]
+    return float(weight[members].sum() / model.residents.n)

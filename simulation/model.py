@@ -2,14 +2,15 @@
 
 One step is one month. The order of a month (docs/ODD.md, section 3):
 
-1. government sets its levers (the guardian reviews the stage it measured);
+1. government sets its levers (the guardian reviews the stage it measured); its role is read from them;
 2. party cells serve or mobilise residents, organisations pull their members;
 3. residents decide whether to take part, and in what;
 4. the committee splits its capacity between administrative tasks and residents;
 5. government buys services from organisations;
-6. problems arrive and are solved, channel by channel, in the order government's mode sets;
-7. organisations grow or wither; residents and government found new ones;
-8. residents learn from the month (skills, sense of control, trust, ties, view of the committee);
+6. problems arrive at buildings, compounds and the community, and the channels share them by their claims;
+7. organisations grow or wither; residents, party cells and government found new ones; unwatched bodies
+   drift, and drift comes out as scandals;
+8. residents learn from the month (skills, sense of control, trust, ties, view of the committee, reliance);
 9. the month is measured, the stage classified and the data collected.
 """
 
@@ -22,13 +23,13 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from . import organisations, problems
+from . import organisations, problems, supervision
 from .agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
-from .measures import COLUMNS, measure
+from .measures import COLUMNS, decision_reach, measure
 from .network import build_network
 from .policy import Levers
 from .population import NONE, create_residents
-from .residents import decide_activity, learn, reset_monthly
+from .residents import decide_activity, joint_action, learn, reset_monthly
 from .scenarios import Scenario, load_scenario
 from .stages import StageTracker
 
@@ -75,22 +76,26 @@ class CommunityModel(mesa.Model):
         self.network = build_network(
             self.rng, n, p.building_size, p.buildings_per_compound,
             p.ties_within_building, p.ties_within_compound, p.ties_across_compounds, p.initial_tie_trust,
+            p.network,
         )  # fmt: skip
         self.grid = Network(self.network.to_networkx(), random=self.random, layout=None)
         self.residents = create_residents(self.rng, n, p)
         cells = [self.grid[i] for i in range(n)]
         Resident.create_agents(self, n, index=np.arange(n), cell=cells)
 
-        compound = self.network.compound
-        self.n_compounds = int(compound.max()) + 1
-        self.compound_sizes = np.bincount(compound, minlength=self.n_compounds).astype(float)
+        self.places = problems.Places.of(self.network.building, self.network.compound)
+        self.level_shares = problems.level_shares(p.building_problem_share, p.community_problem_share)
+        self.n_compounds = self.places.n_compounds
+        self.compound_sizes = self.places.compound_sizes
         self.compound_members = np.split(np.arange(n), np.cumsum(self.compound_sizes.astype(int))[:-1])
         self.member_of = np.full(n, -1, dtype=np.int64)
         self.ngo_by_id: dict[int, NGO] = {}
-        self.backlog = np.zeros(self.n_compounds)
+        self.backlog = np.zeros(self.places.size)
         self.last_month: problems.MonthOfProblems | None = None
+        self.reach = np.zeros(n)  # each resident's reach for acting with others (residents.joint_action)
         self.own_funds = 0.0
         self.public_cost = 0.0
+        self.scandals = 0
 
         self.committee = ResidentsCommittee(self)
         self._create_party_cells()
@@ -116,6 +121,19 @@ class CommunityModel(mesa.Model):
     def levers(self) -> Levers:
         return self.government.levers
 
+    @property
+    def fostering(self) -> float:
+        """Support for residents' own organisations: government's incubation and the committee's spare time."""
+        return self.levers.incubation + self.params.committee_fostering * self.committee.time_for_residents
+
+    @property
+    def party_coordination(self) -> float:
+        """Share of organisations' capacity the party cells link to community-wide problems (organisation of organisations)."""
+        cells = self.agents_by_type[PartyCell]
+        weights = np.array([self.compound_sizes[cell.compound] for cell in cells])
+        capital = np.array([cell.trust_capital for cell in cells])
+        return self.params.party_coordination * self.params.party_service * float(weights @ capital / weights.sum())
+
     # --- one month ------------------------------------------------------------
     def step(self) -> None:
         p, r = self.params, self.residents
@@ -124,7 +142,9 @@ class CommunityModel(mesa.Model):
         levers = self.levers
         self.agents_by_type[PartyCell].shuffle_do("step")
         organisations.membership_pull(self)
-        decide_activity(self.rng, r, self.network, p, self.metrics["participation_rate"], self.committee.openness)
+        decide_activity(
+            self.rng, r, self.network, p, self.metrics["participation_rate"], self.committee.openness, self.steps
+        )
 
         contributions = p.own_contribution * float((r.trust * (r.activity != NONE)).sum())
         self.committee.plan(levers, contributions)
@@ -137,11 +157,14 @@ class CommunityModel(mesa.Model):
         if NGO in self.agents_by_type:
             self.agents_by_type[NGO].shuffle_do("step")
         organisations.found_grassroots(self)
+        organisations.party_organise(self)
+        organisations.recruit(self)
         created = organisations.create_top_down(self)
+        self._oversee(levers)
 
         learn(
-            self.rng, r, self.network, p, month.outcomes(),
-            self.committee.openness, self.committee.self_governing_face, levers.training,
+            self.rng, r, self.network, p, month.outcomes(self.places, self.level_shares),
+            self.committee.openness, self.committee.self_governing_face, levers.training, self.reach,
         )  # fmt: skip
         self.own_funds = contributions + sum(ngo.own_revenue for ngo in self.ngo_by_id.values())
         self.public_cost = self._public_cost(levers, month, services_bought, created)
@@ -151,28 +174,66 @@ class CommunityModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _handle_problems(self, levers: Levers) -> problems.MonthOfProblems:
-        p, r, compound = self.params, self.residents, self.network.compound
-        demand = self.backlog + problems.arrivals(self.rng, self.compound_sizes, p.problem_rate)
+        p, places, shares = self.params, self.places, self.level_shares
+        demand = self.backlog + places.arrivals(p.problem_rate, p.building_problem_share, p.community_problem_share)
         if self.steps == p.shock_step:
-            demand[self.rng.integers(self.n_compounds)] += p.shock_size * self.per_thousand
-        joint_action = (r.activity != NONE) * r.skill * r.trust
-        ngo_capacity = np.zeros(self.n_compounds)
+            demand[places.compound_place(self.rng.integers(self.n_compounds))] += p.shock_size * self.per_thousand
+        effort, self.reach = joint_action(self.residents, self.network, p)
+        own, embedded = np.zeros(self.n_compounds), np.zeros(self.n_compounds)
         for ngo in self.ngo_by_id.values():
-            ngo_capacity[ngo.compound] += ngo.problem_capacity
+            (embedded if ngo.origin == "top_down" else own)[ngo.compound] += ngo.problem_capacity
         party_capacity = np.zeros(self.n_compounds)
         for cell in self.agents_by_type[PartyCell]:
             party_capacity[cell.compound] += cell.mediation_capacity
+        coordination = self.party_coordination
         capacity = {
-            "residents": p.self_help_rate * np.bincount(compound, weights=joint_action, minlength=self.n_compounds),
-            "ngos": ngo_capacity,
-            "party": party_capacity,
-            "committee": self.committee.available_for_residents,
-            "government": levers.direct_provision * p.government_capacity * self.per_thousand,
+            "residents": places.per_place(effort, shares),
+            "ngos": self._organisation_capacity(own, demand, coordination),
+            "embedded": self._organisation_capacity(embedded, demand, coordination),
+            "party": places.spread_in_areas(party_capacity, demand),
+            "committee": problems.pooled(self.committee.available_for_residents, demand),
+            "government": problems.pooled(levers.direct_provision * p.government_capacity * self.per_thousand, demand),
         }
-        month = problems.handle(demand, capacity, levers.mode, p.backlog_lapse)
+        priority = {"government": p.directive_priority if levers.mode == "directive" else p.backstop_priority}
+        month = problems.handle(demand, capacity, priority, p.backlog_lapse)
         self.backlog = month.backlog
         self.last_month = month
         return month
+
+    def _organisation_capacity(self, per_compound: np.ndarray, demand: np.ndarray, coordination: float) -> np.ndarray:
+        """Organisations work in their own compound; community-wide problems reach them only as far as the
+        party cells link them up (essay 3: the party is the organisation "能够把各种各样的组织再组织起来")."""
+        community_share = self.level_shares[2]
+        capacity = self.places.spread_in_areas(per_compound * (1 - community_share), demand)
+        capacity[self.places.community] = per_compound.sum() * community_share * coordination
+        return capacity
+
+    def _oversee(self, levers: Levers) -> None:
+        """Unwatched organisations drift and an unwatched committee is captured; drift comes out as scandals."""
+        p, r = self.params, self.residents
+        skill = float(r.skill.mean())
+        watch = supervision.oversight(p, levers.supervision, decision_reach(self), skill)
+        self.scandals = 0
+        ngos = list(self.ngo_by_id.values())
+        if ngos:
+            drift, scandal = supervision.drift(
+                self.rng, np.array([g.drift for g in ngos]), np.array([g.capacity for g in ngos]), p, watch
+            )
+            for ngo, value, exposed in zip(ngos, drift, scandal, strict=True):
+                ngo.drift = float(value)
+                if exposed:  # its members, and the people they know, hear of it
+                    members = (self.member_of == ngo.unique_id).astype(float)
+                    supervision.lose_trust(r, (members + self.network.neighbour_sum(members)) > 0, p)
+                    organisations.disgrace(self, ngo)
+            self.scandals += int(scandal.sum())
+        committee = self.committee
+        capture, scandal = supervision.drift(
+            self.rng, np.array([committee.capture]), np.array([committee.autonomy]), p, watch
+        )
+        committee.capture = float(capture[0])
+        if scandal[0]:  # the residents in contact with the committee see it
+            supervision.lose_trust(r, r.activity != NONE, p)
+            self.scandals += 1
 
     def _public_cost(self, levers: Levers, month: problems.MonthOfProblems, services: float, created: int) -> float:
         """Public money spent this month (cost units)."""
@@ -181,6 +242,7 @@ class CommunityModel(mesa.Model):
         committee = self.committee
         return (
             levers.funding * (1 - levers.service_purchase) * k
+            + levers.supervision * p.supervision_cost * k
             + services
             + levers.training * p.training_cost * k
             + levers.incubation * p.incubation_cost * k

@@ -1,11 +1,18 @@
 """The social-capital network: who knows whom, and how much each tie is trusted.
 
-Ties follow the housing hierarchy of a Chinese urban community (grid
-management: community -> compound -> building): dense ties between
-building-mates, sparser bridging ties across buildings of a compound, and few
-ties across compounds (brief, sections 3 and 2). The structure is kept as a
-sparse matrix for the per-step updates; a networkx graph of the same structure
-is built for Mesa's ``Network`` space, for drawing and for analysis.
+Ties follow the housing hierarchy of a Chinese urban community, the grid of
+essays 7 and 8 ("社区—片区—楼院—楼栋—单元"五级网络: community, area, compound,
+building, unit): dense ties between building-mates, sparser bridging ties
+across the buildings of a compound, and few ties across compounds. Two
+ablations keep everything else equal (docs/ODD.md 7.0): ``random`` draws the
+same number of ties between residents chosen at random, ``none`` has no ties.
+
+Every stored tie carries its *level* (same building, same compound, across
+compounds), because problems belong to a building, a compound or the whole
+community, and acting on them needs co-participants at that level
+(:meth:`SocialNetwork.active_ties`). The structure is a sparse matrix for the
+per-step updates; a networkx graph of the same structure is built for Mesa's
+``Network`` space, for drawing and for analysis.
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
+LEVELS = ("building", "compound", "community")
+BUILDING, COMPOUND, COMMUNITY = 0, 1, 2
 
 
 @dataclass
@@ -30,6 +40,15 @@ class SocialNetwork:
         ones = np.ones_like(self.ties.data)
         self._pattern = sp.csr_matrix((ones, self.ties.indices, self.ties.indptr), shape=self.ties.shape)
         self._degree = np.diff(self.ties.indptr).astype(float)
+        cols = self.ties.indices
+        # Level of each stored entry: 0 same building, 1 same compound (another building), 2 across compounds.
+        self.tie_level = np.where(
+            self.building[self.rows] == self.building[cols],
+            BUILDING,
+            np.where(self.compound[self.rows] == self.compound[cols], COMPOUND, COMMUNITY),
+        ).astype(np.int8)
+        # Row index shifted by level * n: one bincount then sums over all three levels at once.
+        self._level_rows = self.rows + self.n * self.tie_level.astype(np.int64)
 
     @property
     def n(self) -> int:
@@ -44,6 +63,11 @@ class SocialNetwork:
         """Trust on every stored (directed) entry; both directions of a tie hold the same value."""
         return self.ties.data
 
+    @property
+    def n_ties(self) -> int:
+        """Number of (undirected) ties."""
+        return self.ties.nnz // 2
+
     def degree(self) -> np.ndarray:
         return self._degree
 
@@ -56,6 +80,16 @@ class SocialNetwork:
             total = self._pattern @ values
             norm = self._degree
         return np.divide(total, norm, out=np.zeros(self.n), where=norm > 0)
+
+    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over each resident's neighbours (a count when values are 0/1)."""
+        return self._pattern @ values
+
+    def sum_by_level(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over each resident's neighbours, per level: shape (3, n) (building, compound, community)."""
+        summed = np.bincount(self._level_rows, weights=values[self.cols], minlength=len(LEVELS) * self.n)
+        # numpy returns integers when there are no ties at all (network = "none").
+        return summed.astype(float, copy=False).reshape(len(LEVELS), self.n)
 
     def to_networkx(self) -> nx.Graph:
         """The same structure as a networkx graph with integer nodes (resident indices)."""
@@ -82,14 +116,35 @@ def build_network(
     ties_within_compound: float,
     ties_across_compounds: float,
     initial_tie_trust: float,
+    kind: str = "housing",
 ) -> SocialNetwork:
-    """Draw a housing-hierarchy network; mean degree is close to the sum of the three tie rates."""
+    """Draw the network: ``housing`` (mean degree close to the sum of the three tie rates), ``random`` or ``none``."""
     building, compound = housing_units(n, building_size, buildings_per_compound)
+    if kind == "none":
+        src = dst = np.zeros(0, dtype=np.int64)
+    else:
+        src, dst = _housing_pairs(rng, n, building, compound, building_size, buildings_per_compound,
+                                  (ties_within_building, ties_within_compound, ties_across_compounds))  # fmt: skip
+        if kind == "random":
+            src, dst = _random_pairs(rng, n, _count_ties(src, dst, n))
+    return _from_pairs(src, dst, n, initial_tie_trust, building, compound)
+
+
+def _housing_pairs(
+    rng: np.random.Generator,
+    n: int,
+    building: np.ndarray,
+    compound: np.ndarray,
+    building_size: int,
+    buildings_per_compound: int,
+    rates: tuple[float, float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tie proposals within buildings, within compounds and across the community."""
     compound_size = building_size * buildings_per_compound
     groups = (
-        (ties_within_building, building * building_size, building_size),
-        (ties_within_compound, compound * compound_size, compound_size),
-        (ties_across_compounds, np.zeros(n, dtype=np.int64), n),
+        (rates[0], building * building_size, building_size),
+        (rates[1], compound * compound_size, compound_size),
+        (rates[2], np.zeros(n, dtype=np.int64), n),
     )
     sources, targets = [], []
     for mean_ties, group_start, group_size in groups:
@@ -101,14 +156,43 @@ def build_network(
         dst = start + (rng.random(src.size) * size).astype(np.int64)
         sources.append(src)
         targets.append(dst)
-    src = np.concatenate(sources)
-    dst = np.concatenate(targets)
+    return np.concatenate(sources), np.concatenate(targets)
+
+
+def _count_ties(src: np.ndarray, dst: np.ndarray, n: int) -> int:
+    """Distinct undirected ties among the pairs (self-pairs and repeats dropped)."""
+    keep = src != dst
+    low, high = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
+    return int(np.unique(low * n + high).size)
+
+
+def _random_pairs(rng: np.random.Generator, n: int, n_ties: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exactly ``n_ties`` distinct ties between residents drawn at random (an Erdős-Rényi graph G(n, m))."""
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    n_ties = min(n_ties, n * (n - 1) // 2)
+    keys = np.zeros(0, dtype=np.int64)
+    while keys.size < n_ties:
+        # Oversample, drop self-pairs and repeats; the first n_ties distinct pairs in drawing order are kept.
+        draw = max(16, int(1.2 * (n_ties - keys.size)))
+        a, b = rng.integers(n, size=draw), rng.integers(n, size=draw)
+        fresh = np.minimum(a, b)[a != b] * n + np.maximum(a, b)[a != b]
+        merged = np.concatenate((keys, fresh))
+        _, first = np.unique(merged, return_index=True)
+        keys = merged[np.sort(first)]
+    keys = keys[:n_ties]
+    return keys // n, keys % n
+
+
+def _from_pairs(
+    src: np.ndarray, dst: np.ndarray, n: int, tie_trust: float, building: np.ndarray, compound: np.ndarray
+) -> SocialNetwork:
     keep = src != dst
     src, dst = src[keep], dst[keep]
     pattern = sp.coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n)).tocsr()
     pattern = (pattern + pattern.T).tocsr()
     pattern.sum_duplicates()
-    pattern.data[:] = initial_tie_trust
+    pattern.data[:] = tie_trust
     pattern.sort_indices()
     rows = np.repeat(np.arange(n), np.diff(pattern.indptr))
     return SocialNetwork(pattern, rows, building, compound)

@@ -1,11 +1,16 @@
-"""Birth of organisations and the money that reaches them.
+"""Birth of organisations, their members, and the money that reaches them.
 
-Two ways an NGO is born (brief, section 3, "Organisations must be
-endogenous"): residents found one out of their own initiative (an active,
-skilled, civic resident who trusts others, with active neighbours as first
-members), or government creates one from above and assigns members. Both
-then live by the same rules (:class:`simulation.agents.NGO`): engaged members
-and money make them grow; without either they wither and dissolve.
+Three ways an NGO is born (docs/ODD.md 7.8). Residents found one out of their
+own initiative (an active, skilled, civic resident who trusts others and does
+not wait for government, with active neighbours as first members). A party
+cell that has earned residents' trust organises one around a party member
+(essay 2, Xinhua: the party branch secretary "从建立与大家的信任开始,最终把小区的物业自治小组建立起来了";
+essay 6: "动员“红细胞”党员在社区成为社区自组织的带头人"); it is the residents' own,
+"源于社区的需要,党组织加以引导推动而成,并不是空降而来的". Or government creates one
+from above and assigns members; it stays embedded (essay 3: "嵌入的组织能够解决社区“管理”的问题,
+但是不能转化为社区本身的一个内在的力量"). All then live by the same rules
+(:class:`simulation.agents.NGO`): engaged members and money make them grow;
+without either they wither and dissolve.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import NGO
+from .agents import NGO, PartyCell
 from .population import NONE
 
 if TYPE_CHECKING:
@@ -28,7 +33,7 @@ def found_grassroots(model: CommunityModel) -> int:
         (r.activity != NONE) & (r.skill >= p.founder_skill) & (r.civic >= p.founder_civic) & (model.member_of < 0)
     )
     candidates = np.flatnonzero(eligible)
-    chance = p.ngo_founding_rate * (1 + model.levers.incubation) * r.trust[candidates]
+    chance = p.ngo_founding_rate * (1 + model.fostering) * r.trust[candidates] * (1 - r.reliance[candidates])
     founders = candidates[rng.random(candidates.size) < chance]
     for founder in founders:
         if model.member_of[founder] >= 0:  # joined another new group this month
@@ -39,6 +44,61 @@ def found_grassroots(model: CommunityModel) -> int:
         free_active = neighbours[(r.activity[neighbours] != NONE) & (model.member_of[neighbours] < 0)]
         _enrol(model, ngo, np.concatenate(([founder], free_active)))
     return int(founders.size)
+
+
+def party_organise(model: CommunityModel) -> int:
+    """Party cells that have earned trust organise residents' groups around a party member; returns how many."""
+    p, r, rng = model.params, model.residents, model.rng
+    founded = 0
+    for cell in model.agents_by_type[PartyCell]:
+        chance = p.party_organising_rate * p.party_service * cell.trust_capital
+        if cell.reachable.size == 0 or rng.random() >= chance:
+            continue
+        reachable = cell.reachable
+        free = reachable[model.member_of[reachable] < 0]
+        leaders = free[r.party_member[free]]
+        if leaders.size == 0:
+            continue
+        leader = leaders[rng.integers(leaders.size)]
+        followers = free[(r.activity[free] != NONE) & (free != leader)]
+        ngo = _create(model, cell.compound, "grassroots", p.ngo_initial_capacity, p.ngo_grassroots_independence)
+        _enrol(model, ngo, np.concatenate(([leader], rng.permutation(followers))))
+        founded += 1
+    return founded
+
+
+def recruit(model: CommunityModel) -> int:
+    """Active residents without an organisation join one a neighbour belongs to; returns how many joined.
+
+    People join groups through people they know (being organised spreads over ties, so it depends on the
+    network); an embedded, government-made organisation draws few this way, a full one none.
+    """
+    p, r, net, member_of, rng = model.params, model.residents, model.network, model.member_of, model.rng
+    if not model.ngo_by_id:
+        return 0
+    free_active = (r.activity != NONE) & (member_of < 0)
+    tied_to_member = net.neighbour_sum((member_of >= 0).astype(float)) > 0
+    candidates = np.flatnonzero(free_active & tied_to_member)
+    # Draw who tries this month first: only the few who do need a neighbour's organisation looked up.
+    trying = candidates[rng.random(candidates.size) < p.ngo_join_rate]
+    if trying.size == 0:
+        return 0
+    size = max(model.ngo_by_id) + 1
+    members = np.bincount(member_of[member_of >= 0], minlength=size)
+    pull = np.zeros(size)
+    for uid, ngo in model.ngo_by_id.items():
+        pull[uid] = 1 - ngo.embedded
+    indptr, cols = net.ties.indptr, net.cols
+    joined = 0
+    for resident in trying:
+        neighbours = cols[indptr[resident] : indptr[resident + 1]]
+        orgs = member_of[neighbours]
+        org = orgs[orgs >= 0][rng.integers((orgs >= 0).sum())]
+        if members[org] < p.ngo_members_max and rng.random() < pull[org]:
+            member_of[resident] = org
+            members[org] += 1
+            joined += 1
+    return joined
 
 
 def create_top_down(model: CommunityModel) -> int:
@@ -117,7 +177,8 @@ def membership_pull(model: CommunityModel) -> None:
     size = max(model.ngo_by_id, default=0) + 1
     capacity = np.zeros(size)
     for uid, ngo in model.ngo_by_id.items():
-        capacity[uid] = ngo.capacity
+        # Assigned members of an embedded organisation feel little pull; a drifting one serves a few.
+        capacity[uid] = ngo.capacity * (1 - ngo.embedded) * (1 - ngo.drift)
     pull = capacity[member_of[has_org]]
     r = model.residents
     r.mobilised[has_org] = np.maximum(r.mobilised[has_org], pull)
@@ -137,3 +198,9 @@ def _create(model: CommunityModel, compound: int, origin: str, capacity: float, 
 
 def _enrol(model: CommunityModel, ngo: NGO, candidates: np.ndarray) -> None:
     model.member_of[candidates[: model.params.ngo_members_max]] = ngo.unique_id
+
+
+def disgrace(model: CommunityModel, ngo: NGO) -> None:
+    """An organisation whose drift came out: its members leave and it loses half its capacity (it may dissolve)."""
+    model.member_of[model.member_of == ngo.unique_id] = -1
+    ngo.capacity *= 0.5

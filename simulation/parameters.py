@@ -19,7 +19,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-ROLES = ("nurture", "assist", "supervise")
+ROLES = ("nurture", "assist", "supervise", "withdrawn")
+NETWORKS = ("housing", "random", "none")
 MODES = ("directive", "supportive", "supervisory")
 POLICIES = ("fixed", "responsive")
 SECTIONS = (
@@ -29,6 +30,7 @@ SECTIONS = (
     "organisations",
     "problems",
     "policy",
+    "supervision",
     "index",
     "shock",
 )
@@ -65,6 +67,7 @@ class Parameters:
     ties_within_building: float = _p(6.0, "community", "ties per resident", "mean strong ties to building-mates", 0, 50)
     ties_within_compound: float = _p(2.0, "community", "ties per resident", "mean bridging ties to other buildings of the compound", 0, 50)
     ties_across_compounds: float = _p(0.5, "community", "ties per resident", "mean bridging ties to other compounds", 0, 50)
+    network: str = _p("housing", "community", "choice", "housing: ties follow buildings and compounds; random: the same number of ties between random residents; none: no ties", choices=NETWORKS)
     share_elderly: float = _p(0.25, "community", "share", "residents aged 60 and over", 0, 1)
     share_young: float = _p(0.25, "community", "share", "residents aged 18-34", 0, 1)
     unemployed_young_share: float = _p(0.2, "community", "share of young", "young residents without a job", 0, 1)
@@ -77,6 +80,7 @@ class Parameters:
     initial_efficacy_mean: float = _p(0.3, "community", "0-1", "mean sense of control (political efficacy) at the start", 0, 1)
     initial_skill_mean: float = _p(0.1, "community", "0-1", "mean democratic skill at the start", 0, 1)
     initial_ownership_mean: float = _p(0.35, "community", "0-1", "mean belief that the committee is the residents' own body", 0, 1)
+    initial_reliance_mean: float = _p(0.4, "community", "0-1", "mean reliance on government at the start: expecting government to handle shared problems", 0, 1)
     initial_tie_trust: float = _p(0.3, "community", "0-1", "trust carried by a tie at the start", 0, 1)
     initial_committee_autonomy: float = _p(0.3, "community", "0-1", "committee autonomy at the start", 0, 1)
     initial_staff_degree_share: float = _p(0.3, "community", "share", "committee staff holding a college degree at the start", 0, 1)
@@ -89,10 +93,16 @@ class Parameters:
     weight_efficacy: float = _p(2.0, "residents", "log-odds per unit", "effect of sense of control on taking part", 0, 20)
     weight_civic: float = _p(2.0, "residents", "log-odds per unit", "effect of civic propensity on taking part", 0, 20)
     weight_time: float = _p(1.8, "residents", "log-odds per unit", "effect of free time on taking part", 0, 20)
-    weight_peer: float = _p(1.5, "residents", "log-odds per unit", "effect of the share of active network neighbours", 0, 20)
+    weight_peer: float = _p(1.5, "residents", "log-odds per unit", "effect of reinforcement by active network neighbours (complex contagion)", 0, 20)
+    contagion_ties: float = _p(2.0, "residents", "ties", "active ties (weighted by the neighbours' civic propensity) that reinforce taking part fully", 0.1, 50)
+    coordination_ties: float = _p(2.0, "residents", "ties", "active ties at a level (building, compound, across compounds) a resident needs to act with others on that level's problems", 0.1, 50)
+    weight_reliance: float = _p(1.0, "residents", "log-odds per unit", "loss of initiative from relying on government to handle shared problems", 0, 20)
+    reliance_gain: float = _p(0.05, "residents", "per month", "growth of reliance per unit share of one's problems government solved beyond what the community's own capacity called for", 0, 1)
+    reliance_recovery: float = _p(0.03, "residents", "per month", "fall of reliance per unit share of one's problems the community's own bodies solved", 0, 1)
+    weight_party_duty: float = _p(1.0, "residents", "log-odds", "extra pull of party members into activities under the party's organisational constraint ('red cells')", 0, 20)
     weight_low_income: float = _p(0.5, "residents", "log-odds", "extra pull of low-income residents (services, subsidies) into activities", 0, 20)
     weight_mobilisation: float = _p(1.0, "residents", "log-odds per unit", "effect of being mobilised by a party cell", 0, 20)
-    free_riding: float = _p(1.0, "residents", "log-odds per unit", "loss of motive as the community's participation rate rises", 0, 20)
+    free_riding: float = _p(3.0, "residents", "log-odds per unit", "loss of motive as the community's participation rate rises", 0, 20)
     decision_baseline: float = _p(-4.5, "residents", "log-odds", "intercept of taking part in decisions rather than low-level activity", -20, 20)
     decision_weight_skill: float = _p(3.0, "residents", "log-odds per unit", "effect of democratic skill on choosing decision activities", 0, 20)
     decision_weight_efficacy: float = _p(1.5, "residents", "log-odds per unit", "effect of sense of control on choosing decision activities", 0, 20)
@@ -110,6 +120,7 @@ class Parameters:
     trust_gain_joint_action: float = _p(0.02, "residents", "per month", "trust gained from problems the residents solved together", 0, 1)
     trust_gain_service: float = _p(0.006, "residents", "per month", "trust gained from problems solved by committee, NGOs or party cells", 0, 1)
     trust_loss_unresolved: float = _p(0.04, "residents", "per month", "trust lost from unresolved problems in one's compound", 0, 1)
+    trust_floor: float = _p(0.7, "residents", "share of disposition", "trust that bad experiences (unresolved problems, scandals) cannot wear away, as a share of the resident's disposition", 0, 1)
     trust_decay: float = _p(0.03, "residents", "per month", "return of trust toward the resident's own disposition without new experience", 0, 1)
     trust_diffusion: float = _p(0.02, "residents", "per month", "pull of a resident's trust toward that of the neighbours they trust", 0, 1)
     trust_threshold: float = _p(0.5, "residents", "0-1", "trust above which a resident counts as trusting strangers", 0, 1)
@@ -125,11 +136,14 @@ class Parameters:
     workstation_share: float = _p(0.0, "committee", "share", "share of administrative tasks assigned to a separate community workstation", 0, 1)
     workstation_separation: float = _p(0.6, "committee", "share", "how completely the workstation actually takes those tasks over", 0, 1)
     top_down_evaluation: float = _p(0.8, "committee", "0-1", "how much the committee is judged by government rather than by resident satisfaction", 0, 1)
+    selection_appointment_separation: float = _p(0.0, "committee", "share", "share of administrative work done by hired staff kept apart from the elected members (Hangzhou's separation of election and hiring)", 0, 1)
+    fiscal_dependence: float = _p(0.3, "committee", "0-1", "autonomy a committee funded wholly by government loses against one funded by residents", 0, 1)
+    committee_fostering: float = _p(0.5, "committee", "0-1", "boost to founding and growth of residents' organisations from a committee with all its time for residents", 0, 10)
     autonomy_rate: float = _p(0.04, "committee", "per month", "speed at which committee autonomy follows its situation", 0, 1)
     staff_turnover: float = _p(0.01, "committee", "per month", "share of committee staff replaced each month", 0, 1)
 
     # --- organisations: NGOs and party cells --------------------------------
-    ngo_founding_rate: float = _p(0.003, "organisations", "per founder per month", "chance that an active, skilled, civic resident founds an organisation", 0, 1)
+    ngo_founding_rate: float = _p(0.001, "organisations", "per founder per month", "chance that an active, skilled, civic resident founds an organisation", 0, 1)
     founder_skill: float = _p(0.35, "organisations", "0-1", "skill a resident needs to found an organisation", 0, 1)
     founder_civic: float = _p(0.4, "organisations", "0-1", "civic propensity a resident needs to found an organisation", 0, 1)
     ngo_growth_rate: float = _p(0.06, "organisations", "per month", "capacity growth of an organisation with fully active members", 0, 1)
@@ -139,7 +153,9 @@ class Parameters:
     ngo_problem_capacity: float = _p(1.0, "organisations", "problems per month", "problems an organisation at full capacity solves", 0, 100)
     ngo_grassroots_independence: float = _p(0.8, "organisations", "0-1", "independence of an organisation founded by residents", 0, 1)
     ngo_top_down_independence: float = _p(0.15, "organisations", "0-1", "independence of an organisation created by government", 0, 1)
+    ngo_embeddedness: float = _p(0.7, "organisations", "0-1", "how much a government-made organisation stays embedded: its independence target and its members' pull are scaled by 1 - this", 0, 1)
     ngo_independence_rate: float = _p(0.03, "organisations", "per month", "speed at which independence follows the organisation's funding mix", 0, 1)
+    ngo_join_rate: float = _p(0.05, "organisations", "per month", "chance that an active resident without an organisation joins one a neighbour belongs to", 0, 1)
     member_exit_rate: float = _p(0.05, "organisations", "per month", "chance that a member who did not take part this month leaves the organisation", 0, 1)
     ngo_members_max: int = _p(40, "organisations", "residents", "largest membership of one organisation", 1, 10_000)
     ngo_initial_capacity: float = _p(0.15, "organisations", "0-1", "capacity of a newly founded organisation", 0, 1)
@@ -150,9 +166,16 @@ class Parameters:
     party_reach: float = _p(0.3, "organisations", "share per month", "share of a party member's neighbours reached each month", 0, 1)
     party_trust_gain: float = _p(0.02, "organisations", "per month", "trust gained by a resident served by a party cell", 0, 1)
     party_mediation: float = _p(1.0, "organisations", "problems per 1,000 residents per month per unit of trust", "conflicts a party cell mediates per unit of its trust capital", 0, 1000)
+    party_organising_rate: float = _p(0.02, "organisations", "per cell per month", "chance that a serving cell, at full trust capital, organises a residents' group around a party member", 0, 1)
+    party_bridge: float = _p(1.0, "organisations", "ties", "cross-compound reach an active tie to an active party member gives (party organisation links the compounds)", 0, 50)
+    party_coordination: float = _p(1.0, "organisations", "0-1", "share of organisations' capacity the party cells link to community-wide problems at full trust capital and service", 0, 1)
 
     # --- problems and public cost -------------------------------------------
     problem_rate: float = _p(5.0, "problems", "problems per 1,000 residents per month", "disputes, repairs and service needs arriving", 0, 1000)
+    building_problem_share: float = _p(0.5, "problems", "share", "share of problems that belong to one building", 0, 1)
+    community_problem_share: float = _p(0.15, "problems", "share", "share of problems that concern the whole community (the rest belong to one compound)", 0, 1)
+    directive_priority: float = _p(4.0, "problems", "ratio", "claim of a directive government on problems relative to its capacity (others claim 1)", 0, 100)
+    backstop_priority: float = _p(0.3, "problems", "ratio", "claim of a supportive or supervisory government on problems relative to its capacity", 0, 100)
     backlog_lapse: float = _p(0.3, "problems", "per month", "share of unresolved problems that lapse (still eroding trust as they go)", 0, 1)
     self_help_rate: float = _p(0.05, "problems", "problems per skilled participant per month", "problems residents' own groups solve", 0, 100)
     government_capacity: float = _p(8.0, "problems", "problems per 1,000 residents per month", "problems government solves at full direct provision", 0, 1000)
@@ -161,15 +184,16 @@ class Parameters:
     training_cost: float = _p(1.0, "problems", "cost units per 1,000 residents per month", "cost of full training effort", 0, 1000)
     incubation_cost: float = _p(1.0, "problems", "cost units per 1,000 residents per month", "cost of full support for residents' own organisations", 0, 1000)
     top_down_ngo_cost: float = _p(2.0, "problems", "cost units", "cost of creating one organisation from above", 0, 1000)
+    supervision_cost: float = _p(1.0, "problems", "cost units per 1,000 residents per month", "cost of full supervision", 0, 1000)
     own_contribution: float = _p(0.005, "problems", "cost units per participant per month", "dues and donations raised through residents' participation", 0, 100)
     funding_need: float = _p(5.0, "problems", "cost units per 1,000 residents per month", "running budget of the community's self-governing bodies (funding independence is own funds / this)", 0.01, 1000)
 
     # --- government policy ----------------------------------------------------
     policy: str = _p("fixed", "policy", "choice", "fixed levers, or the responsive guardian that adapts its role", choices=POLICIES)
-    role: str = _p("nurture", "policy", "choice", "for a fixed policy: the guardian period its levers correspond to", choices=ROLES)
     mode: str = _p("supportive", "policy", "choice", "how government intervenes: directive, supportive or supervisory", choices=MODES)
     funding: float = _p(6.0, "policy", "cost units per 1,000 residents per month", "government money for the committee and community work", 0, 1000)
     admin_load: float = _p(0.5, "policy", "0-1", "administrative tasks pushed down to the committee (1 = full load)", 0, 1)
+    admin_load_growth: float = _p(0.0, "policy", "per year", "yearly growth of the administrative load as more functions move down (capped at 1)", 0, 1)
     fees_follow_tasks: float = _p(0.0, "policy", "0-1", "share of pushed-down tasks that come with money to do them", 0, 1)
     service_purchase: float = _p(0.2, "policy", "share of funding", "share of government funding used to buy services from organisations", 0, 1)
     training: float = _p(0.3, "policy", "0-1", "training of committee staff and residents", 0, 1)
@@ -177,10 +201,19 @@ class Parameters:
     incubation: float = _p(0.2, "policy", "0-1", "support for residents' own organisations (incubators, small grants)", 0, 1)
     top_down_ngo_rate: float = _p(0.5, "policy", "per 1,000 residents per year", "organisations government creates from above", 0, 100)
     direct_provision: float = _p(0.5, "policy", "0-1", "how much government solves problems itself", 0, 1)
+    supervision: float = _p(0.5, "policy", "0-1", "how closely government watches organisations and the committee (in force in every role and after withdrawal)", 0, 1)
     withdraw_at_step: int = _p(-1, "policy", "month", "month at which government withdraws all support (-1: never)", -1, 100_000)
     review_interval: int = _p(12, "policy", "months", "how often the guardian reviews the community's capacity", 1, 1000)
     assist_support: float = _p(0.6, "policy", "share", "guardian's support in the assist role, relative to nurture", 0, 1)
     supervise_support: float = _p(0.25, "policy", "share", "guardian's support in the supervise role, relative to nurture", 0, 1)
+    role_nurture_support: float = _p(0.7, "policy", "0-1", "support level (mean of direct provision, training, incubation and funding / committee need) at or above which government's behaviour reads as nurture", 0, 1)
+    role_supervise_support: float = _p(0.3, "policy", "0-1", "support level at or below which government's behaviour reads as supervise", 0, 1)
+
+    # --- supervision: what goes wrong when nobody watches ---------------------
+    drift_rate: float = _p(0.05, "supervision", "per month", "drift of an unwatched organisation from its mission, or capture of an unwatched committee by a few", 0, 1)
+    self_oversight: float = _p(0.6, "supervision", "0-1", "how much residents' own decision participation watches their organisations and committee", 0, 1)
+    exposure_rate: float = _p(0.1, "supervision", "per month at full drift", "chance that drift or capture comes out as a scandal (times drift squared)", 0, 1)
+    scandal_trust_loss: float = _p(0.2, "supervision", "share", "share of trust lost by the residents a scandal touches", 0, 1)
 
     # --- self-governance index and stages ------------------------------------
     weight_decision: float = _p(1.0, "index", "weight", "weight of decision participation in the index", 0, 100)
@@ -188,10 +221,9 @@ class Parameters:
     weight_social_capital: float = _p(1.0, "index", "weight", "weight of social capital (trust)", 0, 100)
     weight_autonomy: float = _p(1.0, "index", "weight", "weight of committee autonomy", 0, 100)
     weight_funding: float = _p(1.0, "index", "weight", "weight of funding independence", 0, 100)
-    decision_reference: float = _p(0.2, "index", "share of residents", "decision participation that scores 1", 0.001, 1)
-    organisation_reference: float = _p(4.0, "index", "per 1,000 residents", "capacity-weighted independent organisations that score 1", 0.001, 1000)
-    learning_threshold: float = _p(0.35, "index", "0-1", "index at which the community enters the learning stage", 0, 1)
-    independence_threshold: float = _p(0.6, "index", "0-1", "index at which the community enters the independence stage", 0, 1)
+    decision_window: int = _p(12, "index", "months", "a resident counts as having a say if they took part in a decision within this many months", 1, 240)
+    learning_threshold: float = _p(0.30, "index", "0-1", "index at which the community enters the learning stage (docs/ODD.md 7.10: halfway between the anchors)", 0, 1)
+    independence_threshold: float = _p(0.43, "index", "0-1", "index at which the community enters the independence stage (docs/ODD.md 7.10: the essays' self-governing cases)", 0, 1)
     stage_hysteresis: float = _p(0.05, "index", "0-1", "how far below a threshold the index must fall to drop a stage", 0, 0.5)
     index_smoothing: int = _p(6, "index", "months", "span of the moving average the stage classification reads", 1, 120)
 
@@ -289,6 +321,15 @@ def _check_coherence(p: Parameters) -> None:
     if p.learning_threshold >= p.independence_threshold:
         raise ParameterError(
             f"learning_threshold ({p.learning_threshold}) must be below independence_threshold ({p.independence_threshold})"
+        )
+    if p.building_problem_share + p.community_problem_share > 1:
+        raise ParameterError(
+            f"building_problem_share + community_problem_share = "
+            f"{p.building_problem_share + p.community_problem_share:g} exceeds 1"
+        )
+    if p.role_supervise_support >= p.role_nurture_support:
+        raise ParameterError(
+            f"role_supervise_support ({p.role_supervise_support}) must be below role_nurture_support ({p.role_nurture_support})"
         )
     weights = (p.weight_decision, p.weight_organisation, p.weight_social_capital, p.weight_autonomy, p.weight_funding)
     if sum(weights) <= 0:

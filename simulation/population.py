@@ -17,6 +17,7 @@ AGE_GROUPS = ("elderly", "working_age", "young")
 ELDERLY, WORKING_AGE, YOUNG = 0, 1, 2
 ACTIVITIES = ("none", "low_level", "decision")
 NONE, LOW_LEVEL, DECISION = 0, 1, 2
+NEVER = -1_000_000  # last_decision of a resident who never took part in a decision
 
 
 @dataclass
@@ -37,7 +38,9 @@ class ResidentState:
     efficacy: np.ndarray  # sense of control 0-1
     skill: np.ndarray  # democratic skill 0-1
     ownership: np.ndarray  # belief that the committee is the residents' own body 0-1
+    reliance: np.ndarray  # reliance on government to handle shared problems 0-1 (索取依赖)
     activity: np.ndarray  # int8, index into ACTIVITIES (this month)
+    last_decision: np.ndarray  # month of the resident's last decision activity (-10**6: never)
     mobilised: np.ndarray  # 0-1, pull of party-cell mobilisation this month
 
     @property
@@ -84,6 +87,8 @@ def create_residents(rng: np.random.Generator, n: int, p: Parameters) -> Residen
         skill=_clipped_normal(rng, p.initial_skill_mean, p.attitude_spread, n),
         prior_view=ownership,
         ownership=ownership.copy(),
+        reliance=_clipped_normal(rng, p.initial_reliance_mean, p.attitude_spread, n),
         activity=np.zeros(n, dtype=np.int8),
+        last_decision=np.full(n, NEVER, dtype=np.int64),
         mobilised=np.zeros(n),
     )

@@ -9,13 +9,13 @@ docs/ODD.md, section 7, for the equations with their reasons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from .network import SocialNetwork
+from .dependency import update_reliance
+from .network import COMMUNITY, SocialNetwork
 from .parameters import Parameters
 from .population import DECISION, LOW_LEVEL, NONE, ResidentState
+from .problems import Outcomes, level_shares
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
@@ -29,24 +29,26 @@ def decide_activity(
     p: Parameters,
     previous_rate: float,
     decision_openness: float,
+    month: int,
 ) -> None:
     """Each resident chooses: no participation, a low-level activity, or a decision activity.
 
-    Taking part grows with trust, sense of control, civic propensity, free
-    time, the pull of active neighbours (elites pull harder) and mobilisation;
-    it shrinks as more of the community takes part (free riding on a public good).
+    Taking part grows with trust, sense of control, civic propensity, free time, reinforcement by active
+    neighbours (complex contagion: several active ties pull much more than one; elites pull harder),
+    mobilisation and, for party members, the party's organisational constraint; it shrinks with reliance on
+    government and as more of the community takes part (free riding on a public good).
     """
-    active_before = (r.activity != NONE).astype(float)
-    peer_pull = np.minimum(1.0, net.neighbour_mean(active_before * (0.5 + r.civic)))
     utility = (
         p.participation_baseline
         + p.weight_trust * r.trust
         + p.weight_efficacy * r.efficacy
         + p.weight_civic * r.civic
         + p.weight_time * r.free_time
-        + p.weight_peer * peer_pull
+        + p.weight_peer * peer_reinforcement(r, net, p)
         + p.weight_low_income * r.low_income
         + p.weight_mobilisation * r.mobilised
+        + p.weight_party_duty * r.party_member
+        - p.weight_reliance * r.reliance
         - p.free_riding * previous_rate
     )
     active = rng.random(r.n) < logistic(utility)
@@ -58,17 +60,39 @@ def decide_activity(
     )
     decides = rng.random(r.n) < logistic(decision_pull)
     r.activity[:] = np.where(active, np.where(decides, DECISION, LOW_LEVEL), NONE)
+    r.last_decision[r.activity == DECISION] = month
 
 
-@dataclass(frozen=True)
-class Outcomes:
-    """How the month's problems went, per compound (arrays of shares, 0-1)."""
+def peer_reinforcement(r: ResidentState, net: SocialNetwork, p: Parameters) -> np.ndarray:
+    """Pull of last month's active neighbours, 0-1: convex in their number (complex contagion).
 
-    solved: np.ndarray  # share of demand solved by anyone
-    by_residents: np.ndarray  # share solved by residents' own joint action
-    by_service: np.ndarray  # share solved by committee, NGOs or party cells
-    by_community: np.ndarray  # share solved by the community's own bodies (all but government)
-    unresolved: np.ndarray  # share left unresolved
+    Centola and Macy (2007): behaviour that is costly to adopt needs reinforcement from several contacts, so
+    it spreads through clustered ties. ``contagion_ties`` active neighbours (civic ones count more, as role
+    models: essay 6, "热情外向、具有同情心、责任感...的居民...发挥榜样力量的作用") give the full pull;
+    one of two gives a quarter of it.
+    """
+    weighted_active = (r.activity != NONE) * (0.5 + r.civic)
+    return np.minimum(1.0, net.neighbour_sum(weighted_active) / p.contagion_ties) ** 2
+
+
+def joint_action(r: ResidentState, net: SocialNetwork, p: Parameters) -> tuple[np.ndarray, np.ndarray]:
+    """What each participant can do with others, per level (building, compound, community), and their mean reach.
+
+    Acting together needs co-participants one knows at the level of the problem (essay 6: social capital is
+    "社会网络、互惠性规范和由此产生的信任"): active ties within the building for a building's problems,
+    bridging ties to other buildings for a compound's, ties to other compounds for the community's. Party
+    members are linked across compounds by their organisation (essay 6: "在以“陌生人社会”为主的社区中能够构建一种
+    强大的新型联结机制"), so an active tie to an active party member counts as ``party_bridge`` cross-compound ties.
+    Returns (effort per level, shape (3, n); reach averaged over the levels by their problem shares).
+    """
+    active = (r.activity != NONE).astype(float)
+    # A resident who waits for government does less of the work (dependency.py).
+    effort = p.self_help_rate * active * r.skill * r.trust * (1 - r.reliance)
+    reach = net.sum_by_level(active)
+    reach[COMMUNITY] += p.party_bridge * net.neighbour_sum(active * r.party_member)
+    reach = np.minimum(1.0, reach / p.coordination_ties)
+    shares = np.array(level_shares(p.building_problem_share, p.community_problem_share))
+    return effort * reach, shares @ reach
 
 
 def learn(
@@ -80,13 +104,13 @@ def learn(
     decision_openness: float,
     committee_face: float,
     training: float,
+    reach: np.ndarray,
 ) -> None:
-    """Update skills, sense of control, trust, tie trust and views of the committee from this month."""
-    c = net.compound
+    """Update skills, sense of control, trust, tie trust, views of the committee and reliance from this month."""
     active = r.activity != NONE
     deciding = r.activity == DECISION
-    success = outcomes.solved[c]
-    own_success = outcomes.by_community[c]
+    success = outcomes.solved
+    own_success = outcomes.by_community
 
     # Learning by doing: practice builds democratic skill, decisions most; training helps participants.
     practice = np.where(deciding, 1.0, np.where(active, p.low_level_learning_factor, 0.0))
@@ -103,10 +127,11 @@ def learn(
         p.efficacy_observation_rate * (own_success - r.efficacy),
     )
 
-    # Trust: joint action and service build it, unresolved problems erode it, ties spread it.
-    r.trust += p.trust_gain_joint_action * outcomes.by_residents[c] * active * (1 - r.trust)
-    r.trust += p.trust_gain_service * outcomes.by_service[c] * (1 - r.trust)
-    r.trust -= p.trust_loss_unresolved * outcomes.unresolved[c] * r.trust
+    # Trust: joint action with people one knows and service build it, unresolved problems erode it,
+    # ties spread it.
+    r.trust += p.trust_gain_joint_action * outcomes.by_residents * active * reach * (1 - r.trust)
+    r.trust += p.trust_gain_service * outcomes.by_service * (1 - r.trust)
+    r.trust -= p.trust_loss_unresolved * outcomes.unresolved * erodible_trust(r, p)
     r.trust -= p.trust_decay * (r.trust - r.disposition)
     r.trust += p.trust_diffusion * (net.neighbour_mean(r.trust, weighted=True) - r.trust) * (net.degree() > 0)
     np.clip(r.trust, 0.0, 1.0, out=r.trust)
@@ -119,14 +144,30 @@ def learn(
     r.ownership += np.where(in_contact, p.ownership_learning_rate * (acted_for_residents - r.ownership), 0.0)
     r.ownership -= p.ownership_anchor * (r.ownership - r.prior_view)
 
+    update_reliance(r.reliance, p, outcomes)
+
+
+def erodible_trust(r: ResidentState, p: Parameters) -> np.ndarray:
+    """The part of each resident's trust that bad experiences can take away.
+
+    Generalised trust is partly a stable, early-learned disposition (Uslaner 2002, "moralistic" trust) and
+    partly a reading of experience ("strategic" trust): unresolved problems and scandals wear the second
+    down, not below ``trust_floor`` times the resident's disposition.
+    """
+    return np.maximum(r.trust - p.trust_floor * r.disposition, 0.0)
+
 
 def _update_ties(net: SocialNetwork, p: Parameters, active: np.ndarray, success: np.ndarray) -> None:
     """Ties strengthen when both ends take part in a month that went well; they drift back otherwise."""
+    if net.n_ties == 0:
+        return
     trust = net.tie_trust
-    both_active = active[net.rows] & active[net.cols]
-    joint_success = 0.5 * (success[net.rows] + success[net.cols])
-    trust += p.tie_trust_gain * both_active * joint_success * (1 - trust)
-    trust -= p.tie_trust_decay * (trust - p.initial_tie_trust)
+    both = np.flatnonzero(active[net.rows] & active[net.cols])
+    rows, cols = net.rows[both], net.cols[both]
+    trust[both] += p.tie_trust_gain * 0.5 * (success[rows] + success[cols]) * (1 - trust[both])
+    # Drift back toward the initial level, in place (no temporaries over all ties).
+    trust *= 1 - p.tie_trust_decay
+    trust += p.tie_trust_decay * p.initial_tie_trust
 
 
 def reset_monthly(r: ResidentState) -> None:

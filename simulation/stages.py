@@ -1,12 +1,26 @@
 """The self-governance index and the stage it puts the community in.
 
-The index (0-1) is a weighted mean of five components, each scaled to 0-1,
-one for each element of a self-governing community the essays name (brief,
-sections 1 and 3): residents who take part in *decisions*, organisations that
-are *capable and independent*, *social capital*, a committee with
-*autonomy*, and *funding* of its own. The stage (dependence, learning,
-independence) is read from a moving average of the index with hysteresis, so
-a noisy month cannot flip the community back and forth.
+The index (0-1) is a weighted mean of five components, one for each element of
+a self-governing community the essays name (essay 3: "要组织起来...要有公共利益关怀...
+有社区认同...有一两个核心组织起作用...要有社区精英"; essay 1: self-governing bodies
+with "官方色彩浓重、自主独立性差...经费来源难以稳定" as their weaknesses). Each
+component is a share with a meaning of its own, never a ratio to a reference
+value capped at 1 (docs/ODD.md 7.10):
+
+* *decision*: share of residents who had a say (took part in a decision
+  activity) within the last ``decision_window`` months;
+* *organisation*: share of residents organised in independent bodies
+  (membership weighted by the organisation's independence, less its drift);
+* *social capital*: mean trust in fellow residents;
+* *autonomy*: the committee's autonomy times the share of its running budget it
+  has: a body that acts for residents and can act (essay 1 names both
+  "自主独立性差" and "影响力不强" among the weaknesses);
+* *funding*: share of the self-governing bodies' running budget the community
+  raises itself (capped at the whole budget).
+
+The stage (dependence, learning, independence) is read from a moving average of
+the index with hysteresis, so a noisy month cannot flip the community back and
+forth. The thresholds are anchored to the essays' cases (docs/ODD.md 7.10).
 """
 
 from __future__ import annotations
@@ -42,25 +56,25 @@ class IndexComponents:
 
 def index_components(
     p: Parameters,
-    decision_share: float,
-    organisational_strength: float,
+    decision_reach: float,
+    organised_share: float,
     mean_trust: float,
-    committee_autonomy: float,
+    committee_standing: float,
     own_funds: float,
     n_residents: int,
 ) -> IndexComponents:
-    """Scale the raw community measures into index components.
+    """The index components from the community's measures.
 
-    ``decision_share`` is the share of residents in decision activities;
-    ``organisational_strength`` the sum over NGOs of capacity x independence;
-    ``own_funds`` the money raised by the community itself this month.
+    ``decision_reach`` is the share of residents who had a say within ``decision_window`` months;
+    ``organised_share`` the share organised in independent bodies; ``own_funds`` the money raised by the
+    community itself this month, set against the running budget of its self-governing bodies.
     """
     per_thousand = n_residents / 1000
     return IndexComponents(
-        decision=min(1.0, decision_share / p.decision_reference),
-        organisation=min(1.0, organisational_strength / (p.organisation_reference * per_thousand)),
+        decision=decision_reach,
+        organisation=organised_share,
         social_capital=mean_trust,
-        autonomy=committee_autonomy,
+        autonomy=committee_standing,
         funding=min(1.0, own_funds / (p.funding_need * per_thousand)),
     )
 
