@@ -1,4 +1,4 @@
-"""The actors of the community as Mesa agents (brief, section 2).
+"""The actors of the community as Mesa agents (docs/ODD.md section 2).
 
 Government, the residents' committee, NGOs and party cells are ordinary
 agents with their own state. Residents are many, so their state lives in
@@ -110,7 +110,8 @@ class ResidentsCommittee(Agent):
         budget = self.public_budget + self.own_budget
         funded = min(1.0, budget / (p.committee_funding_need * per_thousand))
         self.funded = funded
-        # Untrained staff do half the work of professionals (brief: staff capacity and professionalism).
+        # Untrained staff do half the work of professionals (assumption; essay 6: "社区工作人员整体素质不高,
+        # 工作效能低", staff of low overall quality work inefficiently).
         self.capacity = p.committee_capacity * per_thousand * funded * (1 + self.professionalism) / 2
         all_tasks = levers.admin_load * p.admin_tasks * per_thousand
         self.workstation_tasks = all_tasks * p.workstation_share * p.workstation_separation
@@ -199,11 +200,14 @@ class NGO(Agent):
 
 
 class PartyCell(Agent):
-    """A party cell of one compound: serves residents or mobilises them, and mediates conflicts.
+    """A party cell of one compound: serves residents or mobilises them, mediates, organises, links.
 
-    It reaches residents through its members' ties. In service mode it earns
-    trust it can draw on to mediate conflicts; in rigid mobilisation mode it
-    brings people out to activities but earns little trust (brief, section 3).
+    It reaches residents through its members' ties. In service mode it earns trust it can draw on to
+    mediate conflicts ("做合理而艺术的调停人", essay 2) and, once trusted, to organise residents' own groups
+    (:func:`simulation.organisations.party_organise`); the cells together link organisations across
+    compounds to community-wide problems (``CommunityModel.party_coordination``: the party as the
+    organisation "能够把各种各样的组织再组织起来", essay 3). In rigid mobilisation mode it brings people out to
+    activities but earns little trust (essay 6: the red cells' effect "源于刚性的“组织约束”").
     """
 
     def __init__(self, model: CommunityModel, compound: int, reachable: np.ndarray) -> None:
@@ -248,6 +252,10 @@ class Resident(FixedAgent):
     @property
     def skill(self) -> float:
         return float(self._get("skill"))
+
+    @property
+    def reliance(self) -> float:
+        return float(self._get("reliance"))
 
     @property
     def civic_propensity(self) -> float:

@@ -202,7 +202,7 @@ def _chip(text: str, active: bool, colour: str) -> str:
     return f'<span style="padding:3px 10px;margin-right:6px;border-radius:12px;color:#222;{style}">{text}</span>'
 
 
-ROLE_COLOURS = {"nurture": "#e8d5d0", "assist": "#f1e6c8", "supervise": "#d3e4d4"}
+ROLE_COLOURS = {"nurture": "#e8d5d0", "assist": "#f1e6c8", "supervise": "#d3e4d4", "withdrawn": "#dddddd"}
 
 
 def stage_html(report: views.StageReport) -> str:

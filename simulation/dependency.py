@@ -39,7 +39,7 @@ def update_reliance(reliance: np.ndarray, p: Parameters, outcomes: Outcomes) -> 
 
 
 def fiscal_independence(p: Parameters, public_budget: float, own_budget: float) -> float:
-    """Factor (0-1) on the committee's autonomy target: 1 when residents fund it, 1 - fiscal_dependence when the state does."""
+    """Factor (0-1) on the committee's autonomy target: 1 when residents fund it, lower the more the state does."""
     total = public_budget + own_budget
     public_share = public_budget / total if total > 0 else 0.0
     return 1.0 - p.fiscal_dependence * public_share

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 COLUMNS = {
     "stage": "dependence / learning / independence (smoothed index, with hysteresis)",
-    "government_role": "nurture / assist / supervise / withdrawn: the guardian period government's behaviour amounts to",
+    "government_role": "nurture / assist / supervise / withdrawn: the period government's behaviour amounts to",
     "self_governance_index": "weighted mean of the five index components, 0-1",
     "trust_in_strangers": "share of residents whose trust in fellow residents exceeds trust_threshold",
     "participation_rate": "share of residents who took part in any activity this month",

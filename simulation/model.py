@@ -40,6 +40,7 @@ RESIDENT_REPORTERS = {
     "activity": "activity",
     "age_group": "age_group",
     "sees_committee_as_government": "sees_committee_as_government",
+    "reliance": "reliance",
 }
 
 
@@ -128,7 +129,10 @@ class CommunityModel(mesa.Model):
 
     @property
     def party_coordination(self) -> float:
-        """Share of organisations' capacity the party cells link to community-wide problems (organisation of organisations)."""
+        """Share of organisations' capacity the party cells link to community-wide problems.
+
+        The party as "organisation of organisations" (essay 3): as far as its cells serve and are trusted.
+        """
         cells = self.agents_by_type[PartyCell]
         weights = np.array([self.compound_sizes[cell.compound] for cell in cells])
         capital = np.array([cell.trust_capital for cell in cells])

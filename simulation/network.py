@@ -86,7 +86,7 @@ class SocialNetwork:
         return self._pattern @ values
 
     def sum_by_level(self, values: np.ndarray) -> np.ndarray:
-        """Sum of ``values`` over each resident's neighbours, per level: shape (3, n) (building, compound, community)."""
+        """Sum of ``values`` over each resident's neighbours per level: shape (3, n), building/compound/community."""
         summed = np.bincount(self._level_rows, weights=values[self.cols], minlength=len(LEVELS) * self.n)
         # numpy returns integers when there are no ties at all (network = "none").
         return summed.astype(float, copy=False).reshape(len(LEVELS), self.n)

@@ -211,8 +211,10 @@ class MonthOfProblems:
         )
 
 
-def handle(demand: np.ndarray, capacity: dict[str, np.ndarray], priority: dict[str, float], lapse: float) -> MonthOfProblems:
-    """Let the channels share the month's problems by their claims; unresolved ones partly lapse, the rest carry over."""
+def handle(
+    demand: np.ndarray, capacity: dict[str, np.ndarray], priority: dict[str, float], lapse: float
+) -> MonthOfProblems:
+    """Let the channels share the month's problems by their claims; unresolved ones partly lapse, the rest stay."""
     matrix = np.stack([capacity[ch] for ch in CHANNELS])
     solved = allocate(demand, matrix, np.array([priority.get(ch, 1.0) for ch in CHANNELS]))
     solved_by = dict(zip(CHANNELS, solved, strict=True))

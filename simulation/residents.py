@@ -3,7 +3,7 @@
 Two halves: :func:`decide_activity` (whether to take part, and in what) runs
 before problems are handled; :func:`learn` (skills, sense of control, trust,
 ties and their view of the committee) runs after, from what they experienced.
-Every rule cites the mechanism of the brief (section 3) it stands for; see
+Every rule cites the essay passage or the study it stands for; see
 docs/ODD.md, section 7, for the equations with their reasons.
 """
 

@@ -36,6 +36,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from .agents import PartyCell
 from .compare import run_trajectories, stage_thresholds, summarise_comparison
+from .parameters import ROLES
 from .plots import LINE_COLOUR, STAGE_COLOURS, plot_comparison
 from .policy import ROLE_FOR_STAGE
 from .scenarios import list_scenarios, load_scenario
@@ -65,6 +66,7 @@ ROLE_TEXT = {
     "nurture": "it funds the committee, trains people, fosters organisations and solves many problems itself",
     "assist": "it gives less money and direct help, and leaves more room to residents' own organisations",
     "supervise": "it only guides and oversees; the community runs its own affairs",
+    "withdrawn": "it gives nothing and no longer watches: it has walked away",
 }
 KARAMAY_TRUST = 0.31  # share trusting strangers in the 2016 Karamay survey (brief, section 6)
 DEFAULT_MAX_DRAWN = 1500  # residents drawn in the network view; larger communities are sampled
@@ -395,7 +397,7 @@ class StageReport:
             return "Government has let go of a community that is not yet independent: premature withdrawal."
         if self.role == self.matching_role:
             return f"Government's role fits the stage: a community in the {self.stage} stage needs it to {self.role}."
-        ahead = ("nurture", "assist", "supervise").index(self.role) < STAGES.index(self.stage)
+        ahead = ROLES.index(self.role) < STAGES.index(self.stage)
         if ahead:
             return (
                 f"Government still acts to {self.role} a community that is already in the {self.stage} stage: "
@@ -410,7 +412,7 @@ class StageReport:
     def policy_note(self) -> str:
         if self.responsive:
             return "Responsive (guardian) policy: government reviews the measured stage every year and changes role."
-        return "Fixed policy: government keeps this role and these levers whatever the stage."
+        return "Fixed policy: government keeps these levers whatever the stage; its role is what they amount to."
 
 
 def stage_report(model: CommunityModel) -> StageReport:
