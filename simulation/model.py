@@ -101,9 +101,12 @@ class CommunityModel(mesa.Model):
         self.committee = ResidentsCommittee(self)
         self._create_party_cells()
         organisations.seed_initial(self)
+        # Government first (it reads the stage as "dependence" until one is measured), so that the
+        # committee's starting budget, and with it the starting index, follows the scenario's levers.
+        self.government = Government(self)
+        self.committee.plan(self.levers, resident_contributions=0.0)
         self.metrics = measure(self)
         self.stage_tracker = StageTracker(p, self.metrics["self_governance_index"])
-        self.government = Government(self)
         self._record_stage()
 
         agenttype = {Resident: RESIDENT_REPORTERS} if collect_agents else None

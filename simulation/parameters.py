@@ -211,18 +211,18 @@ class Parameters:
 
     # --- supervision: what goes wrong when nobody watches ---------------------
     drift_rate: float = _p(0.05, "supervision", "per month", "drift of an unwatched organisation from its mission, or capture of an unwatched committee by a few", 0, 1)
-    self_oversight: float = _p(0.6, "supervision", "0-1", "how much residents' own decision participation watches their organisations and committee", 0, 1)
+    self_oversight: float = _p(0.6, "supervision", "0-1", "how much residents who have a say (decision reach x skill) watch their organisations and committee", 0, 1)
     exposure_rate: float = _p(0.1, "supervision", "per month at full drift", "chance that drift or capture comes out as a scandal (times drift squared)", 0, 1)
     scandal_trust_loss: float = _p(0.2, "supervision", "share", "share of trust lost by the residents a scandal touches", 0, 1)
 
     # --- self-governance index and stages ------------------------------------
     weight_decision: float = _p(1.0, "index", "weight", "weight of decision participation in the index", 0, 100)
-    weight_organisation: float = _p(1.0, "index", "weight", "weight of organisational capacity and independence", 0, 100)
+    weight_organisation: float = _p(1.0, "index", "weight", "weight of residents organised in independent bodies", 0, 100)
     weight_social_capital: float = _p(1.0, "index", "weight", "weight of social capital (trust)", 0, 100)
-    weight_autonomy: float = _p(1.0, "index", "weight", "weight of committee autonomy", 0, 100)
-    weight_funding: float = _p(1.0, "index", "weight", "weight of funding independence", 0, 100)
+    weight_autonomy: float = _p(1.0, "index", "weight", "weight of the committee's standing (autonomy it is funded to act on)", 0, 100)
+    weight_funding: float = _p(1.0, "index", "weight", "weight of the share of running costs the community raises itself", 0, 100)
     decision_window: int = _p(12, "index", "months", "a resident counts as having a say if they took part in a decision within this many months", 1, 240)
-    learning_threshold: float = _p(0.30, "index", "0-1", "index at which the community enters the learning stage (docs/ODD.md 7.10: halfway between the anchors)", 0, 1)
+    learning_threshold: float = _p(0.28, "index", "0-1", "index at which the community enters the learning stage (docs/ODD.md 7.10: halfway between the anchors)", 0, 1)
     independence_threshold: float = _p(0.43, "index", "0-1", "index at which the community enters the independence stage (docs/ODD.md 7.10: the essays' self-governing cases)", 0, 1)
     stage_hysteresis: float = _p(0.05, "index", "0-1", "how far below a threshold the index must fall to drop a stage", 0, 0.5)
     index_smoothing: int = _p(6, "index", "months", "span of the moving average the stage classification reads", 1, 120)

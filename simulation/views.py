@@ -68,7 +68,7 @@ ROLE_TEXT = {
     "supervise": "it only guides and oversees; the community runs its own affairs",
     "withdrawn": "it gives nothing and no longer watches: it has walked away",
 }
-KARAMAY_TRUST = 0.31  # share trusting strangers in the 2016 Karamay survey (brief, section 6)
+KARAMAY_TRUST = 0.31  # share trusting strangers in the 2016 Karamay survey (essay 6; docs/ODD.md 6)
 DEFAULT_MAX_DRAWN = 1500  # residents drawn in the network view; larger communities are sampled
 MAX_TIES_DRAWN = 8000
 DPI = 80  # figures are made at the resolution they are shown at, so saving them needs no re-layout
@@ -782,14 +782,34 @@ What the theory claims, and what this model lets you test:
 - Self-governance is the low-cost path: a mature community governs itself at lower public cost
   (compare the public cost of the configurations).
 
+### The mechanisms behind the stages
+
+- **Dependency** (索取依赖): when government solves problems the community's own bodies could have
+  solved, residents learn to wait for it; their *reliance* lowers their wish to take part and the work
+  they do. A committee living on the state budget loses autonomy. Try the guardian with
+  `policy = fixed`: its starting levers held for 20 years end below the responsive guardian.
+- **Supervision** (指导监督): once government lets go, unwatched organisations drift from their mission
+  and an autonomous committee can be captured by a few; drift comes out as scandals that cost trust.
+  Government's *supervision* lever, and residents who have a say, watch them.
+- **Administrativisation as a degree**: the more tasks are pushed down and the more government solves
+  itself, the less the committee and residents do and learn (try Shanghai's *administrative load*).
+- **The network**: problems belong to a building, a compound or the whole community, and acting on them
+  needs active ties at that level; taking part spreads by reinforcement from several active ties.
+- **Party cells**: cells that serve earn trust, mediate, organise residents' own groups around a party
+  member (Xinhua), and link organisations to community-wide problems.
+- **Government's role** is read each month from what it does, for every configuration.
+
 ### How the model measures the stage
 
-The **self-governance index** (0-1) is the mean of five parts, one for each element of a self-governing
-community: residents who take part in **decisions**, **organisations** that are capable and independent,
-**social capital** (trust), a committee with **autonomy**, and **funds of its own**. The stage is read from
-a six-month moving average of the index: *learning* from the learning threshold up, *independence* from
-the independence threshold up (the coloured bands behind the index plot). To fall back a stage the
-average must drop a little below the threshold, so one bad month does not flip the stage.
+The **self-governance index** (0-1) is the mean of five shares, one for each element of a
+self-governing community: residents who had a say in a **decision** within the last year, residents
+**organised** in independent bodies, **social capital** (mean trust), a committee with **autonomy** it is
+funded to act on, and the share of running costs the community **raises itself**. The thresholds are
+anchored to the essays' cases (Xinhua, Huaguoshan, Baibuting for independence; Karamay for dependence).
+The stage is read from a six-month moving average of the index: *learning* from the learning threshold
+up, *independence* from the independence threshold up (the coloured bands behind the index plot). To
+fall back a stage the average must drop a little below the threshold, so one bad month does not flip
+the stage.
 
 ### What you see in the network
 

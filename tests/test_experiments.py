@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from simulation import load_scenario
 from simulation.experiments import EXPERIMENTS, Settings, run_experiment
 from simulation.sweep import SweepError, run_sweep
 from simulation.sweep_analysis import analyse_discovery, analyse_sensitivity, sensitivity_spec
@@ -26,7 +27,10 @@ def test_withdrawal_timing_compares_every_year_with_the_guardian(withdrawal):
     immediate = table[table["withdrawal_year"] == 0].iloc[0]
     guardian = table[table["configuration"] == "guardian"].iloc[0]
     assert immediate["final_index"] < guardian["final_index"]
-    assert immediate["total_public_cost"] == 0
+    # After withdrawal government pays for nothing but watching (the guardian's supervision lever).
+    guardian_params = load_scenario("guardian").params
+    watching = guardian_params.supervision * guardian_params.supervision_cost * SMALL.steps
+    assert immediate["total_public_cost"] == pytest.approx(watching)
     assert (out / "withdrawal_timing.png").stat().st_size > 0
     assert (out / "withdrawal-timing.csv").exists() and result.text
 

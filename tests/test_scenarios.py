@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from simulation import CommunityModel, ParameterError, ScenarioError, list_scenarios, load_scenario
@@ -89,3 +92,46 @@ def test_string_values_from_the_command_line_are_converted():
     assert coerce("funding", "3.5") == 3.5
     assert coerce("review_interval", "6") == 6
     assert coerce("mode", "directive") == "directive"
+
+
+# --- every value a configuration sets says where it comes from (docs/ODD.md 8.1) -------------------------------
+SCENARIO_FILES = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.toml"))
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ESSAYS = Path(__file__).resolve().parents[2] / "shared" / "sources" / "essays.txt"
+
+
+def settings_with_their_comments(path: Path) -> list[tuple[str, str]]:
+    """Each ``key = value`` line inside a section, with the comment block above it (shared by a run of keys)."""
+    found, comment, in_section = [], [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if not stripped:
+            comment = []  # a blank line ends what a comment covers
+        elif stripped.startswith("["):
+            in_section, comment = True, []
+        elif stripped.startswith("#"):
+            comment = (comment if comment and comment[-1] is not None else []) + [stripped.lstrip("# ")]
+        elif in_section:
+            found.append((stripped.split("=")[0].strip(), " ".join(c for c in comment if c)))
+            comment = comment + [None] if comment else []  # the same block covers the following keys
+    return found
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
+def test_every_value_a_scenario_sets_quotes_an_essay_or_says_assumption(path):
+    settings = settings_with_their_comments(path)
+    assert settings, path.name
+    for key, comment in settings:
+        quoted = bool(CJK.search(comment)) and ('"' in comment or "“" in comment)
+        assert quoted or "assumption" in comment, f"{path.name}: {key} has neither an essay passage nor 'assumption:'"
+
+
+@pytest.mark.skipif(not ESSAYS.exists(), reason="the essays are kept outside the repository (../shared/sources)")
+def test_passages_quoted_in_scenario_files_are_verbatim():
+    essays = re.sub(r"\s+", "", ESSAYS.read_text(encoding="utf-8"))
+    for path in SCENARIO_FILES:
+        text = re.sub(r"\n\s*#\s*", "", path.read_text(encoding="utf-8"))  # join wrapped comment lines
+        for quote in re.findall(r'"([^"\n]*)"', text):
+            if CJK.search(quote):
+                for part in re.split(r"\.\.\.|…", re.sub(r"\s+", "", quote)):
+                    assert part in essays, f"{path.name}: not in the essays: {part}"
