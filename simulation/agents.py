@@ -221,8 +221,10 @@ class PartyCell(Agent):
         p, residents = self.model.params, self.model.residents
         if self.reachable.size == 0:
             return
-        contacted = self.reachable[self.model.rng.random(self.reachable.size) < p.party_reach]
-        served = contacted[self.model.rng.random(contacted.size) < p.party_service]
+        # One draw decides both: contacted with chance party_reach, served with chance party_reach * party_service.
+        draw = self.model.rng.random(self.reachable.size)
+        contacted = self.reachable[draw < p.party_reach]
+        served = self.reachable[draw < p.party_reach * p.party_service]
         residents.trust[served] += p.party_trust_gain * (1 - residents.trust[served])
         residents.mobilised[contacted] = np.maximum(residents.mobilised[contacted], 1 - p.party_service)
         size = self.model.compound_sizes[self.compound] / 1000

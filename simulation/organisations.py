@@ -76,29 +76,32 @@ def recruit(model: CommunityModel) -> int:
     p, r, net, member_of, rng = model.params, model.residents, model.network, model.member_of, model.rng
     if not model.ngo_by_id:
         return 0
-    free_active = (r.activity != NONE) & (member_of < 0)
-    tied_to_member = net.neighbour_sum((member_of >= 0).astype(float)) > 0
-    candidates = np.flatnonzero(free_active & tied_to_member)
-    # Draw who tries this month first: only the few who do need a neighbour's organisation looked up.
-    trying = candidates[rng.random(candidates.size) < p.ngo_join_rate]
-    if trying.size == 0:
+    # Draw who tries this month first: only their ties need looking at.
+    trying = ((r.activity != NONE) & (member_of < 0)) & (rng.random(r.n) < p.ngo_join_rate)
+    entries = np.flatnonzero(trying[net.rows] & (member_of[net.cols] >= 0))
+    if entries.size == 0:
         return 0
+    # One member-neighbour per resident, at random: shuffle the ties, keep each resident's first.
+    entries = entries[rng.permutation(entries.size)]
+    joiners, first = np.unique(net.rows[entries], return_index=True)
+    orgs = member_of[net.cols[entries[first]]]
     size = max(model.ngo_by_id) + 1
-    members = np.bincount(member_of[member_of >= 0], minlength=size)
     pull = np.zeros(size)
     for uid, ngo in model.ngo_by_id.items():
         pull[uid] = 1 - ngo.embedded
-    indptr, cols = net.ties.indptr, net.cols
-    joined = 0
-    for resident in trying:
-        neighbours = cols[indptr[resident] : indptr[resident + 1]]
-        orgs = member_of[neighbours]
-        org = orgs[orgs >= 0][rng.integers((orgs >= 0).sum())]
-        if members[org] < p.ngo_members_max and rng.random() < pull[org]:
-            member_of[resident] = org
-            members[org] += 1
-            joined += 1
-    return joined
+    accepted = rng.random(joiners.size) < pull[orgs]
+    joiners, orgs = joiners[accepted], orgs[accepted]
+    # Room left in each organisation; joiners take it in random order.
+    room = p.ngo_members_max - np.bincount(member_of[member_of >= 0], minlength=size)
+    order = rng.permutation(joiners.size)
+    joiners, orgs = joiners[order], orgs[order]
+    by_org = np.argsort(orgs, kind="stable")
+    starts = np.searchsorted(orgs[by_org], orgs[by_org], side="left")
+    rank = np.empty(orgs.size, dtype=np.int64)
+    rank[by_org] = np.arange(orgs.size) - starts
+    admitted = rank < room[orgs]
+    member_of[joiners[admitted]] = orgs[admitted]
+    return int(admitted.sum())
 
 
 def create_top_down(model: CommunityModel) -> int:
