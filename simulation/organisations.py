@@ -204,6 +204,6 @@ def _enrol(model: CommunityModel, ngo: NGO, candidates: np.ndarray) -> None:
 
 
 def disgrace(model: CommunityModel, ngo: NGO) -> None:
-    """An organisation whose drift came out: its members leave and it loses half its capacity (it may dissolve)."""
+    """An organisation whose drift came out: its members leave and it loses capacity (it may then dissolve)."""
     model.member_of[model.member_of == ngo.unique_id] = -1
-    ngo.capacity *= 0.5
+    ngo.capacity *= 1 - model.params.scandal_capacity_loss

@@ -213,7 +213,8 @@ class Parameters:
     drift_rate: float = _p(0.05, "supervision", "per month", "drift of an unwatched organisation from its mission, or capture of an unwatched committee by a few", 0, 1)
     self_oversight: float = _p(0.6, "supervision", "0-1", "how much residents who have a say (decision reach x skill) watch their organisations and committee", 0, 1)
     exposure_rate: float = _p(0.1, "supervision", "per month at full drift", "chance that drift or capture comes out as a scandal (times drift squared)", 0, 1)
-    scandal_trust_loss: float = _p(0.2, "supervision", "share", "share of trust lost by the residents a scandal touches", 0, 1)
+    scandal_trust_loss: float = _p(0.2, "supervision", "share", "share of the erodible part of trust lost by the residents a scandal touches", 0, 1)
+    scandal_capacity_loss: float = _p(0.5, "supervision", "share", "share of its capacity an organisation loses when its drift comes out", 0, 1)
 
     # --- self-governance index and stages ------------------------------------
     weight_decision: float = _p(1.0, "index", "weight", "weight of decision participation in the index", 0, 100)

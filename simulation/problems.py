@@ -31,8 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import LEVELS
-
 CHANNELS = ("residents", "ngos", "embedded", "party", "committee", "government")
 OWN_CHANNELS = ("residents", "ngos", "party", "committee")  # the community's own bodies
 SERVICE_CHANNELS = ("ngos", "party", "committee")
@@ -225,6 +223,4 @@ def handle(
 
 def level_shares(building_share: float, community_share: float) -> tuple[float, float, float]:
     """The shares of problems at the building, compound and community level (they sum to 1)."""
-    shares = (building_share, 1.0 - building_share - community_share, community_share)
-    assert len(shares) == len(LEVELS)
-    return shares
+    return building_share, 1.0 - building_share - community_share, community_share
