@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation import dashboard
+from simulation import dashboard, list_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -203,15 +203,16 @@ def test_dashboard_in_a_real_browser(dashboard_url, browser):
 
 
 def _compare_in_small(page) -> None:
-    """The comparison tab: 8 configurations x 1 seed, 200 residents, 5 years, computed on demand."""
+    """The comparison tab: every configuration x 1 seed, 200 residents, 5 years, computed on demand."""
     from playwright.sync_api import expect
 
+    configurations = len(list_scenarios())
     page.get_by_role("tab", name="Page 2").click()
-    expect(page.get_by_role("button", name="Run comparison (24 runs)")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Run comparison ({3 * configurations} runs)")).to_be_visible()
     toggles = page.locator(".comparison-view .v-btn-toggle")
     for k, choice in enumerate(("1", "200", "5")):  # seeds, residents, years
         toggles.nth(k).get_by_role("button", name=choice, exact=True).click()
-    page.get_by_role("button", name="Run comparison (8 runs)").click()
+    page.get_by_role("button", name=f"Run comparison ({configurations} runs)").click()
     expect(page.get_by_text("Why Hangzhou and Shanghai differ")).to_be_visible(timeout=60_000)
     expect(page.locator(".comparison-view img")).to_be_visible()
     expect(page.get_by_role("button", name="Computed: shown below")).to_be_disabled()
