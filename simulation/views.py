@@ -64,8 +64,9 @@ STAGE_TEXT = {
 }
 ROLE_TEXT = {
     "nurture": "it funds the committee, trains people, fosters organisations and solves many problems itself",
-    "assist": "it gives less money and direct help, and leaves more room to residents' own organisations",
-    "supervise": "it only guides and oversees; the community runs its own affairs",
+    "assist": "it solves fewer problems itself, pushes down fewer tasks and trains and fosters less, "
+    "leaving more room to residents' own organisations",
+    "supervise": "it keeps paying running costs but only guides and watches; the community runs its own affairs",
     "withdrawn": "it gives nothing and no longer watches: it has walked away",
 }
 KARAMAY_TRUST = 0.31  # share trusting strangers in the 2016 Karamay survey (essay 6; docs/ODD.md 6)
