@@ -130,13 +130,18 @@ def describe_withdrawal(table: pd.DataFrame) -> str:
                      f"({guardian['final_index']:.2f}) is in year {int(earliest['withdrawal_year'])}, at a cost of "
                      f"{earliest['total_public_cost']:,.0f} against the guardian's "
                      f"{guardian['total_public_cost']:,.0f}.")
-    late = fixed.iloc[-1]
+    late, best = fixed.iloc[-1], fixed.loc[fixed["final_index"].idxmax()]
     if late["final_independent"] < 0.5 <= guardian["final_independent"]:
         lines.append("Late withdrawal leaves most seeds short of independence where the guardian gets there: "
                      "support kept too long locks in dependence.")
+    elif late["withdrawal_year"] > best["withdrawal_year"]:
+        lines.append(f"Withdrawing later than year {int(best['withdrawal_year'])} ends lower again "
+                     f"({late['final_index']:.2f} in year {int(late['withdrawal_year'])} against "
+                     f"{best['final_index']:.2f}): support kept too long builds reliance on government.")
     else:
-        lines.append("Late withdrawal does not lock in dependence here: it only costs more "
-                     "(the model has no mechanism by which prolonged support crowds out residents' own effort).")
+        lines.append("Among the years tried, the later the withdrawal, the higher the index at the horizon.")
+    if guardian["final_index"] >= best["final_index"]:
+        lines.append("No fixed year does better than the responsive guardian.")
     return " ".join(lines)
 
 
