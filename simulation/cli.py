@@ -385,13 +385,13 @@ def plan_sweep(args: argparse.Namespace) -> SweepPlan:
     workers = _check_positive(args.workers, "--workers") if args.workers is not None else None
     batch = _check_positive(args.batch, "--batch") if args.batch is not None else None
     out = Path(args.out) if args.out else DEFAULT_SWEEP_DIR / spec.name
-    if not args.dry_run:  # the directory's provenance needs the design's configurations only, not its points
-        out = free_results_dir(out, spec) if args.new_dir else out
-        problem = mismatch(out, spec)
-        if problem is not None:
-            raise InputError(problem)
+    out = free_results_dir(out, spec) if args.new_dir else out  # neither needs the design's points
+    problem = mismatch(out, spec)
+    if problem is not None:
+        raise InputError(problem)
     out = _check_out_dir(out)
-    _check_sweep_community(spec, executor, workers, args.scheduler, args.allow_large)
+    with _sweep_errors():
+        _check_sweep_community(spec, executor, workers, args.scheduler, args.allow_large)
     return SweepPlan(spec, out, executor, workers, args.scheduler, batch)
 
 

@@ -25,7 +25,7 @@ from .lifeline import STOP_SIGNALS, watch_parent
 
 APP = Path(__file__).resolve().parent / "app.py"
 DEFAULT_MAX_SESSIONS = 60
-DEFAULT_IDLE_MINUTES = 30.0
+DEFAULT_IDLE_MINUTES = 15.0
 # A tab whose connection is gone (closed without the close message, a laptop asleep, a network drop) keeps
 # its session this long so that a reconnect finds it; Solara's own default is 24 hours, which would keep
 # every reload's model in memory for a day.

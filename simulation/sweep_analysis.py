@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .discovery import Discovery, discover, write_discovery
 from .inputs import parse_toml, read_text
@@ -121,7 +122,12 @@ def analyse_discovery(
     """Which regions of the varied parameters lead to ``outcome`` (a first_<stage> column: the stage is reached)."""
     summary = read_summary(sweep_dir)
     summary = summary[summary["status"] == "ok"]
-    design = pd.read_parquet(Path(sweep_dir) / "design.parquet")
+    design_path = Path(sweep_dir) / "design.parquet"
+    try:
+        design = pd.read_parquet(design_path)
+    except (OSError, ValueError, pa.ArrowException) as err:  # missing, or unreadable
+        raise SweepError(f"{design_path} cannot be read ({type(err).__name__}); run the sweep again to write it "
+                         "anew") from None  # fmt: skip
     varied = [c for c in design.columns if c in summary.columns and c != "point"]
     if not varied:
         raise SweepError("the sweep varies no parameter: there is no parameter space to discover regions in")

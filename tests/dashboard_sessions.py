@@ -2,10 +2,11 @@
 
 Run as a script in a fresh process with the dashboard server's environment
 (``simulation.dashboard.server_env()``: its allocator setting, its session limits):
-each session is a Solara virtual kernel, rendered in a thread of its own (the
-server serves each tab from its own threads) and closed through Solara's own
-close path (``VirtualKernelContext.close``, which closes the rendered app).
-Prints one JSON line: resident memory after the first session and after the last.
+each session is a Solara virtual kernel, rendered in one of a few long-lived
+threads in turn (the server serves tabs from a pool of threads) and closed
+through Solara's own close path (``VirtualKernelContext.close``, which closes the
+rendered app). Prints one JSON line: resident memory after the first session and
+after the last.
 
     python tests/dashboard_sessions.py 100 [--residents 200]
 """
@@ -13,10 +14,9 @@ Prints one JSON line: resident memory after the first session and after the last
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 
 def one_session(residents: int) -> None:
@@ -35,26 +35,16 @@ def one_session(residents: int) -> None:
     context.close(reason="page-close")
 
 
-def in_thread(residents: int) -> None:
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            one_session(residents)
-        except BaseException as err:  # reported in the main thread
-            errors.append(err)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+THREADS = 4
 
 
 def rss() -> int:
+    """Resident memory once the server's own clean-up after a closed session has run (app.memory)."""
     import psutil
 
-    gc.collect()
+    from simulation import app
+
+    app.memory.wait()
     return psutil.Process().memory_info().rss
 
 
@@ -68,12 +58,15 @@ def main() -> None:
     from simulation import app
 
     app.DashboardModel.__init__.__kwdefaults__["n_residents"] = args.residents  # a small community: a fast test
-    in_thread(args.residents)
+    pools = [ThreadPoolExecutor(1) for _ in range(THREADS)]  # sessions take turns among a few threads
+    pools[0].submit(one_session, args.residents).result()
     first = rss()
-    for _ in range(args.sessions - 1):
-        in_thread(args.residents)
+    for i in range(1, args.sessions):
+        pools[i % THREADS].submit(one_session, args.residents).result()
     print(json.dumps({"sessions": args.sessions, "rss_after_first": first, "rss_after_last": rss(),
                       "slots_held": len(app.slots)}))  # fmt: skip
+    for pool in pools:
+        pool.shutdown()
 
 
 if __name__ == "__main__":

@@ -170,7 +170,7 @@ def test_dashboard_in_a_real_browser(dashboard_url, browser):
     other.goto(url)
     expect(other.locator(STAGE)).to_contain_text("month 0 (")
     expect(other.locator(".configuration-card")).to_contain_text("Guardian")
-    other.close()
+    other.close(run_before_unload=True)  # as a browser closes a tab: the page unloads and says so
 
     # The measures tab shows the measures, and they update on Step too.
     measures_tab = page.get_by_role("tab", name="Page 1")
@@ -186,7 +186,7 @@ def test_dashboard_in_a_real_browser(dashboard_url, browser):
     page.get_by_role("tab", name="Page 3").click()
     expect(page.locator(".theory-view")).to_contain_text("a guardian that steps back in time")
     _compare_in_small(page)
-    page.close()
+    page.close(run_before_unload=True)
     _assert_no_server_errors()
 
 
@@ -229,7 +229,7 @@ def test_screenshot_of_ten_years_under_the_guardian(dashboard_url, browser):
         expect(page.locator(STAGE)).to_contain_text(f"month {month} (")
     page.locator(".v-navigation-drawer__content").evaluate("e => e.scrollTop = 0")
     _save_screenshot(page)
-    page.close()
+    page.close(run_before_unload=True)
     _assert_no_server_errors()
 
 
@@ -244,18 +244,22 @@ def test_closed_tabs_free_their_sessions(dashboard_url, browser):
     from playwright.sync_api import expect
 
     url, _ = dashboard_url
-    before = _kernels(url)
+    _wait_for_kernels(url, 0)  # the other tests close their tabs the same way
     pages = [browser.new_page() for _ in range(3)]
     for page in pages:
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(url)
         expect(page.locator(STAGE)).to_contain_text("month 0 (")
-    assert _kernels(url) == before + 3
+    assert _kernels(url) == 3
     for page in pages:
         page.close(run_before_unload=True)  # as a browser does when a tab is closed: the page unloads
+    _wait_for_kernels(url, 0)
+
+
+def _wait_for_kernels(url: str, count: int) -> None:
     end = time.monotonic() + TIMEOUT_MS / 1000
-    while _kernels(url) > before:
-        assert time.monotonic() < end, f"{_kernels(url) - before} closed tabs still hold a session"
+    while _kernels(url) != count:
+        assert time.monotonic() < end, f"the server holds {_kernels(url)} sessions, not {count}"
         time.sleep(0.5)
 
 

@@ -534,7 +534,7 @@ def test_server_memory_after_100_sessions_is_within_50_mb_of_after_1():
 
 def test_an_interrupted_sensitivity_analysis_keeps_its_runs_and_resumes(tmp_path):
     spec = tmp_path / "levers.toml"
-    spec.write_text('scenarios = ["guardian"]\nseeds = 2\nsteps = 120\n[fixed]\nn_residents = 300\n[vary]\n'
+    spec.write_text('scenarios = ["guardian"]\nseeds = 1\nsteps = 120\n[fixed]\nn_residents = 300\n[vary]\n'
                     'funding = {low = 3.0, high = 9.0}\ntraining = {low = 0.1, high = 0.9}\n')  # fmt: skip
     out = tmp_path / "sens"
     args = ["sensitivity", str(spec), "--method", "morris", "--samples", "16", "--out", str(out), "--workers", "2"]
@@ -563,7 +563,7 @@ def test_an_interrupted_calibration_keeps_its_generations_and_continues_to_the_s
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text(_spec("generations = 2", "generations = 3"))
     out = tmp_path / "cal"
-    args = ["calibrate", str(spec_file), "--out", str(out), "--workers", "2", "--no-progress"]
+    args = ["calibrate", str(spec_file), "--out", str(out), "--executor", "inline", "--no-progress"]
     proc = start(*args)
 
     def generations_kept() -> int:

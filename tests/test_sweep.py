@@ -35,6 +35,7 @@ from simulation.sweep import (
     run_seed,
     run_sweep,
 )
+from simulation.sweep_spec import RUN_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {
@@ -407,9 +408,8 @@ def test_a_directory_holding_another_sweep_is_refused(tmp_path, capsys):
 
     smoke = str(ROOT / "sweeps" / "smoke.toml")
     assert main(["sweep", smoke, "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("smoke: 3 configurations") and len(err) == 2
-    assert err[1].startswith(f"error: {tmp_path / 'out'} holds results of a different sweep (differs in: ")
+    err = capsys.readouterr().err.splitlines()  # refused while checking the input, before the plan is printed
+    assert len(err) == 1 and err[0].startswith(f"error: {tmp_path / 'out'} holds results of a different sweep (")
 
 
 def test_two_sweeps_cannot_write_to_one_directory_at_once(tmp_path):
@@ -469,6 +469,16 @@ def test_a_sampled_design_is_stored_for_sensitivity_analysis(tmp_path):
     assert y.shape == (4,) and np.isfinite(y).all()
     expected = summary.groupby("point")["final_index"].mean().to_numpy()
     np.testing.assert_allclose(y, expected)
+
+
+def test_the_declared_summary_outputs_are_the_ones_a_run_writes(tmp_path):
+    """sensitivity checks --outputs against this declaration before any run: it must match what runs write."""
+    from simulation.sweep_worker import community_summary
+
+    run(sweep(scenarios=["guardian"], seeds=1, vary={}, output=None), tmp_path / "out")
+    summary = read_summary(tmp_path / "out")
+    written = [c for c in summary.columns if c not in (*RUN_COLUMNS,)]
+    assert written == list(community_summary.outputs)
 
 
 def test_every_shipped_sweep_file_loads():
