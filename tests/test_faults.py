@@ -428,6 +428,8 @@ def test_a_binary_calibration_spec_is_one_line(tmp_path, capsys, no_simulation):
         (["sensitivity", "sweeps/guardian_sobol.toml", "--method", "sobol", "--out", "/proc/x"], "is not writable"),
         (["experiment", "configurations", "--residents", "5"], "'n_residents' = 5 is out of range"),
         (["experiment", "configurations", "--out", "/proc/x"], "is not writable"),
+        (["run", "--scenario", "guardian", "--out", "/proc/x/run.csv"], "--out '/proc/x' is not writable"),
+        (["compare", "--scenarios", "guardian", "--out", "/proc/x"], "--out '/proc/x' is not writable"),
         (["run", "--scenario", "DEEP"], "nested too deeply"),
         (["sweep", "DEEP_SWEEP", "--dry-run"], "not valid TOML: values nested too deeply"),
     ],
