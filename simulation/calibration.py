@@ -9,16 +9,26 @@ statistics come close to the targets; what remains is the posterior.
 Runs are reproducible: every simulation's seed is derived from the spec's seed
 and the parameter values, and the sampler maps particles in a fixed order over
 any ``concurrent.futures`` executor (local processes or a Dask cluster).
+
+Finished generations are kept: pyabc writes each one to ``DIR/history.db`` as
+it completes, and calling :func:`calibrate` again on the same directory
+continues from the last complete generation (an interrupted one is redone)
+to the same posterior as an uninterrupted calibration, because every task's
+seed derives from the calibration seed and the generation. The directory
+records the spec, the configuration's content and the code
+(``calibration.json``); a directory made with anything else is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
+import math
 import os
 import random
-import tomllib
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -29,9 +39,13 @@ import numpy as np
 import pandas as pd
 import pyabc
 
+from .inputs import load_configuration, parse_toml, read_text
+from .lifeline import SafePoints, signal_of
+from .limits import ALLOW_LARGE, SizeError, check_community_size
 from .parameters import FIELDS, ParameterError, coerce
+from .provenance import code_identity, configuration_content, differences, digest
 from .runner import run_scenario
-from .scenarios import ScenarioError, load_scenario
+from .scenarios import ScenarioError
 
 SPEC_KEYS = {
     "description": "what is calibrated against what, in one line",
@@ -47,10 +61,24 @@ SPEC_KEYS = {
     "parameters": "table: name = [low, high] uniform prior",
     "targets": "table: per-step column = target value",
 }
+# Whole-number settings and their least value; each is checked for its type before anything runs.
+COUNTS = {"steps": 1, "seeds": 1, "population_size": 2, "generations": 1, "seed": 0}
+MAX_POPULATION = 100_000  # particles per generation; above, a typo is likelier than a plan (--allow-large)
+MAX_GENERATIONS = 1_000
+STAMP = "calibration.json"
+DATABASE = "history.db"
 
 
 class CalibrationError(ValueError):
-    """A calibration spec that cannot be used."""
+    """A calibration spec or output directory that cannot be used; the message is one line."""
+
+
+class CalibrationInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM, SIGHUP) during a calibration, raised after pyabc saved the finished generations."""
+
+    def __init__(self, message: str, signum: int = signal.SIGINT) -> None:
+        super().__init__(message)
+        self.signum = signum
 
 
 @dataclass(frozen=True)
@@ -72,8 +100,13 @@ class CalibrationSpec:
     source: dict[str, Any] = field(default_factory=dict)
 
     def scaled(self, factor: float) -> CalibrationSpec:
-        """A cheaper version (smaller population, fewer generations), for smoke runs and CI."""
-        if factor >= 1:
+        """A cheaper version (smaller population, fewer generations), for smoke runs and CI.
+
+        ``factor`` must be a number in (0, 1]; 1 is the spec itself.
+        """
+        if isinstance(factor, bool) or not isinstance(factor, int | float) or not 0 < factor <= 1:
+            raise CalibrationError(f"scale must be a number above 0 and at most 1, got {factor!r}")
+        if factor == 1:
             return self
         return CalibrationSpec(
             **{
@@ -84,8 +117,13 @@ class CalibrationSpec:
         )
 
 
-def load_calibration(spec: str | Path | dict[str, Any]) -> CalibrationSpec:
-    """Read and check a calibration spec; every problem is a one-line CalibrationError."""
+def load_calibration(spec: str | Path | dict[str, Any], allow_large: bool = False) -> CalibrationSpec:
+    """Read and check a calibration spec; every problem is a one-line CalibrationError, before anything runs.
+
+    Every setting is checked for its type and range (a quoted number, a fraction where a count belongs, a NaN
+    target), the configuration is loaded, and sizes are checked against :mod:`simulation.limits`
+    (``allow_large`` lifts them).
+    """
     data = spec if isinstance(spec, dict) else _read_toml(Path(spec))
     unknown = sorted(set(data) - set(SPEC_KEYS))
     if unknown:
@@ -93,29 +131,71 @@ def load_calibration(spec: str | Path | dict[str, Any]) -> CalibrationSpec:
     for key in ("scenario", "parameters", "targets"):
         if key not in data:
             raise CalibrationError(f"calibration spec is missing '{key}' ({SPEC_KEYS[key]})")
+    settings = _settings(data)
     try:
-        load_scenario(data["scenario"])
-    except ScenarioError as err:
+        load_configuration(settings["scenario"], CalibrationError)
+    except (ScenarioError, ParameterError) as err:
         raise CalibrationError(str(err)) from None
-    priors = {name: _prior(name, bounds) for name, bounds in data["parameters"].items()}
-    targets = {name: _target(name, value) for name, value in data["targets"].items()}
-    if not priors or not targets:
-        raise CalibrationError("calibration spec needs at least one parameter and one target")
-    settings = {k: data[k] for k in SPEC_KEYS if k in data and k not in ("parameters", "targets")}
-    if "window" in settings:
-        settings["window"] = tuple(settings["window"])
+    priors = {name: _prior(name, bounds) for name, bounds in _table(data, "parameters").items()}
+    targets = {name: _target(name, value) for name, value in _table(data, "targets").items()}
     spec_obj = CalibrationSpec(priors=priors, targets=targets, source=data, **settings)
-    _check_settings(spec_obj)
+    _check_settings(spec_obj, allow_large)
     return spec_obj
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise CalibrationError(f"calibration spec not found: {path}")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise CalibrationError(f"calibration spec {path} is not valid TOML: {err}") from None
+    return parse_toml(read_text(path, "calibration spec", CalibrationError), f"calibration spec {path}",
+                      CalibrationError)  # fmt: skip
+
+
+def _settings(data: dict[str, Any]) -> dict[str, Any]:
+    """The scalar settings, each checked for its type: counts, the window, min_epsilon and the texts."""
+    settings: dict[str, Any] = {}
+    for key in ("scenario", "description"):
+        if key in data:
+            if not isinstance(data[key], str) or (key == "scenario" and not data[key].strip()):
+                raise CalibrationError(f"'{key}' must be text ({SPEC_KEYS[key]}), got {data[key]!r}")
+            settings[key] = data[key]
+    for key, least in COUNTS.items():
+        if key in data:
+            settings[key] = _whole(data[key], key, least)
+    if "n_residents" in data:
+        try:
+            settings["n_residents"] = coerce("n_residents", _whole(data["n_residents"], "n_residents", 1))
+        except ParameterError as err:
+            raise CalibrationError(f"'n_residents': {err}") from None
+    if "window" in data:
+        window = data["window"]
+        if not (isinstance(window, list) and len(window) == 2):
+            raise CalibrationError(f"'window' must be [first, last] months, got {window!r}")
+        settings["window"] = tuple(_whole(month, "window", 0) for month in window)
+    if "min_epsilon" in data:
+        settings["min_epsilon"] = _finite(data["min_epsilon"], "'min_epsilon'", least=0.0)
+    return settings
+
+
+def _whole(value: Any, key: str, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise CalibrationError(f"'{key}' must be a whole number, at least {least}, got {value!r}")
+    return value
+
+
+def _finite(value: Any, what: str, least: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CalibrationError(f"{what} must be a finite number, got {value!r}")
+    if least is not None and value < least:
+        raise CalibrationError(f"{what} must be at least {least:g}, got {value!r}")
+    return float(value)
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    table = data[key]
+    if not isinstance(table, dict) or not table:
+        example = "name = [low, high]" if key == "parameters" else "column = value"
+        raise CalibrationError(f"[{key}] must be a table with at least one entry ({example}), got {table!r}")
+    return table
 
 
 def _prior(name: str, bounds: Any) -> tuple[float, float]:
@@ -123,8 +203,9 @@ def _prior(name: str, bounds: Any) -> tuple[float, float]:
         raise CalibrationError(f"unknown parameter '{name}' in [parameters]; see 'python -m simulation parameters'")
     if not (isinstance(bounds, list) and len(bounds) == 2):
         raise CalibrationError(f"prior of '{name}' must be [low, high], got {bounds!r}")
+    low, high = (_finite(b, f"prior of '{name}'") for b in bounds)
     try:
-        low, high = (float(coerce(name, b)) for b in bounds)
+        low, high = (float(coerce(name, b)) for b in (low, high))
     except ParameterError as err:
         raise CalibrationError(f"prior of '{name}': {err}") from None
     if low >= high:
@@ -138,18 +219,22 @@ def _target(name: str, value: Any) -> float:
     if name not in COLUMNS or name in ("stage", "government_role"):
         numeric = [c for c in COLUMNS if c not in ("stage", "government_role")]
         raise CalibrationError(f"unknown target '{name}'; valid: {', '.join(numeric)}")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CalibrationError(f"target '{name}' must be a number, got {value!r}")
-    return float(value)
+    return _finite(value, f"target '{name}'")
 
 
-def _check_settings(spec: CalibrationSpec) -> None:
+def _check_settings(spec: CalibrationSpec, allow_large: bool = False) -> None:
     first, last = spec.window
     if not 0 <= first <= last <= spec.steps:
         raise CalibrationError(f"window {list(spec.window)} must lie within months 0..{spec.steps}")
-    for name in ("seeds", "population_size", "generations", "steps", "n_residents"):
-        if getattr(spec, name) < 1:
-            raise CalibrationError(f"'{name}' must be at least 1")
+    if not allow_large:
+        for name, limit in (("population_size", MAX_POPULATION), ("generations", MAX_GENERATIONS)):
+            if getattr(spec, name) > limit:
+                raise CalibrationError(f"'{name}' = {getattr(spec, name):,} is above the limit of {limit:,}; "
+                                       f"make it smaller, or pass {ALLOW_LARGE} if you mean it")  # fmt: skip
+    try:
+        check_community_size(spec.n_residents, allow_large=allow_large)
+    except SizeError as err:
+        raise CalibrationError(str(err)) from None
 
 
 @dataclass(frozen=True)
@@ -198,35 +283,145 @@ def calibrate(
     out_dir: str | Path,
     executor: Executor | None = None,
     progress: Callable[[str], None] | None = print,
+    new_dir: bool = False,
 ) -> CalibrationResult:
-    """Run ABC-SMC and write the posterior, the generation history, a summary and a diagnostic plot."""
-    out = Path(out_dir)
+    """Run ABC-SMC (or continue it) and write the posterior, the generation history, a summary and a plot.
+
+    ``out_dir/history.db`` is pyabc's database, written generation by generation: calling this again after an
+    interruption continues from the last complete generation. A directory holding a calibration of another
+    spec, configuration or code is refused (:class:`CalibrationError`); ``new_dir`` then uses the first of
+    ``out_dir-2``, ``out_dir-3``, ... that is new or holds this very calibration.
+
+    Raises:
+        CalibrationError: an output directory that cannot be used (nothing was run).
+        CalibrationInterrupted: Ctrl-C, SIGTERM or SIGHUP; the finished generations are kept.
+    """
+    out = free_calibration_dir(Path(out_dir), spec) if new_dir else Path(out_dir)
+    problem = calibration_mismatch(out, spec)
+    if problem is not None:
+        raise CalibrationError(problem)
     out.mkdir(parents=True, exist_ok=True)
     # pyabc reports each generation through logging: shown when progress is wanted, silent otherwise.
     logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
     prior = pyabc.Distribution(
         **{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in spec.priors.items()}
     )
-    sampler = SeededMappingSampler(map_=executor.map if executor else map)
+    safe = SafePoints()
+    sampler = SeededMappingSampler(map_=executor.map if executor else map, seed=spec.seed, waiting=safe.waiting)
     abc = pyabc.ABCSMC(
         Simulator(spec), prior, pyabc.PNormDistance(p=2), population_size=spec.population_size, sampler=sampler
     )
-    database = out / "history.db"
-    if database.exists():
-        database.unlink()  # a calibration starts afresh; its results are the CSV/JSON files below
-    np.random.seed(spec.seed % 2**32)
-    abc.new(f"sqlite:///{database}", spec.targets)
-    history = abc.run(minimum_epsilon=spec.min_epsilon, max_nr_populations=spec.generations)
-    result = _collect(history, spec)
+    database, stamp = out / DATABASE, _read_stamp(out)
+    url = f"sqlite:///{database}"
+    if database.exists() and stamp is not None:
+        abc.load(url, 1)
+        kept = abc.history.max_t + 1  # complete generations; an interrupted one left nothing behind
+        if progress and not stamp.get("complete"):
+            progress(f"continuing: {kept} of {spec.generations} generations are kept in {database}")
+    else:
+        abc.new(url, spec.targets)
+        stamp, kept = _write_stamp(out, spec, complete=False), 0
+    if not stamp.get("complete") and kept < spec.generations:
+        try:
+            with safe:  # Ctrl-C is raised only while waiting for simulations, never inside pyabc's database writes
+                abc.run(minimum_epsilon=spec.min_epsilon, max_nr_populations=spec.generations - kept)
+                safe.check()
+        except KeyboardInterrupt as interrupt:
+            kept = pyabc.History(url).max_t + 1
+            raise CalibrationInterrupted(
+                f"interrupted: {kept} of {spec.generations} generations are kept in {database}; "
+                "run the same command again to continue", signal_of(interrupt),
+            ) from None  # fmt: skip
+    _write_stamp(out, spec, complete=True)
+    result = _collect(abc.history, spec)
     _write(result, out, spec)
     if progress:
         progress(format_summary(result))
     return result
 
 
+# --- the output directory: which calibration it holds --------------------------------------------------------
+
+
+def provenance(spec: CalibrationSpec) -> dict[str, Any]:
+    """What decides the calibration's numbers: the spec, the configuration's content and the code."""
+    settings = {k: v for k, v in spec.__dict__.items() if k not in ("source", "description")}
+    return {
+        "spec": digest(settings),
+        "configurations": {spec.scenario: configuration_content(spec.scenario)},
+        "code": code_identity(),
+    }
+
+
+def _read_stamp(out: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((out / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_stamp(out: Path, spec: CalibrationSpec, complete: bool) -> dict[str, Any]:
+    stamp = {"spec": spec.source, "provenance": provenance(spec), "complete": complete}
+    tmp = out / f".{STAMP}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(stamp, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, out / STAMP)
+    return stamp
+
+
+def calibration_mismatch(out: Path, spec: CalibrationSpec) -> str | None:
+    """Why ``out`` cannot hold this calibration (one line), or None: it is new, empty, or holds this one."""
+    hint = "use --new-dir (a fresh directory beside it), another --out, or delete it"
+    if out.exists() and not out.is_dir():
+        return f"{out} exists and is not a directory"
+    stamp = _read_stamp(out)
+    if stamp is None:
+        if (out / DATABASE).exists():
+            return (f"{out} holds a calibration database without {STAMP}, written by an earlier version or another "
+                    f"program, so it cannot be checked against this spec; {hint}")  # fmt: skip
+        return None
+    recorded, today = stamp.get("provenance", {}), provenance(spec)
+    if recorded.get("spec") != today["spec"]:
+        return f"{out} holds a calibration of a different spec; {hint}"
+    changes = differences(recorded, today)
+    if changes:
+        return f"{out} holds a calibration made with other inputs: changed {'; '.join(changes)}; {hint}"
+    return None
+
+
+def stale_calibration(out: Path) -> str | None:
+    """Why the calibration in ``out`` could not be continued today (its spec no longer loads, or its inputs
+    changed), else None; judged from the directory alone."""
+    stamp = _read_stamp(out)
+    if stamp is None:
+        return "no calibration.json (written by an earlier version)" if (out / DATABASE).exists() else None
+    try:
+        today = provenance(load_calibration(stamp.get("spec", {})))
+    except (CalibrationError, ValueError, TypeError) as err:
+        return f"its spec cannot be used today ({err})"
+    changes = differences(stamp.get("provenance", {}), today)
+    return "changed " + "; ".join(changes) if changes else None
+
+
+def free_calibration_dir(out: Path, spec: CalibrationSpec) -> Path:
+    """``out`` if it can hold this calibration, else the first of ``out-2``, ``out-3``, ... that can."""
+    candidate, n = out, 1
+    while calibration_mismatch(candidate, spec) is not None:
+        n += 1
+        candidate = out.with_name(f"{out.name}-{n}")
+    return candidate
+
+
 class SeededMappingSampler(pyabc.sampler.MappingSampler):
     """pyabc's MappingSampler reseeds every task from the operating system; this one seeds each task from the
-    calibration's own random stream, so the same spec gives the same posterior on any executor."""
+    calibration seed, the generation and the task's position, so the same spec gives the same posterior on any
+    executor, and a calibration continued after an interruption gives the same posterior as one that was not."""
+
+    def __init__(
+        self, map_: Callable = map, seed: int = 0, waiting: Callable[[], Any] = contextlib.nullcontext, **kwargs: Any
+    ) -> None:
+        super().__init__(map_=map_, **kwargs)
+        self.seed = seed
+        self.waiting = waiting  # the only place an interruption may be raised (see lifeline.SafePoints)
 
     def map_function(self, simulate_one, task_seed):  # noqa: ANN001 - pyabc's signature
         # Run in the caller's process too (serial map), so leave its random streams as they were.
@@ -248,8 +443,11 @@ class SeededMappingSampler(pyabc.sampler.MappingSampler):
 
     def sample_until_n_accepted(self, n, simulate_one, t, **_):  # noqa: ANN001
         task = functools.partial(self.map_function, self.pickle(simulate_one))
-        seeds = np.random.randint(0, 2**31 - 1, size=n).tolist()
-        results = list(self.map_(task, seeds))
+        # t is -1 for the calibration sample that sets the first threshold, then 0, 1, ...
+        stream = np.random.SeedSequence(self.seed, spawn_key=(t + 1,))
+        seeds = (stream.generate_state(n, dtype=np.uint32) % (2**31 - 1)).tolist()
+        with self.waiting():
+            results = list(self.map_(task, seeds))
         self.nr_evaluations_ = sum(evaluations for _, evaluations in results)
         sample = self._create_empty_sample()
         for part, _ in results:

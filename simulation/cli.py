@@ -11,16 +11,21 @@
     python -m simulation discover SWEEP_DIR [--outcome first_independence] [--method prim|tree] [--out DIR]
     python -m simulation experiment withdrawal-timing|configurations|shock [--seeds K] [--residents N] [--out DIR]
     python -m simulation calibrate SPEC.toml [--scale F] [--out DIR]
-    python -m simulation dashboard [--port P] [--host H]
+    python -m simulation dashboard [--port P] [--host H] [--max-sessions N] [--idle-minutes M]
 
 The sweep-based commands (sweep, sensitivity, experiment, calibrate) also take
---executor processes|dask|inline, --scheduler ADDRESS and --workers N.
+--executor processes|dask|inline, --scheduler ADDRESS and --workers N; the commands
+that simulate take --allow-large, and those that resume take --new-dir.
 
-Every command first checks all of its input and only then simulates, so a bad
-value costs a second, not a batch. Bad input is reported as a single line
+Every command first checks all of its input, sizes and output paths and only then
+simulates, so a bad value costs a second, not a batch. Bad input (an unwritable
+output path and a size above the limits included) is reported as a single line
 ``error: ...`` on stderr with exit code 2 (the code argparse uses for usage
-errors); an operating-system error (such as an unwritable output path) exits 1. Errors raised while the
-model runs are bugs and keep their traceback.
+errors); an operating-system error while working exits 1. Ctrl-C, SIGTERM and
+SIGHUP stop the work after saving what finished, say what was kept, and exit
+with 128 + the signal number (130 for Ctrl-C); worker processes never outlive
+the command (:mod:`simulation.lifeline`). Errors raised while the model runs are
+bugs and keep their traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import difflib
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +54,10 @@ from .compare import (
     unique_names,
     validate_scenarios,
 )
+from .executors import cpu_count
+from .inputs import load_configuration, writable_dir, writable_file
+from .lifeline import exit_code, stop_signals
+from .limits import LARGE_COMMUNITY, SizeError, check_community_size, community_estimate
 from .parameters import FIELDS, SECTIONS, ParameterError, coerce
 from .runner import DEFAULT_STEPS, run_scenario, summarise
 from .scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
@@ -57,7 +67,7 @@ TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     ".csv": lambda table, path: table.to_csv(path, index=False),
     ".parquet": lambda table, path: table.to_parquet(path, index=False),
 }
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_SWEEP_DIR = Path("results/sweeps")
 
 
@@ -72,8 +82,10 @@ def _input_checks() -> Iterator[None]:
         yield
     except (InputError, ScenarioError, ParameterError):
         raise
-    except ValueError as err:
+    except ValueError as err:  # SizeError included
         raise InputError(str(err)) from None
+    except RecursionError:  # tomllib on a configuration file nested thousands of levels deep
+        raise InputError("an input file is nested too deeply to be read (not valid TOML for this program)") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -124,19 +136,27 @@ def _check_seed(seed: int) -> int:
 
 
 def _check_table_path(path: Path) -> Path:
-    """Only formats we can write are accepted, decided by extension, before any simulation runs."""
+    """Only formats we can write, to a place we can write, are accepted before any simulation runs."""
     if path.suffix.lower() not in TABLE_WRITERS:
         raise InputError(f"--out {str(path)!r}: unsupported extension; use one of {', '.join(TABLE_WRITERS)}")
     if path.is_dir():
         raise InputError(f"--out {str(path)!r} is a directory; give a file name ending in .csv or .parquet")
-    return path
+    return writable_file(path, "--out", InputError)
 
 
 def _check_out_dir(path: Path) -> Path:
-    """The compare outputs go into a directory; an existing file there would be clobbered or fail late."""
-    if path.exists() and not path.is_dir():
-        raise InputError(f"--out {str(path)!r} exists and is not a directory")
-    return path
+    """An output directory must be creatable and writable: found now, not after the whole simulation ran."""
+    return writable_dir(path, "--out", InputError)
+
+
+def _check_community(n_residents: int, steps: int, runs: int, processes: int, allow_large: bool) -> None:
+    """Refuse communities that cannot fit in memory; say what large ones will cost before they start."""
+    try:
+        check_community_size(n_residents, processes=min(processes, runs), allow_large=allow_large)
+    except SizeError as err:
+        raise InputError(str(err)) from None
+    if n_residents >= LARGE_COMMUNITY:
+        print(community_estimate(n_residents, steps, runs=runs, processes=processes), file=sys.stderr, flush=True)
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
@@ -211,9 +231,11 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
     """Check every input of `run` before anything is simulated."""
     with _input_checks():
         overrides = _model_overrides(args)
-        scenario = load_scenario(args.scenario, **overrides)
+        scenario = load_configuration(args.scenario, InputError, **overrides)
+        steps, seed = _check_positive(args.steps, "--steps"), _check_seed(args.seed)
         out = _check_table_path(Path(args.out)) if args.out else None
-        return RunPlan(scenario, _check_positive(args.steps, "--steps"), _check_seed(args.seed), overrides, out)
+        _check_community(scenario.params.n_residents, steps, 1, 1, args.allow_large)
+        return RunPlan(scenario, steps, seed, overrides, out)
 
 
 def _when(step: int | None) -> str:
@@ -290,10 +312,21 @@ def plan_compare(args: argparse.Namespace) -> ComparePlan:
         overrides = _model_overrides(args)
         validate_scenarios(names, **overrides)
         workers = _check_positive(args.workers, "--workers") if args.workers is not None else (os.cpu_count() or 1)
-        return ComparePlan(
-            names, _check_positive(args.seeds, "--seeds"), _check_positive(args.steps, "--steps"), overrides, workers,
-            _check_out_dir(Path(args.out)),
-        )  # fmt: skip
+        seeds, steps = _check_positive(args.seeds, "--seeds"), _check_positive(args.steps, "--steps")
+        _check_runs(len(names) * seeds, args.allow_large)
+        out = _check_out_dir(Path(args.out))
+        largest = max(load_configuration(name, InputError, **overrides).params.n_residents for name in names)
+        _check_community(largest, steps, len(names) * seeds, workers, args.allow_large)
+        return ComparePlan(names, seeds, steps, overrides, workers, out)
+
+
+def _check_runs(runs: int, allow_large: bool) -> None:
+    """`compare` keeps every run's per-step table in memory: its run count has the sweeps' limit."""
+    from .limits import MAX_RUNS
+
+    if runs > MAX_RUNS and not allow_large:
+        raise InputError(f"{runs:,} runs is above the limit of {MAX_RUNS:,}; use fewer seeds, a sweep, or pass "
+                         "--allow-large if you mean it")  # fmt: skip
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -336,11 +369,14 @@ class SweepPlan:
 
 
 def plan_sweep(args: argparse.Namespace) -> SweepPlan:
-    """Check the sweep file and every option before a worker starts."""
-    from .sweep import SweepError, load_sweep
+    """Check the sweep file, its sizes, the output directory and every option before a worker starts.
+
+    A dry run counts the runs arithmetically and never draws the design.
+    """
+    from .sweep import SweepError, free_results_dir, load_sweep, mismatch
 
     try:
-        spec = load_sweep(args.sweep_file)
+        spec = load_sweep(args.sweep_file, allow_large=args.allow_large, draw=not args.dry_run)
     except SweepError as err:
         raise InputError(str(err)) from None
     executor = args.executor or ("dask" if args.scheduler else "processes")
@@ -348,8 +384,25 @@ def plan_sweep(args: argparse.Namespace) -> SweepPlan:
         raise InputError(f"--scheduler joins a Dask cluster; it does not work with --executor {executor}")
     workers = _check_positive(args.workers, "--workers") if args.workers is not None else None
     batch = _check_positive(args.batch, "--batch") if args.batch is not None else None
-    out = _check_out_dir(Path(args.out) if args.out else DEFAULT_SWEEP_DIR / spec.name)
+    out = Path(args.out) if args.out else DEFAULT_SWEEP_DIR / spec.name
+    out = free_results_dir(out, spec) if args.new_dir else out  # neither needs the design's points
+    problem = mismatch(out, spec)
+    if problem is not None:
+        raise InputError(problem)
+    out = _check_out_dir(out)
+    with _sweep_errors():
+        _check_sweep_community(spec, executor, workers, args.scheduler, args.allow_large)
     return SweepPlan(spec, out, executor, workers, args.scheduler, batch)
+
+
+def _check_sweep_community(spec: Any, executor: str, workers: int | None, scheduler: str | None,
+                           allow_large: bool) -> None:  # fmt: skip
+    """The largest community of a sweep of our model, as many at once as there are local workers."""
+    largest = spec.largest_community()
+    if largest is None:
+        return
+    local = 1 if executor == "inline" or scheduler else (workers or cpu_count())
+    _check_community(largest, spec.steps, spec.n_runs, local, allow_large)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -366,12 +419,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             plan.spec, plan.out, executor=plan.executor, workers=plan.workers, scheduler=plan.scheduler,
             progress=False if args.no_progress else None, retry_failed=args.retry_failed, batch_size=plan.batch,
         )  # fmt: skip
-    except SweepError as err:  # e.g. --out holds a different sweep, or another sweep is writing there
+    except SweepError as err:  # e.g. another sweep is writing there
         raise InputError(str(err)) from None
     except ExecutorError as err:
         return _fail(str(err), EXIT_FAILED)
     except SweepInterrupted as stop:
-        return _fail(str(stop).removeprefix("interrupted: "), EXIT_INTERRUPTED, prefix="interrupted")
+        return _interrupted(stop)
     print(format_sweep_result(result))
     if result.remaining:
         return _fail(
@@ -415,12 +468,25 @@ def _first_errors(out_dir: Path, limit: int = 3) -> list[str]:
 # --- sensitivity, discovery, experiments, calibration, dashboard --------------------------------------
 
 
-def _sweep_options(p: argparse.ArgumentParser) -> None:
+def _sweep_options(p: argparse.ArgumentParser, new_dir: bool = True) -> None:
     """The executor options every sweep-based command shares."""
     p.add_argument("--executor", choices=("processes", "dask", "inline"), help="as for `sweep` (default processes)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="join an existing Dask cluster (tcp://HOST:PORT)")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _allow_large_option(p)
+    if new_dir:
+        _new_dir_option(p)
+
+
+def _allow_large_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-large", action="store_true",
+                   help="lift the limits on runs, design points and memory (see docs/sweeps.md, Limits)")  # fmt: skip
+
+
+def _new_dir_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--new-dir", action="store_true",
+                   help="if --out holds results made with other inputs, write to the first free DIR-2, DIR-3, ...")
 
 
 def _executor_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -435,9 +501,9 @@ def _executor_args(args: argparse.Namespace) -> dict[str, Any]:
 
 @contextmanager
 def _sweep_errors() -> Iterator[None]:
-    """Sweep problems found before anything runs are bad input; an interruption keeps what finished."""
+    """Sweep problems found before anything runs are bad input; a cluster that cannot be reached is not."""
     from .executors import ExecutorError
-    from .sweep import SweepError, SweepInterrupted
+    from .sweep import SweepError
 
     try:
         yield
@@ -445,20 +511,41 @@ def _sweep_errors() -> Iterator[None]:
         raise InputError(str(err)) from None
     except ExecutorError as err:
         raise OSError(str(err)) from None
-    except SweepInterrupted as stop:
-        raise KeyboardInterrupt(str(stop)) from None
+
+
+def _sweep_out(out: Path, spec: Any, new_dir: bool, child: str = "sweep") -> Path:
+    """The output directory of a command whose sweep lives in ``out/sweep``: checked (and moved on) first."""
+    from .sweep import SweepError, free_results_parent, mismatch
+
+    if new_dir:
+        out = free_results_parent(out, spec, child)
+    problem = mismatch(out / child, spec)
+    if problem is not None:
+        raise SweepError(problem)
+    return _check_out_dir(out)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Run a sweep file as a Sobol' or Morris design, then write the indices (CSV) and a bar chart."""
+    """Run a sweep file as a Sobol' or Morris design, then write the indices (CSV) and a bar chart.
+
+    Everything is checked before the first run (the outputs against the summary's declared columns, sizes,
+    the output directory); the sweep is resumable, so an interruption keeps every finished run.
+    """
     from .sweep import run_sweep
-    from .sweep_analysis import analyse_sensitivity, sensitivity_spec
+    from .sweep_analysis import analyse_sensitivity, check_outputs, sensitivity_spec
 
     executor = _executor_args(args)
-    outputs = [o.strip() for o in args.outputs.split(",")] if args.outputs else None
+    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs else None
+    if outputs is not None and not outputs:
+        raise InputError("--outputs is empty; name at least one per-run output, e.g. final_index")
     with _sweep_errors():
-        spec = sensitivity_spec(args.sweep_file, args.method, samples=args.samples)
-        out = _check_out_dir(Path(args.out) if args.out else Path("results/sensitivity") / f"{spec.name}-{args.method}")
+        spec = sensitivity_spec(args.sweep_file, args.method, samples=args.samples, allow_large=args.allow_large)
+        if outputs is not None:
+            check_outputs(spec, outputs)
+        default_out = Path("results/sensitivity") / f"{spec.name}-{args.method}"
+        out = _sweep_out(Path(args.out) if args.out else default_out, spec, args.new_dir)
+        _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
+                               args.allow_large)  # fmt: skip
         print(f"{spec.describe()} -> {out}", file=sys.stderr)
         run_sweep(spec, out / "sweep", **executor)
         table = analyse_sensitivity(spec, out / "sweep", out, outputs)
@@ -475,8 +562,11 @@ def cmd_discover(args: argparse.Namespace) -> int:
     if not (sweep_dir / "summary").is_dir():
         raise InputError(f"{sweep_dir} holds no sweep results (expected {sweep_dir}/summary/)")
     out = _check_out_dir(Path(args.out) if args.out else sweep_dir / "discovery")
-    with _sweep_errors():
-        found = analyse_discovery(sweep_dir, out, outcome=args.outcome, method=args.method)
+    with _sweep_errors(), _input_checks():
+        try:
+            found = analyse_discovery(sweep_dir, out, outcome=args.outcome, method=args.method)
+        except FileNotFoundError as err:  # no readable part left
+            raise InputError(str(err)) from None
     print(found.summary)
     print(f"wrote {out}/discovery.png, discovery.txt, discovery_boxes.csv")
     return EXIT_OK
@@ -485,17 +575,24 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run one of the theory's experiments: its sweep (resumable), then its figures and table."""
     from .experiments import EXPERIMENTS, Settings, run_experiment
+    from .sweep import load_sweep
 
     if args.name not in EXPERIMENTS:
         raise InputError(f"unknown experiment '{args.name}'; valid: {', '.join(EXPERIMENTS)}")
     steps = _check_positive(args.steps, "--steps")
-    settings = Settings(seeds=_check_positive(args.seeds, "--seeds"), steps=steps,
-                        n_residents=_check_positive(args.residents, "--residents"), shock_year=args.shock_year)
+    with _input_checks():
+        residents = coerce("n_residents", args.residents)
+    settings = Settings(seeds=_check_positive(args.seeds, "--seeds"), steps=steps, n_residents=residents,
+                        shock_year=args.shock_year)  # fmt: skip
     if args.name == "shock" and not 1 <= 12 * args.shock_year < steps:
         raise InputError(f"--shock-year must fall inside the run: 1 to {(steps - 1) // 12} for {steps} steps")
-    out = _check_out_dir(Path(args.out) if args.out else Path("results/experiments") / args.name)
+    executor = _executor_args(args)
     with _sweep_errors():
-        result = run_experiment(args.name, out, settings, **_executor_args(args))
+        spec = load_sweep(EXPERIMENTS[args.name][0](settings), name=args.name, allow_large=args.allow_large)
+        out = _sweep_out(Path(args.out) if args.out else Path("results/experiments") / args.name, spec, args.new_dir)
+        _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
+                               args.allow_large)  # fmt: skip
+        result = run_experiment(args.name, out, settings, allow_large=args.allow_large, **executor)
     print(result.table.round(3).to_string(index=False))
     print(result.text)
     print("wrote " + ", ".join(str(path) for path in [out / f"{args.name}.csv", *result.figures]))
@@ -503,30 +600,49 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """ABC-SMC calibration of a spec's parameters against its targets; writes the posterior and diagnostics."""
-    from .calibration import CalibrationError, calibrate, load_calibration
+    """ABC-SMC calibration of a spec's parameters against its targets; writes the posterior and diagnostics.
+
+    Finished generations are kept in DIR/history.db: the same command continues an interrupted calibration.
+    """
+    if not math.isfinite(args.scale) or not 0 < args.scale <= 1:  # checked before pyabc's slow import
+        raise InputError(f"--scale must be a number above 0 and at most 1, got {args.scale}")
+    executor = _executor_args(args)
+    from .calibration import CalibrationError, calibrate, calibration_mismatch, free_calibration_dir, load_calibration
     from .executors import open_executor
 
-    executor = _executor_args(args)
     try:
-        spec = load_calibration(args.spec).scaled(args.scale)
+        spec = load_calibration(args.spec, allow_large=args.allow_large).scaled(args.scale)
+        out = Path(args.out) if args.out else Path("results/calibration") / Path(args.spec).stem
+        out = free_calibration_dir(out, spec) if args.new_dir else out
+        problem = calibration_mismatch(out, spec)
+        if problem is not None:
+            raise CalibrationError(problem)
     except CalibrationError as err:
         raise InputError(str(err)) from None
-    out = _check_out_dir(Path(args.out) if args.out else Path("results/calibration") / Path(args.spec).stem)
+    out = _check_out_dir(out)
+    local = 1 if executor["executor"] == "inline" or executor["scheduler"] else (executor["workers"] or cpu_count())
+    _check_community(spec.n_residents, spec.steps, spec.population_size * spec.seeds, local, args.allow_large)
     print(f"calibrating {spec.scenario}: {list(spec.priors)} against {spec.targets} -> {out}", file=sys.stderr)
     with _sweep_errors(), open_executor(executor["executor"], executor["workers"], executor["scheduler"]) as handle:
-        calibrate(spec, out, executor=handle.executor)
+        calibrate(spec, out, executor=handle.executor, progress=None if args.no_progress else print)
     print(f"wrote {out}/posterior.csv, generations.csv, summary.json, diagnostics.png")
     return EXIT_OK
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    """Start the Solara dashboard and print its address."""
-    from .dashboard import serve
+    """Start the Solara dashboard and print its address; a busy port is bad input, found before starting."""
+    from .dashboard import DashboardError, serve
 
     if args.port is not None and not 1 <= args.port <= 65535:
         raise InputError(f"--port must be between 1 and 65535, got {args.port}")
-    return serve(args.port, args.host)
+    if args.max_sessions < 1:
+        raise InputError(f"--max-sessions must be at least 1, got {args.max_sessions}")
+    if not math.isfinite(args.idle_minutes) or args.idle_minutes <= 0:
+        raise InputError(f"--idle-minutes must be a number above 0, got {args.idle_minutes}")
+    try:
+        return serve(args.port, args.host, max_sessions=args.max_sessions, idle_minutes=args.idle_minutes)
+    except DashboardError as err:
+        raise InputError(str(err)) from None
 
 
 def add_research_commands(sub: Any) -> None:
@@ -565,9 +681,17 @@ def add_research_commands(sub: Any) -> None:
     _sweep_options(p)
     p.set_defaults(handler=cmd_calibrate)
 
+    from .dashboard import DEFAULT_IDLE_MINUTES, DEFAULT_MAX_SESSIONS
+
     p = sub.add_parser("dashboard", help="start the Solara dashboard")
     p.add_argument("--port", type=int, metavar="P", help="port (default: a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS, metavar="N",
+                   help=f"browser tabs served at once; more get a 'dashboard is full' message "
+                   f"(default {DEFAULT_MAX_SESSIONS})")  # fmt: skip
+    p.add_argument("--idle-minutes", type=float, default=DEFAULT_IDLE_MINUTES, metavar="M",
+                   help="free a tab's model after this long without use; the tab then offers a restart "
+                   f"(default {DEFAULT_IDLE_MINUTES:g})")  # fmt: skip
     p.set_defaults(handler=cmd_dashboard)
 
 
@@ -589,6 +713,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--set", action="append", metavar="KEY=VALUE",
         help="override a model parameter; repeatable (see the 'parameters' command)",
     )  # fmt: skip
+    _allow_large_option(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -641,18 +766,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--batch", type=int, metavar="N", help="runs per task (default: large tasks first, single runs at the end)"
     )
-    p.add_argument("--dry-run", action="store_true", help="check the sweep file and print the plan; run nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the sweep file and sizes, print the plan; draw no design, run nothing")  # fmt: skip
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _allow_large_option(p)
+    _new_dir_option(p)
     p.set_defaults(handler=cmd_sweep)
     add_research_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m simulation`` and the ``community-sim`` script; returns the exit code."""
+    """Entry point of ``python -m simulation`` and the ``community-sim`` script; returns the exit code.
+
+    SIGTERM and SIGHUP act like Ctrl-C while a command runs (:func:`simulation.lifeline.stop_signals`): the
+    work saves what finished and stops its workers, and the exit code is 128 + the signal's number.
+    """
     try:
-        args = build_parser().parse_args(argv)
-        return args.handler(args)
+        with stop_signals(), _one_line_warnings():
+            args = build_parser().parse_args(argv)
+            return args.handler(args)
     except SystemExit as stop:  # --help and --version exit through argparse
         return stop.code if isinstance(stop.code, int) else EXIT_OK
     except (InputError, ScenarioError, ParameterError) as err:
@@ -660,10 +793,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except OSError as err:  # e.g. an output path that cannot be created or written
+    except OSError as err:  # e.g. an output path that fails while writing (a full disk)
         return _fail(str(err), EXIT_FAILED)
-    except KeyboardInterrupt:
-        return _fail("interrupted", EXIT_INTERRUPTED)
+    except MemoryError:  # only with --allow-large past an estimate, or a machine short of memory
+        return _fail("out of memory; use a smaller design or community, or fewer --workers", EXIT_FAILED)
+    except KeyboardInterrupt as stop:
+        return _interrupted(stop)
+
+
+def _interrupted(stop: KeyboardInterrupt) -> int:
+    """Ctrl-C, SIGTERM or SIGHUP: say what was kept (the work's own message, when it has one) and exit 128 + N."""
+    message = str(stop)
+    if not message.startswith("interrupted: "):
+        message = "interrupted" + (f" ({message})" if message else "") + "; nothing was saved"
+    print(message, file=sys.stderr)
+    return exit_code(stop)
+
+
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Warnings about results (a part set aside, a stray file) as one 'warning: ...' line each."""
+    from .sweep_store import ResultsWarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, ResultsWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            original(message, category, *args, **kwargs)
+
+    original = warnings.showwarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ResultsWarning)
+        warnings.showwarning = show
+        yield
 
 
 def _fail(message: str, code: int, prefix: str = "error") -> int:

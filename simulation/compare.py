@@ -16,10 +16,9 @@ Usable from notebooks::
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .executors import process_pool
 from .runner import DEFAULT_STEPS, run_scenario, summarise
 from .scenarios import load_scenario
 from .stages import STAGES
@@ -95,11 +95,6 @@ def run_one(job: Job) -> pd.DataFrame:
     return table
 
 
-def _executor(workers: int) -> Executor:
-    """A process pool started with 'spawn', so it behaves the same on every OS and never forks a threaded parent."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-
-
 def _run_jobs(jobs: list[Job], workers: int, progress: bool | None) -> list[pd.DataFrame]:
     """Run the jobs serially or in a pool, with a progress bar; return tables in job order."""
     bar = tqdm(total=len(jobs), desc="runs", unit="run", disable=None if progress is None else not progress)
@@ -110,17 +105,13 @@ def _run_jobs(jobs: list[Job], workers: int, progress: bool | None) -> list[pd.D
                 tables.append(run_one(job))
                 bar.update()
             return tables
-        with _executor(workers) as pool:
+        # Workers die with this process however it ends, and Ctrl-C stops them at once (simulation.lifeline).
+        with process_pool(workers) as pool:
             futures: dict[Future[pd.DataFrame], int] = {pool.submit(run_one, job): i for i, job in enumerate(jobs)}
             tables_by_index: dict[int, pd.DataFrame] = {}
-            try:
-                for future in as_completed(futures):
-                    tables_by_index[futures[future]] = future.result()
-                    bar.update()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+            for future in as_completed(futures):
+                tables_by_index[futures[future]] = future.result()
+                bar.update()
         return [tables_by_index[i] for i in range(len(jobs))]
     finally:
         bar.close()

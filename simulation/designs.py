@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -49,12 +50,68 @@ class DesignError(ValueError):
     """A [vary] or [design] entry that cannot make a design; the message is one line."""
 
 
+class Spaced(Sequence[Any]):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (both included), computed on demand.
+
+    A range ``{start, stop, num}`` is never expanded into a list: its length, ends and integrality are
+    known arithmetically, so a huge ``num`` can be counted and refused (or dry-run) without the memory.
+    Integers stay integers when both ends are integers and the spacing is whole, as in ``numpy.linspace``.
+    """
+
+    def __init__(self, start: float, stop: float, num: int) -> None:
+        self.start, self.stop, self.num = start, stop, num
+        whole_ends = isinstance(start, int) and isinstance(stop, int)
+        self.integer = whole_ends and (num == 1 or (stop - start) % (num - 1) == 0)
+
+    def __len__(self) -> int:
+        return self.num
+
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Any]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.num))]
+        if i < 0:
+            i += self.num
+        if not 0 <= i < self.num:
+            raise IndexError(i)
+        if self.num == 1:
+            return self.start if self.integer else float(self.start)
+        if self.integer:
+            return self.start + (self.stop - self.start) // (self.num - 1) * i
+        if i == self.num - 1:  # numpy.linspace's formula, i * step + start, with the last value set to stop
+            return float(self.stop)
+        return float(i * ((self.stop - self.start) / (self.num - 1)) + self.start)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(self.num))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Spaced):
+            return (self.start, self.stop, self.num) == (other.start, other.stop, other.num)
+        return isinstance(other, Sequence) and len(other) == self.num and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.stop, self.num))
+
+    def __repr__(self) -> str:
+        return f"Spaced(start={self.start!r}, stop={self.stop!r}, num={self.num})"
+
+
 @dataclass(frozen=True)
 class Levels:
-    """A parameter varied over listed values (grid designs)."""
+    """A parameter varied over listed values (grid designs): a tuple, or a :class:`Spaced` range."""
 
     name: str
-    values: tuple[Any, ...]
+    values: Sequence[Any]
+
+    def ends(self) -> tuple[Any, ...]:
+        """The values that bound all others: every listed value, or a range's two ends (it is monotone)."""
+        if isinstance(self.values, Spaced):
+            return (self.values[0], self.values[-1])
+        return tuple(self.values)
 
 
 @dataclass(frozen=True)
@@ -207,17 +264,14 @@ def _kind(value: Any) -> str:
     return "text"
 
 
-def _range_levels(spec: dict[str, Any], where: str) -> tuple[Any, ...]:
-    """{start, stop, num}: num evenly spaced values from start to stop, both included."""
+def _range_levels(spec: dict[str, Any], where: str) -> Spaced:
+    """{start, stop, num}: num evenly spaced values from start to stop, both included (not expanded here)."""
     _check_keys(spec, RANGE_KEYS, where, required=RANGE_KEYS)
     start, stop = _number(spec["start"], f"{where} start"), _number(spec["stop"], f"{where} stop")
     num = _positive_int(spec["num"], f"{where} num", required=True)
     if num > 1 and start == stop:
         raise DesignError(f"{where}: start and stop are both {start}; give different ends or a single value")
-    values = np.linspace(start, stop, num)
-    if isinstance(spec["start"], int) and isinstance(spec["stop"], int) and np.all(values == np.round(values)):
-        return tuple(int(v) for v in values)
-    return tuple(float(v) for v in values)
+    return Spaced(start, stop, num)
 
 
 def _bounds(name: str, spec: dict[str, Any], where: str, integer: bool) -> Bounds:
@@ -279,7 +333,7 @@ def build_design(spec: DesignSpec, factors: list[Factor], sweep_seed: int = 0) -
     """Draw the design: the grid's full factorial, or SALib's sample within the bounds."""
     names = tuple(f.name for f in factors)
     if spec.method == "grid":
-        levels = [f.values for f in factors if isinstance(f, Levels)]
+        levels = [tuple(f.values) for f in factors if isinstance(f, Levels)]
         rows = list(itertools.product(*levels))
         points = pd.DataFrame(rows, columns=list(names)) if names else pd.DataFrame(index=range(1))
         return Design("grid", names, _typed(points), options=spec.as_dict())
@@ -337,6 +391,7 @@ __all__ = [
     "DesignSpec",
     "Factor",
     "Levels",
+    "Spaced",
     "build_design",
     "design_seed",
     "n_points",

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .lifeline import watch_parent
+
 EXECUTORS = ("processes", "dask", "inline")
 THREAD_ENV = {
     "OMP_NUM_THREADS": "1",
@@ -75,8 +77,13 @@ def limit_threads() -> None:
     _threads_limited = True
 
 
-def _process_worker_init() -> None:
-    """Start-up of a pool process: one BLAS thread, and leave Ctrl-C to the main process, which stops the sweep."""
+def process_worker_init(parent_pid: int) -> None:
+    """Start-up of a pool process: die with the parent, one BLAS thread, and leave Ctrl-C to the parent.
+
+    The parent saves what finished and stops the workers itself; a worker that also took Ctrl-C would print
+    a traceback and could die in the middle of handing back a finished task.
+    """
+    watch_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads()
 
@@ -141,24 +148,63 @@ def open_executor(
         raise ExecutorError(f"unknown executor {kind!r}; choose one of: {', '.join(EXECUTORS)}")
 
 
+def new_process_pool(n: int) -> ProcessPoolExecutor:
+    """A spawn-started pool whose workers die with this process (see :mod:`simulation.lifeline`).
+
+    Spawn gives the same behaviour on every OS and never forks a threaded parent.
+    """
+    return ProcessPoolExecutor(
+        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=process_worker_init,
+        initargs=(os.getpid(),),
+    )  # fmt: skip
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once: terminate its workers, then drop queued tasks (``shutdown`` would wait for them).
+
+    The workers go first: the pool's manager thread then sees a broken pool and takes CPython's clean-up path
+    for one, which closes the task pipe. Shut down first, it would instead wait to flush queued tasks into a
+    pipe that no worker reads any more, and the interpreter would hang at exit waiting for that thread.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextmanager
+def process_pool(n: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool from :func:`new_process_pool`, shut down normally, or stopped at once after an exception or Ctrl-C."""
+    pool = new_process_pool(n)
+    try:
+        yield pool
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
 @contextmanager
 def _process_pool(n: int) -> Iterator[ExecutorHandle]:
-    """A spawn-started pool: the same behaviour on every OS, and never a fork of a threaded parent."""
-    pool = ProcessPoolExecutor(
-        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=_process_worker_init
-    )
+    pool = new_process_pool(n)
     aborted = False
 
     def abort() -> None:
         nonlocal aborted
-        aborted = True
-        processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:  # a running task would otherwise delay the exit until it ends
-            process.terminate()
+        if not aborted:
+            aborted = True
+            stop_pool(pool)
 
     try:
         yield ExecutorHandle(pool, f"{n} local process{'es' if n > 1 else ''}", lambda: n, abort=abort)
+    except BaseException:  # Ctrl-C or an error (e.g. in a calibration): running tasks are not waited for
+        abort()
+        raise
     finally:
         if not aborted:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -259,5 +305,9 @@ __all__ = [
     "InlineExecutor",
     "cpu_count",
     "limit_threads",
+    "new_process_pool",
     "open_executor",
+    "process_pool",
+    "process_worker_init",
+    "stop_pool",
 ]

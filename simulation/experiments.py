@@ -27,7 +27,8 @@ from .compare import DEFAULT_SCENARIOS
 from .plots import LINE_COLOUR, plot_comparison
 from .runner import DEFAULT_STEPS
 from .stages import STAGES
-from .sweep import SweepResult, read_series, read_summary, run_sweep
+from .sweep import SweepResult, load_sweep, read_series, read_summary, run_sweep
+from .sweep_store import free_results_parent
 
 GUARDIAN = "guardian"
 MUTED = "#9aa5b8"
@@ -262,13 +263,21 @@ def run_experiment(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | None = True,
+    new_dir: bool = False,
+    allow_large: bool = False,
 ) -> ExperimentResult:
-    """Run (or resume) an experiment's sweep, then write its table, figures and plain-words result."""
+    """Run (or resume) an experiment's sweep, then write its table, figures and plain-words result.
+
+    ``new_dir``: if ``out_dir/sweep`` holds runs of another sweep or made with other inputs, write to the
+    first of ``out_dir-2``, ``out_dir-3``, ... that can hold this one (``result.sweep.out_dir`` says which).
+    ``allow_large`` lifts the size limits of :mod:`simulation.limits`.
+    """
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment '{name}'; valid: {', '.join(EXPERIMENTS)}")
-    out = Path(out_dir)
     build, report = EXPERIMENTS[name]
-    sweep = run_sweep(build(settings), out / "sweep", executor=executor, workers=workers, scheduler=scheduler,
+    spec = load_sweep(build(settings), name=name, allow_large=allow_large)
+    out = free_results_parent(Path(out_dir), spec) if new_dir else Path(out_dir)
+    sweep = run_sweep(spec, out / "sweep", executor=executor, workers=workers, scheduler=scheduler,
                       progress=progress)
     table, figures, text = report(out, settings)
     table.to_csv(out / f"{name}.csv", index=False)

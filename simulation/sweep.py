@@ -36,10 +36,10 @@ Python API (everything public is importable from here)::
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, Future, wait
@@ -51,11 +51,16 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .executors import ExecutorHandle, open_executor
+from .lifeline import interrupts_deferred, signal_of, stop_signals
 from .sweep_spec import OutputSpec, RunSpec, SweepError, SweepSpec, load_sweep, run_id, run_seed
 from .sweep_store import (
+    ResultsWarning,
     SweepStore,
+    free_results_dir,
+    free_results_parent,
     git_state,
     load_design,
+    mismatch,
     now,
     point_outputs,
     read_manifest,
@@ -69,14 +74,22 @@ from .sweep_worker import BatchJob, BatchResult, community_summary, describe_err
 # per-task overhead) and the last ones are single runs that end close together (no idle worker at the tail).
 TASKS_PER_SLOT = 8
 MAX_BATCH = 64
+# A task is also kept to about this many seconds of work, once the first runs have shown how long a run
+# takes (until then tasks are single runs): an interruption then loses at most this much work per worker,
+# and the per-task overhead (a few milliseconds) stays far below 1%.
+TASK_SECONDS = 20.0
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep, raised after every finished run was saved; ``result`` has the counts."""
+    """Ctrl-C (or SIGTERM, SIGHUP) during a sweep, raised after every finished run was saved.
 
-    def __init__(self, message: str, result: SweepResult) -> None:
+    ``result`` has the counts; ``signum`` the signal that stopped the sweep.
+    """
+
+    def __init__(self, message: str, result: SweepResult, signum: int = signal.SIGINT) -> None:
         super().__init__(message)
         self.result = result
+        self.signum = signum
 
 
 # --- running a sweep ---------------------------------------------------------------------
@@ -106,6 +119,7 @@ class SweepResult:
     problem: str | None = None
     executor: str = ""
     series: bool = False
+    quarantined: tuple[str, ...] = ()
 
     @property
     def done(self) -> int:
@@ -153,13 +167,15 @@ def run_sweep(
     retry_failed: bool = False,
     batch_size: int | None = None,
     on_batch: Callable[[SweepResult], None] | None = None,
+    new_dir: bool = False,
+    allow_large: bool = False,
 ) -> SweepResult:
     """Run every run of the sweep not yet recorded in ``out_dir``, saving results as they finish.
 
     Args:
         spec: a :class:`SweepSpec`, or what :func:`load_sweep` accepts.
         out_dir: the results directory; running again resumes, skipping finished runs. A directory holding a
-            different sweep is refused.
+            different sweep, or runs made with other configuration files or code, is refused.
         executor: "processes" (all cores by default), "dask" (a local cluster, or ``scheduler``), "inline"
             (this process), or any ``concurrent.futures.Executor``.
         workers: processes or local Dask workers; with ``scheduler``, the number of workers to wait for.
@@ -168,35 +184,39 @@ def run_sweep(
         retry_failed: run again the runs recorded as failed (their old rows are removed first).
         batch_size: runs per task (default: large tasks first, shrinking to single runs at the end; at most 64).
         on_batch: called in this process after each save, with the running counts (a hook for monitoring).
+        new_dir: if ``out_dir`` cannot hold this sweep, use the first of ``out_dir-2``, ``out_dir-3``, ... that
+            can (``result.out_dir`` says which); a sibling holding this sweep is resumed.
+        allow_large: lift the size limits of :mod:`simulation.limits` when ``spec`` is loaded here.
 
     Raises:
         SweepError: a bad sweep or output directory (nothing was run).
-        SweepInterrupted: Ctrl-C; every finished run was saved before it was raised.
+        SweepInterrupted: Ctrl-C, SIGTERM or SIGHUP (in the main thread); every finished run was saved first.
     """
     if not isinstance(spec, SweepSpec):
-        spec = load_sweep(spec)
+        spec = load_sweep(spec, allow_large=allow_large)
     if batch_size is not None and batch_size < 1:
         raise SweepError(f"batch_size must be at least 1, got {batch_size}")
+    if new_dir:
+        out_dir = free_results_dir(out_dir, spec)
     started, clock = now(), time.perf_counter()
     store = SweepStore(out_dir, spec)
     store.open()
-    result = SweepResult(Path(out_dir), spec.n_runs, series=spec.output.series)
+    result = SweepResult(Path(out_dir), spec.n_runs, series=spec.output.series, quarantined=tuple(store.quarantined))
     try:
         if retry_failed:
             store.drop_failed()
         finished = store.finished()
-        runs = spec.runs()
-        ids = {run.run_id for run in runs}
-        finished = finished[finished["run_id"].isin(ids)]
+        finished = finished[(finished["index"] >= 0) & (finished["index"] < spec.n_runs)]  # runs of this sweep
         result.skipped = len(finished)
         result.skipped_failed = int((finished["status"] == "failed").sum())
         done = set(finished["run_id"])
-        pending = [run for run in runs if run.run_id not in done]
-        _announce_resume(result, progress, len(pending))
-        if pending:
-            with open_executor(executor, workers, scheduler) as handle:
+        n_pending = spec.n_runs - len(done)
+        _announce_resume(result, progress, n_pending)
+        if n_pending:
+            pending = (run for run in spec.iter_runs() if run.run_id not in done)  # made as they are handed out
+            with stop_signals(), open_executor(executor, workers, scheduler) as handle:
                 result.executor = handle.label
-                _drive(spec, store, pending, handle, result, progress, batch_size, on_batch)
+                _drive(spec, store, pending, n_pending, handle, result, progress, batch_size, on_batch)
     finally:
         result.elapsed = time.perf_counter() - clock
         with contextlib.suppress(OSError):
@@ -223,31 +243,58 @@ def _session(result: SweepResult, started: str) -> dict[str, Any]:
         "started": started, "finished": now(), "executor": result.executor, "ran": result.done,
         "ok": result.ok, "failed": result.failed, "skipped": result.skipped, "remaining": result.remaining,
         "interrupted": result.interrupted, "problem": result.problem, "seconds": round(result.elapsed, 1),
-        **git_state(),
+        "quarantined": list(result.quarantined), **git_state(),
     }  # fmt: skip
 
 
-def auto_batch_size(remaining: int, slots: int) -> int:
-    """Runs in the next task: 1/TASKS_PER_SLOT of each worker's share of the runs not yet handed out."""
-    return max(1, min(MAX_BATCH, math.ceil(remaining / (max(1, slots) * TASKS_PER_SLOT))))
+def auto_batch_size(remaining: int, slots: int, seconds_per_run: float | None = None) -> int:
+    """Runs in the next task: 1/TASKS_PER_SLOT of each worker's share of the runs not yet handed out.
+
+    With ``seconds_per_run`` known, also at most TASK_SECONDS of work; unknown (no run has finished yet), one
+    run, so that a sweep of long runs never starts with tasks that an interruption would throw away.
+    """
+    if seconds_per_run is None:
+        return 1
+    guided = math.ceil(remaining / (max(1, slots) * TASKS_PER_SLOT))
+    timed = math.floor(TASK_SECONDS / seconds_per_run) if seconds_per_run > 0 else MAX_BATCH
+    return max(1, min(MAX_BATCH, guided, timed))
+
+
+class _Pace:
+    """Mean wall time per run so far in this session, from the runs' own ``seconds``."""
+
+    def __init__(self) -> None:
+        self.seconds, self.runs = 0.0, 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self.seconds += sum(float(row.get("seconds") or 0.0) for row in rows)
+        self.runs += len(rows)
+
+    @property
+    def per_run(self) -> float | None:
+        return self.seconds / self.runs if self.runs else None
 
 
 def _jobs(
-    spec: SweepSpec, pending: list[RunSpec], handle: ExecutorHandle, batch_size: int | None
-) -> Iterator[BatchJob]:
+    spec: SweepSpec, pending: Iterator[RunSpec], n_pending: int, handle: ExecutorHandle, batch_size: int | None,
+    pace: _Pace,
+) -> Iterator[BatchJob]:  # fmt: skip
     """The tasks, sized when they are handed out (a fixed ``batch_size``, or shrinking towards the end)."""
-    start = 0
-    while start < len(pending):
-        size = batch_size or auto_batch_size(len(pending) - start, handle.capacity())
-        yield BatchJob(spec.model, spec.summary, spec.steps, spec.output, tuple(pending[start : start + size]),
-                       limit_threads=not handle.in_process)  # fmt: skip
-        start += size
+    handed_out = 0
+    while handed_out < n_pending:
+        size = batch_size or auto_batch_size(n_pending - handed_out, handle.capacity(), pace.per_run)
+        runs = tuple(itertools.islice(pending, size))
+        if not runs:
+            return
+        yield BatchJob(spec.model, spec.summary, spec.steps, spec.output, runs, limit_threads=not handle.in_process)
+        handed_out += len(runs)
 
 
 def _drive(
     spec: SweepSpec,
     store: SweepStore,
-    pending: list[RunSpec],
+    pending: Iterator[RunSpec],
+    n_pending: int,
     handle: ExecutorHandle,
     result: SweepResult,
     progress: bool | None,
@@ -255,7 +302,8 @@ def _drive(
     on_batch: Callable[[SweepResult], None] | None,
 ) -> None:
     """Keep every worker busy, save each finished task at once, and stop cleanly on Ctrl-C or a dead pool."""
-    jobs = _jobs(spec, pending, handle, batch_size)
+    pace = _Pace()
+    jobs = _jobs(spec, pending, n_pending, handle, batch_size, pace)
     in_flight: dict[Future[BatchResult], BatchJob] = {}
     bar = tqdm(
         total=result.total, initial=result.skipped, desc=spec.name, unit="run", smoothing=0.1, dynamic_ncols=True,
@@ -266,9 +314,9 @@ def _drive(
         broken = _submit(handle, jobs, in_flight, result)
         while in_flight:
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            with _interrupts_deferred():
+            with interrupts_deferred():
                 outcomes, dead = _collect(finished, in_flight, result)
-                _save(store, outcomes, result, bar)
+                _save(store, outcomes, result, bar, pace)
             broken = broken or dead
             if on_batch is not None and outcomes:
                 on_batch(result)
@@ -276,15 +324,15 @@ def _drive(
                 _stop(handle, in_flight, store, result, bar)
                 break
             broken = _submit(handle, jobs, in_flight, result)
-    except KeyboardInterrupt:
-        with _interrupts_deferred():
+    except KeyboardInterrupt as interrupt:
+        with interrupts_deferred():
             _stop(handle, in_flight, store, result, bar)
         result.interrupted = True
         message = (
             f"interrupted: {result.saved} of {result.total} runs are saved in {result.out_dir}; "
             "run the same command again to resume"
         )
-        raise SweepInterrupted(message, result) from None
+        raise SweepInterrupted(message, result, signal_of(interrupt)) from None
     finally:
         bar.close()
 
@@ -332,11 +380,15 @@ def _collect(
     return outcomes, broken
 
 
-def _save(store: SweepStore, outcomes: list[BatchResult], result: SweepResult, bar: Any) -> None:
+def _save(
+    store: SweepStore, outcomes: list[BatchResult], result: SweepResult, bar: Any, pace: _Pace | None = None
+) -> None:
     """Write finished runs to disk and count them."""
     rows = [row for outcome in outcomes for row in outcome.rows]
     if not rows:
         return
+    if pace is not None:
+        pace.add(rows)
     frames = [o.series for o in outcomes if o.series is not None and len(o.series)]
     store.write(rows, pd.concat(frames, ignore_index=True) if frames else None)
     failed = sum(row["status"] == "failed" for row in rows)
@@ -359,27 +411,11 @@ def _stop(
     handle.abort()
 
 
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C until a save is complete, so results are never half counted or saved twice."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if received and callable(previous):
-            previous(signal.SIGINT, None)
-
-
 __all__ = [
     "BatchJob",
     "BatchResult",
     "OutputSpec",
+    "ResultsWarning",
     "RunSpec",
     "SweepError",
     "SweepInterrupted",
@@ -388,6 +424,9 @@ __all__ = [
     "SweepStore",
     "community_summary",
     "final_values",
+    "free_results_dir",
+    "free_results_parent",
+    "mismatch",
     "load_design",
     "load_sweep",
     "point_outputs",

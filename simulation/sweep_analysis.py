@@ -8,42 +8,64 @@ that lead to an outcome (:mod:`simulation.discovery`, PRIM).
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .discovery import Discovery, discover, write_discovery
+from .inputs import parse_toml, read_text
 from .sensitivity import Problem, analyze, second_order, write_results
 from .sweep import SweepError, SweepSpec, load_sweep, point_outputs, read_summary
+from .sweep_spec import import_object
+from .sweep_worker import declared_outputs
 
 DEFAULT_OUTPUTS = ("final_index", "total_public_cost", "trust_in_strangers_last_year")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
 
 
-def sensitivity_spec(path: str | Path, method: str, samples: int | None = None, **changes: Any) -> SweepSpec:
+def sensitivity_spec(
+    path: str | Path, method: str, samples: int | None = None, allow_large: bool = False, **changes: Any
+) -> SweepSpec:
     """A sweep file with its design set to ``method`` (its [vary] entries give the bounds).
 
     ``samples`` and top-level ``changes`` (seeds, steps, fixed, ...) make a smaller or larger version of it.
+    Sizes are checked before the design is drawn (``allow_large`` lifts the limits).
     """
     if method not in DEFAULT_SAMPLES:
         raise SweepError(f"unknown sensitivity method '{method}'; valid: {', '.join(DEFAULT_SAMPLES)}")
     path = Path(path)
     if not path.is_file():
         raise SweepError(f"sweep file not found: {path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise SweepError(f"sweep file {path} is not valid TOML: {err}") from None
-    design = dict(data.get("design", {}))
+    data = parse_toml(read_text(path, "sweep file", SweepError), f"sweep file {path}", SweepError)
+    design = data.get("design", {})
+    if not isinstance(design, dict):
+        raise SweepError(f"{path.name}: [design] must be a table, got {design!r}")
+    design = dict(design)
     if design.get("method") not in (None, method):
         design = {}  # the file's options belong to another method
     design["method"] = method
     design.setdefault("samples", DEFAULT_SAMPLES[method])
     if samples is not None:
         design["samples"] = samples
-    return load_sweep({**data, **changes, "design": design}, name=path.stem)
+    return load_sweep({**data, **changes, "design": design}, name=path.stem, allow_large=allow_large)
+
+
+def check_outputs(spec: SweepSpec, outputs: list[str]) -> list[str]:
+    """Outputs a sensitivity analysis of ``spec`` can use, checked before any run: numeric summary columns.
+
+    Uses the columns the summary function declares (``outputs``); a function that declares none is trusted
+    until its results exist (:func:`design_point_outputs` checks them then).
+    """
+    declared = declared_outputs(import_object(spec.summary, "summary"))
+    if declared is None:
+        return outputs
+    numeric = [name for name, dtype in declared.items() if dtype != "string"]
+    for name in outputs:
+        if name not in numeric:
+            raise SweepError(f"unknown output '{name}'; valid: {', '.join(numeric)}")
+    return outputs
 
 
 def design_point_outputs(summary: pd.DataFrame, outputs: list[str], n_points: int) -> pd.DataFrame:
@@ -100,7 +122,12 @@ def analyse_discovery(
     """Which regions of the varied parameters lead to ``outcome`` (a first_<stage> column: the stage is reached)."""
     summary = read_summary(sweep_dir)
     summary = summary[summary["status"] == "ok"]
-    design = pd.read_parquet(Path(sweep_dir) / "design.parquet")
+    design_path = Path(sweep_dir) / "design.parquet"
+    try:
+        design = pd.read_parquet(design_path)
+    except (OSError, ValueError, pa.ArrowException) as err:  # missing, or unreadable
+        raise SweepError(f"{design_path} cannot be read ({type(err).__name__}); run the sweep again to write it "
+                         "anew") from None  # fmt: skip
     varied = [c for c in design.columns if c in summary.columns and c != "point"]
     if not varied:
         raise SweepError("the sweep varies no parameter: there is no parameter space to discover regions in")

@@ -16,9 +16,9 @@ import hashlib
 import importlib
 import inspect
 import json
+import math
 import sys
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,10 +26,24 @@ from typing import Any
 
 import numpy as np
 
-from .designs import Design, DesignError, DesignSpec, Factor, Levels, build_design, n_points, parse_design, parse_factor
+from .designs import (
+    Design,
+    DesignError,
+    DesignSpec,
+    Factor,
+    Levels,
+    Spaced,
+    build_design,
+    n_points,
+    parse_design,
+    parse_factor,
+)
+from .inputs import load_configuration, parse_toml, read_text
+from .limits import SizeError, check_levels, check_sweep_size
 from .measures import COLUMNS
 from .parameters import FIELDS, ParameterError, coerce, unknown_name_error
-from .scenarios import ScenarioError, load_scenario
+from .provenance import code_identity, configuration_content
+from .scenarios import ScenarioError
 
 DEFAULT_MODEL = "simulation.model:CommunityModel"
 COMMUNITY_SUMMARY = "simulation.sweep:community_summary"
@@ -138,15 +152,18 @@ class SweepSpec:
 
     def runs(self) -> list[RunSpec]:
         """Every run, in index order: configuration, then design point, then replicate."""
+        return list(self.iter_runs())
+
+    def iter_runs(self) -> Iterator[RunSpec]:
+        """Every run, in index order, made as it is asked for (the runner never holds them all at once)."""
         points = self.design.all_point_params()
-        out: list[RunSpec] = []
+        i = 0
         for name, config in self.configurations.items():
             base = {**self.fixed, **config}
             for p, point in enumerate(points):
                 for r in range(self.seeds):
-                    i = len(out)
-                    out.append(RunSpec(run_id(i), i, name, p, r, run_seed(self.seed, i), {**base, **point}, point))
-        return out
+                    yield RunSpec(run_id(i), i, name, p, r, run_seed(self.seed, i), {**base, **point}, point)
+                    i += 1
 
     def canonical(self) -> dict[str, Any]:
         """The sweep as plain data: stored in the manifest and hashed to recognise the same sweep later."""
@@ -166,60 +183,94 @@ class SweepSpec:
 
     @property
     def fingerprint(self) -> str:
-        """Hash of everything that decides the runs and their outputs (the description is free to change)."""
+        """Hash of the sweep as written (the description is free to change); see also :attr:`provenance`."""
         data = {k: v for k, v in self.canonical().items() if k != "description"}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    @cached_property
+    def provenance(self) -> dict[str, Any]:
+        """Everything besides the sweep that decides a run's numbers, as the results directory records it.
+
+        The content of every configuration the sweep names (read through ``load_scenario``) and the code
+        (:func:`simulation.provenance.code_identity`). A directory whose record differs is not resumed.
+        """
+        configurations = {
+            name: configuration_content(config["scenario"])
+            for name, config in self.configurations.items()
+            if isinstance(config.get("scenario"), str)
+        }
+        return {"sweep": self.fingerprint, "configurations": configurations,
+                "code": code_identity(self.model, self.summary)}  # fmt: skip
+
+    def largest_community(self) -> int | None:
+        """The most residents any run of our model will have (None for other models): for size checks."""
+        if not _is_community(_model_class(self.model)):
+            return None
+        sizes = []
+        for config in self.configurations.values():
+            merged = {**self.fixed, **config}
+            scenario = merged.pop("scenario", DEFAULT_SCENARIO)
+            sizes.append(load_configuration(scenario, SweepError, **merged).params.n_residents)
+        for factor in self.factors:
+            if factor.name == "n_residents":
+                sizes.append(int(max(factor.ends()) if isinstance(factor, Levels) else math.ceil(factor.high)))
+        return max(sizes) if sizes else None
 
     def describe(self) -> str:
         """One line: how many configurations, points, seeds and runs."""
         configs = len(self.configurations)
         points = self.n_points
         return (
-            f"{self.name}: {configs} configuration{'s' if configs != 1 else ''} x {points} design "
-            f"point{'s' if points != 1 else ''} ({self.design_spec.method}) x {self.seeds} "
-            f"seed{'s' if self.seeds != 1 else ''} = {self.n_runs} runs of {self.steps} steps"
+            f"{self.name}: {configs:,} configuration{'s' if configs != 1 else ''} x {points:,} design "
+            f"point{'s' if points != 1 else ''} ({self.design_spec.method}) x {self.seeds:,} "
+            f"seed{'s' if self.seeds != 1 else ''} = {self.n_runs:,} runs of {self.steps:,} steps"
         )
 
 
 # --- loading and checking a sweep file ---------------------------------------------------
 
 
-def load_sweep(source: str | Path | Mapping[str, Any], name: str | None = None) -> SweepSpec:
+def load_sweep(
+    source: str | Path | Mapping[str, Any], name: str | None = None, *, allow_large: bool = False, draw: bool = True
+) -> SweepSpec:
     """Read and check a sweep file (path) or an already-parsed sweep (mapping).
 
     Every problem is reported as a :class:`SweepError` with one line naming the file and the entry, before
-    anything runs: a typo costs a second, not a batch.
+    anything runs: a typo costs a second, not a batch. Sizes are checked arithmetically before the design
+    is drawn (:mod:`simulation.limits`; ``allow_large`` lifts the limits). ``draw=False`` skips drawing the
+    design (a dry run counts the runs without making them).
     """
     if isinstance(source, Mapping):
         data, path, text, label = dict(source), None, None, name or "sweep"
     else:
         path = Path(source)
         text = _read_text(path)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise SweepError(f"{path}: not valid TOML: {err}") from None
+        data = parse_toml(text, str(path), SweepError)
         label = path.name
     try:
-        return _parse(data, name or (path.stem if path else "sweep"), path, text)
-    except (SweepError, DesignError, ParameterError, ScenarioError) as err:
+        return _parse(data, name or (path.stem if path else "sweep"), path, text, allow_large, draw)
+    except (SweepError, DesignError, ParameterError, ScenarioError, SizeError) as err:
         raise SweepError(f"{label}: {err}") from None
+    except RecursionError:  # e.g. a value nested thousands of levels deep in a mapping given from Python
+        raise SweepError(f"{label}: nested too deeply to be a sweep") from None
+
+
+
 
 
 def _read_text(path: Path) -> str:
     if not path.is_file():
         hint = f"; shipped sweeps: {', '.join(p.name for p in sorted(SWEEP_DIR.glob('*.toml')))}"
         raise SweepError(f"sweep file not found: {path}{hint if SWEEP_DIR.is_dir() else ''}")
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SweepError(f"cannot read sweep file {path}: {err}") from None
+    return read_text(path, "sweep file", SweepError)
 
 
 SWEEP_DIR = Path(__file__).resolve().parent.parent / "sweeps"
 
 
-def _parse(data: dict[str, Any], name: str, path: Path | None, text: str | None) -> SweepSpec:
+def _parse(
+    data: dict[str, Any], name: str, path: Path | None, text: str | None, allow_large: bool = False, draw: bool = True
+) -> SweepSpec:
     """Check every entry of a parsed sweep file, in the order a reader meets them."""
     _check_top_level(data)
     description = data.get("description", "")
@@ -244,6 +295,11 @@ def _parse(data: dict[str, Any], name: str, path: Path | None, text: str | None)
         parse_factor(key, value, design_spec.method, integer=ours and _is_int_parameter(key))
         for key, value in vary.items()
     )
+    for factor in factors:
+        if isinstance(factor, Levels):
+            check_levels(len(factor.values), f"[vary] {factor.name}", allow_large)
+    points = n_points(design_spec, list(factors))
+    check_sweep_size(points, len(factors), len(configurations) * points * seeds, allow_large)
     if ours:
         _check_community_values(fixed, factors, configurations)
     output = _output(data.get("output"), ours)
@@ -254,7 +310,8 @@ def _parse(data: dict[str, Any], name: str, path: Path | None, text: str | None)
         name, description, model_path, summary_path, configurations, fixed, vary, factors, design_spec,
         seeds, steps, seed, output, path, text,
     )  # fmt: skip
-    spec.design  # noqa: B018 - draw the design now, so that a design that cannot be drawn fails here
+    if draw:
+        spec.design  # noqa: B018 - draw the design now, so that a design that cannot be drawn fails here
     return spec
 
 
@@ -384,14 +441,16 @@ def _check_community_values(fixed: dict, factors: tuple[Factor, ...], configurat
             if key != "scenario":  # a configuration name, checked below
                 _coerce(key, value, where)
     for factor in factors:
-        values = factor.values if isinstance(factor, Levels) else (factor.low, factor.high)
+        values = factor.ends() if isinstance(factor, Levels) else (factor.low, factor.high)
+        if isinstance(factor, Levels) and isinstance(factor.values, Spaced) and len(factor.values) > 2:
+            values = (*values, factor.values[1])  # a range is monotone; its spacing shows whether it is whole
         for value in values:
             _coerce(factor.name, value, f"[vary] {factor.name}:")
     for name, config in configurations.items():
         merged = {**fixed, **config}
         scenario = merged.pop("scenario", DEFAULT_SCENARIO)
         try:
-            load_scenario(scenario, **merged)
+            load_configuration(scenario, SweepError, **merged)
         except ParameterError as err:
             raise SweepError(f"configuration {name!r}: {err}") from None
 

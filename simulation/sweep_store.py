@@ -11,6 +11,19 @@ it), so workers on other machines need no shared file system::
 Each part is written under a temporary name, flushed and renamed, so a crash
 never leaves half a file, and all parts of a dataset share one schema, so
 ``pandas.read_parquet(DIR/summary)`` never silently drops a column.
+
+What it finds is checked before it is trusted:
+
+* the manifest records the sweep, the content of every configuration and the
+  code (:mod:`simulation.provenance`); a directory made with anything else is
+  not resumed, and the refusal names what changed;
+* every part is read when a sweep opens the directory; one that cannot be read
+  (truncated, empty, not Parquet, missing its key columns) is moved to
+  ``DIR/quarantine/`` with its partner part of the other dataset, named in a
+  one-line warning, and its runs are simply run again;
+* files the store did not write are never deleted or moved: a directory with
+  foreign content and no manifest is refused, and a stray file among the parts
+  is reported and left where it is (the readers only read parts).
 """
 
 from __future__ import annotations
@@ -19,7 +32,8 @@ import contextlib
 import json
 import os
 import platform
-import subprocess
+import re
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
@@ -32,6 +46,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .designs import Design
+from .provenance import differences
+from .provenance import git_state as _git_state
 from .sweep_spec import SweepError, SweepSpec, import_object
 
 try:  # advisory lock against two sweeps writing to one directory (POSIX only)
@@ -39,7 +55,66 @@ try:  # advisory lock against two sweeps writing to one directory (POSIX only)
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest records the configurations' content and the code ("provenance")
+PART_NAME = re.compile(r"part-(\d{6,})\.parquet")
+QUARANTINE = "quarantine"
+KEY_COLUMNS = {"summary": ("run_id", "index", "status"), "series": ("run_id", "step")}
+
+
+class ResultsWarning(UserWarning):
+    """Something in a results directory that was set aside or skipped (a bad part, a stray file)."""
+
+
+def is_part(path: Path) -> bool:
+    """A file the store writes: ``part-NNNNNN.parquet`` (anything else in a dataset directory is not ours)."""
+    return PART_NAME.fullmatch(path.name) is not None
+
+
+def part_paths(directory: Path) -> list[Path]:
+    """The parts of a dataset directory, in order; other files are ignored."""
+    return sorted(p for p in directory.glob("part-*.parquet") if is_part(p)) if directory.is_dir() else []
+
+
+def _ignored_by_readers(path: Path) -> bool:
+    """Hidden and underscore files: the store's temporaries and lock, and what pyarrow itself skips."""
+    return path.name.startswith((".", "_"))
+
+
+def check_part(path: Path, kind: str) -> str | None:
+    """Why a part cannot be used (one line), or None if it reads and has its key columns."""
+    try:
+        parquet = pq.ParquetFile(path)
+        missing = [c for c in KEY_COLUMNS[kind] if c not in parquet.schema_arrow.names]
+        if missing:
+            return f"no {missing[0]!r} column: not a part of a sweep"
+        # decode the key columns, which proves every row group is intact (the footer alone would not)
+        parquet.read(columns=list(KEY_COLUMNS[kind]))
+    except (OSError, pa.ArrowException, ValueError) as err:
+        return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'unreadable'}"
+    return None
+
+
+def read_parts(directory: Path, kind: str, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """Every readable part of a dataset as one DataFrame (None if none); a bad part is skipped with a warning.
+
+    Parts are read one by one, not as a directory, so that a stray or broken file costs its own rows, named
+    in a one-line :class:`ResultsWarning`, instead of the whole dataset.
+    """
+    tables = []
+    for part in part_paths(directory):
+        try:
+            tables.append(pq.read_table(part, columns=list(columns) if columns is not None else None))
+        except (OSError, pa.ArrowException, ValueError) as err:
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            warnings.warn(
+                f"{part} is unreadable ({type(err).__name__}: {reason}); skipped: run the sweep again to move it to "
+                f"{directory.parent / QUARANTINE}/ and redo its runs",
+                ResultsWarning,
+                stacklevel=3,
+            )
+    if not tables:
+        return None
+    return pa.concat_tables(tables, promote_options="permissive").to_pandas()
 LIBRARIES = (
     "mesa", "numpy", "pandas", "pyarrow", "scipy", "networkx", "SALib", "dask", "distributed", "tqdm",
     "threadpoolctl",
@@ -168,7 +243,7 @@ class PartSet:
         self.dtypes: dict[str, str | None] = {}
 
     def parts(self) -> list[Path]:
-        return sorted(self.dir.glob("part-*.parquet")) if self.dir.is_dir() else []
+        return part_paths(self.dir)
 
     def load(self) -> None:
         """Learn the schema of the parts on disk; make them agree if a crash interrupted a rewrite."""
@@ -264,9 +339,10 @@ class SweepStore:
         self.design_path = self.root / "design.parquet"
         self._lock: Any = None
         self._seq = 0
+        self.quarantined: list[str] = []  # one line per file moved aside when the directory was opened
 
     def open(self) -> None:
-        """Lock the directory, check it belongs to this sweep, tidy what a crash left, and learn the schemas."""
+        """Lock the directory, check it belongs to this sweep, set bad parts aside, tidy, and learn the schemas."""
         if self.root.exists() and not self.root.is_dir():
             raise SweepError(f"{self.root} exists and is not a directory")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -274,10 +350,10 @@ class SweepStore:
         try:
             self._check_or_create_manifest()
             self._tidy()
+            self._set_aside_bad_parts()
             self.summary.load()
             self.series.load()
-            if not self.design_path.exists():
-                _write_parquet(design_frame(self.spec.design), self.design_path)
+            self._check_design()
         except BaseException:
             self.close()
             raise
@@ -300,26 +376,18 @@ class SweepStore:
             self._lock = None
 
     def _check_or_create_manifest(self) -> None:
-        if self.manifest_path.exists():
-            try:
-                manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as err:
-                raise SweepError(f"{self.manifest_path} is unreadable ({err}); move the directory aside") from None
-            if manifest.get("fingerprint") != self.spec.fingerprint:
-                old = manifest.get("sweep", {})
-                new = self.spec.canonical()
-                diff = [k for k in new if k != "description" and old.get(k) != json.loads(json.dumps(new[k]))]
-                detail = f" (differs in: {', '.join(diff)})" if diff else ""
-                raise SweepError(
-                    f"{self.root} holds results of a different sweep{detail}; use another --out or delete it"
-                )
-            return
-        if self.summary.parts():
-            raise SweepError(f"{self.root} has results but no manifest.json; use another --out or delete it")
-        _write_json(new_manifest(self.spec), self.manifest_path)
+        problem = mismatch(self.root, self.spec)
+        if problem is not None:
+            raise SweepError(problem)
+        if not self.manifest_path.exists():
+            _write_json(new_manifest(self.spec), self.manifest_path)
 
     def _tidy(self) -> None:
-        """Remove temporary files of an interrupted write and series parts whose summary part was never written."""
+        """Remove temporary files of an interrupted write and series parts whose summary part was never written.
+
+        Both are this store's own files (the manifest was checked first): a crash between writing a series part
+        and the summary part that commits it leaves such a part, and its runs are run again.
+        """
         for directory in (self.root, self.summary.dir, self.series.dir):
             if directory.is_dir():
                 for tmp in directory.glob(".*.tmp-*"):
@@ -329,11 +397,67 @@ class SweepStore:
             if _seq(part) not in committed:
                 part.unlink()
 
+    def _set_aside_bad_parts(self) -> None:
+        """Move every unreadable part, with its partner in the other dataset, to DIR/quarantine/ (runs redone).
+
+        The partner goes too: series rows without their summary would be duplicated when the runs are redone,
+        and a summary part whose series part is lost would claim runs whose series are missing.
+        """
+        bad: dict[int, str] = {}
+        for kind, parts in (("summary", self.summary), ("series", self.series)):
+            if not parts.dir.is_dir():
+                continue
+            for path in sorted(parts.dir.iterdir()):
+                if _ignored_by_readers(path):
+                    continue
+                if not is_part(path):
+                    warnings.warn(f"{path} is not a file of this sweep; left where it is and not read "
+                                  f"(pandas.read_parquet of the directory would fail on it)", ResultsWarning,
+                                  stacklevel=4)  # fmt: skip
+                    continue
+                reason = check_part(path, kind)
+                if reason is not None:
+                    bad.setdefault(_seq(path), f"{path.relative_to(self.root)} ({reason})")
+        for seq, reason in sorted(bad.items()):
+            moved = [self._quarantine(parts.dir / f"part-{seq:06d}.parquet") for parts in (self.summary, self.series)]
+            names = ", ".join(str(m.relative_to(self.root)) for m in moved if m is not None)
+            message = f"unreadable part {reason}: moved to {names}; its runs will be run again"
+            self.quarantined.append(message)
+            warnings.warn(f"{self.root}: {message}", ResultsWarning, stacklevel=4)
+
+    def _quarantine(self, path: Path) -> Path | None:
+        """Move one file to DIR/quarantine/ under a name that says where it came from (never overwriting)."""
+        if not path.exists():
+            return None
+        target_dir = self.root / QUARANTINE
+        target_dir.mkdir(exist_ok=True)
+        target = target_dir / f"{path.parent.name}-{path.name}"
+        n = 1
+        while target.exists():
+            n += 1
+            target = target_dir / f"{path.parent.name}-{path.stem}.{n}{path.suffix}"
+        os.replace(path, target)
+        _fsync_dir(path.parent)
+        return target
+
+    def _check_design(self) -> None:
+        """design.parquet is derived from the sweep: write it if missing, rewrite it if unreadable."""
+        if self.design_path.exists():
+            try:
+                pq.read_table(self.design_path)
+                return
+            except (OSError, pa.ArrowException) as err:
+                moved = self._quarantine(self.design_path)
+                warnings.warn(f"{self.design_path} was unreadable ({type(err).__name__}); moved to {moved} and "
+                              "written again from the sweep", ResultsWarning, stacklevel=4)  # fmt: skip
+        _write_parquet(design_frame(self.spec.design), self.design_path)
+
     def finished(self) -> pd.DataFrame:
-        """run_id and status of every run already recorded."""
-        if not self.summary.parts():
-            return pd.DataFrame({"run_id": pd.Series(dtype="string"), "status": pd.Series(dtype="string")})
-        frame = pd.read_parquet(self.summary.dir, columns=["run_id", "status"])
+        """run_id, index and status of every run already recorded."""
+        frame = read_parts(self.summary.dir, "summary", columns=["run_id", "index", "status"])
+        if frame is None:
+            return pd.DataFrame({"run_id": pd.Series(dtype="string"), "index": pd.Series(dtype="Int64"),
+                                 "status": pd.Series(dtype="string")})  # fmt: skip
         return frame.sort_values("status", key=lambda s: s != "ok").drop_duplicates("run_id")
 
     def drop_failed(self) -> int:
@@ -361,6 +485,100 @@ def _seq(part: Path) -> int:
     return int(part.stem.split("-")[1])
 
 
+# --- is this directory ours, and made with the same inputs? --------------------------------------------
+
+
+def _foreign_content(root: Path) -> list[str]:
+    """Names in a directory without a manifest that the store did not write (its lock and temporaries aside)."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if not _ignored_by_readers(p))
+
+
+def mismatch(root: Path, spec: SweepSpec) -> str | None:
+    """Why ``root`` cannot hold this sweep's results (one line), or None: missing, empty, or the same sweep."""
+    manifest_path = root / "manifest.json"
+    if not manifest_path.exists():
+        foreign = _foreign_content(root)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            return (f"{root} is not empty ({shown}) and has no manifest.json, so it holds no sweep of this program; "
+                    "nothing in it was changed: use an empty or new directory")  # fmt: skip
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return f"{manifest_path} is unreadable ({err}); move the directory aside"
+    hint = "use --new-dir (a fresh directory beside it), another --out, or delete it"
+    if manifest.get("fingerprint") != spec.fingerprint:
+        old = manifest.get("sweep", {})
+        new = spec.canonical()
+        diff = [k for k in new if k != "description" and old.get(k) != json.loads(json.dumps(new[k]))]
+        detail = f" (differs in: {', '.join(diff)})" if diff else ""
+        return f"{root} holds results of a different sweep{detail}; {hint}"
+    recorded = manifest.get("provenance")
+    if recorded is None:
+        return (f"{root} was written by an earlier version that did not record the configurations and code behind "
+                f"its runs, so they cannot be checked against today's; {hint}")  # fmt: skip
+    changes = differences(recorded, spec.provenance)
+    if changes:
+        changed = "; ".join(changes)
+        return f"{root} holds runs made with other inputs: changed {changed}; resuming would mix them: {hint}"
+    return None
+
+
+def stale_reason(root: str | Path) -> str | None:
+    """Why the runs in ``root`` could not be resumed today (configurations or code changed), else None.
+
+    Judged from the directory alone: the recorded sweep names its configurations and code, whose content
+    today is compared with what was recorded. Used to set aside cached results (the notebooks' sweeps in
+    the test suite) that the store would refuse to resume.
+    """
+    from .provenance import code_identity, configuration_content
+
+    try:
+        manifest = read_manifest(root)
+    except (OSError, ValueError) as err:
+        return f"unreadable manifest ({err})"
+    recorded = manifest.get("provenance")
+    if recorded is None:
+        return "written by an earlier version (no record of configurations and code)"
+    sweep = manifest.get("sweep", {})
+    try:
+        today = {
+            "configurations": {
+                name: configuration_content(config["scenario"])
+                for name, config in sweep.get("configurations", {}).items()
+                if isinstance(config.get("scenario"), str)
+            },
+            "code": code_identity(sweep.get("model", ""), sweep.get("summary", "")),
+        }
+    except Exception as err:  # a configuration or module that no longer exists
+        return f"its inputs cannot be read today ({type(err).__name__}: {err})"
+    changes = differences(recorded, today)
+    return "changed " + "; ".join(changes) if changes else None
+
+
+def free_results_parent(parent: Path, spec: SweepSpec, child: str = "sweep") -> Path:
+    """``parent`` if ``parent/child`` can hold this sweep, else the first such ``parent-2``, ``parent-3``, ...
+
+    For commands whose sweep lives in ``DIR/sweep`` beside their own outputs (sensitivity, experiments).
+    """
+    candidate, n = parent, 1
+    while mismatch(candidate / child, spec) is not None:
+        n += 1
+        candidate = parent.with_name(f"{parent.name}-{n}")
+    return candidate
+
+
+def free_results_dir(root: str | Path, spec: SweepSpec) -> Path:
+    """``root`` if it can hold this sweep, else the first of ``root-2``, ``root-3``, ... that can (``--new-dir``).
+
+    A sibling that already holds this very sweep is taken, so running the same command again resumes there.
+    """
+    return free_results_parent(Path(root), spec, child="")
+
+
 def _design_dtypes(spec: SweepSpec) -> dict[str, str]:
     """Types of the varied parameters, from the design points, so every part agrees."""
     points = spec.design.points
@@ -385,6 +603,7 @@ def new_manifest(spec: SweepSpec) -> dict[str, Any]:
         "created": now(),
         "name": spec.name,
         "fingerprint": spec.fingerprint,
+        "provenance": spec.provenance,
         "sweep": spec.canonical(),
         "sweep_file": str(spec.path) if spec.path else None,
         "sweep_text": spec.text,
@@ -425,20 +644,7 @@ def environment() -> dict[str, Any]:
 
 def git_state() -> dict[str, Any]:
     """The commit of the source tree the package runs from, and whether it had uncommitted changes."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / ".git").exists():
-        return {"git_commit": None, "git_dirty": None}
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True,
-            timeout=10, check=True,
-        ).stdout  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return {"git_commit": None, "git_dirty": None}
-    return {"git_commit": commit or None, "git_dirty": bool(status.strip())}
+    return dict(_git_state())
 
 
 def now() -> str:
@@ -450,21 +656,29 @@ def now() -> str:
 
 
 def read_summary(out_dir: str | Path) -> pd.DataFrame:
-    """One row per recorded run, in run order (the directory's parts are in order of completion)."""
+    """One row per recorded run, in run order (the directory's parts are in order of completion).
+
+    Only the store's parts are read, one by one: a stray file is ignored and an unreadable part is skipped
+    with a :class:`ResultsWarning` naming it (resuming the sweep sets it aside and redoes its runs).
+    """
     directory = Path(out_dir) / "summary"
-    if not any(directory.glob("part-*.parquet")):
+    if not part_paths(directory):
         raise FileNotFoundError(f"no sweep results in {out_dir} (expected {directory}/part-*.parquet)")
-    frame = pd.read_parquet(directory)
+    frame = read_parts(directory, "summary")
+    if frame is None:
+        raise FileNotFoundError(f"no readable sweep results in {out_dir}: every part of {directory} is unreadable")
     return frame.sort_values("index", kind="stable").drop_duplicates("run_id", keep="last").reset_index(drop=True)
 
 
 def read_series(out_dir: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """The per-step rows of every recorded run (run_id, step, columns), sorted by run and step."""
+    """The per-step rows of every recorded run (run_id, step, columns), sorted by run and step (see read_summary)."""
     directory = Path(out_dir) / "series"
-    if not any(directory.glob("part-*.parquet")):
+    if not part_paths(directory):
         raise FileNotFoundError(f"no per-step series in {out_dir} (was [output] series = true?)")
     wanted = None if columns is None else ["run_id", "step", *(c for c in columns if c not in ("run_id", "step"))]
-    frame = pd.read_parquet(directory, columns=wanted)
+    frame = read_parts(directory, "series", wanted)
+    if frame is None:
+        raise FileNotFoundError(f"no readable per-step series in {out_dir}: every part of {directory} is unreadable")
     return frame.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
 
 

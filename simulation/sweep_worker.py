@@ -63,6 +63,26 @@ community_summary.dtypes = {  # type: ignore[attr-defined]
     **{f"first_{stage}": "Int64" for stage in STAGES},
     "ngo_count_final": "Int64",
 }
+# Every column the summary writes, with its type, so that an analysis can check the outputs it is asked for
+# before a single run (tests/test_sweep.py checks this list against a real run's summary).
+community_summary.outputs = {  # type: ignore[attr-defined]
+    "final_stage": "string",
+    "final_role": "string",
+    "final_index": "float64",
+    **{f"first_{stage}": "Int64" for stage in STAGES},
+    "trust_in_strangers_last_year": "float64",
+    "participation_last_year": "float64",
+    "misperception_last_year": "float64",
+    "admin_task_completion_mean": "float64",
+    "total_public_cost": "float64",
+    "ngo_count_final": "Int64",
+}
+
+
+def declared_outputs(summary: Callable[..., Any]) -> dict[str, str] | None:
+    """The columns a summary function declares it writes (``outputs`` attribute), or None if it does not say."""
+    outputs = getattr(summary, "outputs", None)
+    return dict(outputs) if isinstance(outputs, dict) else None
 
 
 def final_values(table: pd.DataFrame) -> dict[str, float]:

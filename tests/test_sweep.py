@@ -35,6 +35,7 @@ from simulation.sweep import (
     run_seed,
     run_sweep,
 )
+from simulation.sweep_spec import RUN_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {
@@ -206,8 +207,19 @@ def test_tasks_shrink_towards_the_end_so_workers_finish_together(tmp_path):
     result = run(sweep(seeds=10, output=None), tmp_path / "out", on_batch=lambda r: saved.append(r.done))
     sizes = np.diff([0, *saved])  # inline: one task per save
     assert result.complete and sizes.sum() == result.total == 40
-    assert sizes[0] > 1 and list(sizes) == sorted(sizes, reverse=True)  # large first, never growing
+    assert sizes[0] == 1  # until a run has shown how long runs take, a task is one run
+    assert sizes[1] > 1 and list(sizes[1:]) == sorted(sizes[1:], reverse=True)  # then large, never growing
     assert list(sizes[-4:]) == [1, 1, 1, 1]  # the tail is single runs
+
+
+def test_tasks_hold_about_task_seconds_of_work_so_an_interruption_loses_little():
+    from simulation.sweep import MAX_BATCH, TASK_SECONDS, auto_batch_size
+
+    assert auto_batch_size(10_000, 2, None) == 1  # nothing measured yet
+    assert auto_batch_size(10_000, 2, 0.01) == MAX_BATCH  # quick runs: the cap on runs per task
+    assert auto_batch_size(10_000, 2, TASK_SECONDS / 5) == 5  # slow runs: about TASK_SECONDS a task
+    assert auto_batch_size(10_000, 2, 10 * TASK_SECONDS) == 1
+    assert auto_batch_size(3, 2, 0.01) == 1  # the tail
 
 
 # --- interruption and resume --------------------------------------------------------------
@@ -389,16 +401,15 @@ def test_the_cli_reports_a_bad_sweep_file_in_one_line_and_exits_2(tmp_path, caps
 
 def test_a_directory_holding_another_sweep_is_refused(tmp_path, capsys):
     run(SMALL, tmp_path / "out", batch_size=8)
-    with pytest.raises(SweepError, match=r"holds results of a different sweep \(differs in: steps\); use another"):
+    with pytest.raises(SweepError, match=r"holds results of a different sweep \(differs in: steps\); use --new-dir"):
         run(sweep(steps=13), tmp_path / "out")
     edited = sweep(description="the same runs, described differently")
     assert run(edited, tmp_path / "out").skipped == 8  # the description does not change the runs
 
     smoke = str(ROOT / "sweeps" / "smoke.toml")
     assert main(["sweep", smoke, "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("smoke: 3 configurations") and len(err) == 2
-    assert err[1].startswith(f"error: {tmp_path / 'out'} holds results of a different sweep (differs in: ")
+    err = capsys.readouterr().err.splitlines()  # refused while checking the input, before the plan is printed
+    assert len(err) == 1 and err[0].startswith(f"error: {tmp_path / 'out'} holds results of a different sweep (")
 
 
 def test_two_sweeps_cannot_write_to_one_directory_at_once(tmp_path):
@@ -458,6 +469,16 @@ def test_a_sampled_design_is_stored_for_sensitivity_analysis(tmp_path):
     assert y.shape == (4,) and np.isfinite(y).all()
     expected = summary.groupby("point")["final_index"].mean().to_numpy()
     np.testing.assert_allclose(y, expected)
+
+
+def test_the_declared_summary_outputs_are_the_ones_a_run_writes(tmp_path):
+    """sensitivity checks --outputs against this declaration before any run: it must match what runs write."""
+    from simulation.sweep_worker import community_summary
+
+    run(sweep(scenarios=["guardian"], seeds=1, vary={}, output=None), tmp_path / "out")
+    summary = read_summary(tmp_path / "out")
+    written = [c for c in summary.columns if c not in (*RUN_COLUMNS,)]
+    assert written == list(community_summary.outputs)
 
 
 def test_every_shipped_sweep_file_loads():
