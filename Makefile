@@ -4,6 +4,7 @@
 #   make compare  compare the governance configurations (table + results/compare/comparison.png)
 #   make test     run the test suite (notebooks included, on their quick setting) and the linter
 #   make bench    run the performance benchmark (bench/README.md)
+#   make messages extract the messages to translate and merge them into the catalogues (docs/translating.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -16,7 +17,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv compare test bench clean-venv
+.PHONY: venv compare test bench messages clean-venv
 
 venv: $(STAMP)
 
@@ -42,6 +43,14 @@ test: venv
 
 bench: venv
 	$(PY) bench/benchmark.py $(BENCH_ARGS)
+
+# pybabel extract reads the code and the configuration files (babel.cfg); update merges new and changed messages
+# into each language's .po (marking changed ones fuzzy, dropping removed ones). Translate, then run the tests:
+# tests/test_i18n.py fails on any untranslated, fuzzy or stale message.
+messages: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project community-self-governance \
+	    --copyright-holder "the project's authors" -o simulation/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i simulation/locale/messages.pot -d simulation/locale --no-wrap --ignore-obsolete
 
 clean-venv:
 	rm -rf $(VENV)

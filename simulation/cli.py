@@ -55,9 +55,11 @@ from .compare import (
     validate_scenarios,
 )
 from .executors import cpu_count
+from .i18n import LANGUAGES, LanguageError, check_language, gettext_for, language_from_locale
 from .inputs import load_configuration, writable_dir, writable_file
 from .lifeline import exit_code, stop_signals
 from .limits import LARGE_COMMUNITY, SizeError, check_community_size, community_estimate
+from .names import configuration_name, role_name, scenario_text, stage_name
 from .parameters import FIELDS, SECTIONS, ParameterError, coerce
 from .runner import DEFAULT_STEPS, run_scenario, summarise
 from .scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
@@ -159,6 +161,22 @@ def _check_community(n_residents: int, steps: int, runs: int, processes: int, al
         print(community_estimate(n_residents, steps, runs=runs, processes=processes), file=sys.stderr, flush=True)
 
 
+def _language(text: str) -> str:
+    """--lang's type: en or zh (zh_CN, zh-Hans and EN are understood too)."""
+    try:
+        return check_language(text)
+    except LanguageError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _check_figure_language(lang: str) -> None:
+    """Chinese figures need a font with Chinese glyphs: found before anything runs, never drawn as boxes."""
+    from .fonts import can_draw, missing_font_message
+
+    if not can_draw(lang):
+        raise InputError(f"--lang {lang}: {missing_font_message()}")
+
+
 def write_table(table: pd.DataFrame, path: Path) -> None:
     """Write a per-step table as CSV or Parquet according to the file's extension."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -170,15 +188,17 @@ def write_table(table: pd.DataFrame, path: Path) -> None:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the shipped configurations with their one-line descriptions; a broken file is shown, not fatal."""
+    _ = gettext_for(args.lang)
     names = list_scenarios()
     width = max((len(n) for n in names), default=0)
     status = EXIT_OK
     for name in names:
         try:
-            text = load_scenario(name).description
+            text = scenario_text(load_scenario(name).description, args.lang)
         except ScenarioError as err:
-            text, status = f"(cannot load: {err})", EXIT_FAILED
-        print(f"{name.ljust(width)}  {text}")
+            text, status = _("(cannot load: {error})").format(error=err), EXIT_FAILED
+        shown = configuration_name(name, args.lang)
+        print(f"{name.ljust(width)}  " + (text if shown == name else f"{shown}: {text}"))
     return status
 
 
@@ -238,48 +258,74 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         return RunPlan(scenario, steps, seed, overrides, out)
 
 
-def _when(step: int | None) -> str:
+def _when(step: int | None, lang: str = "en") -> str:
     """A month as 'month 30 (year 2.5)', or 'never'."""
-    return "never" if step is None else f"month {step} (year {step / 12:.1f})"
+    _ = gettext_for(lang)
+    return _("never") if step is None else _("month {month} (year {year:.1f})").format(month=step, year=step / 12)
 
 
-def format_run_summary(plan: RunPlan, table: pd.DataFrame) -> str:
-    """The few numbers a user reads first after a run: stages and the headline measures."""
+def format_run_summary(plan: RunPlan, table: pd.DataFrame, lang: str = "en") -> str:
+    """The few numbers a user reads first after a run: stages and the headline measures.
+
+    In Chinese the labels are translated and the stage and role read in the essays' words; parameter
+    names in the overrides stay identifiers (what ``--set`` takes).
+    """
+    _ = gettext_for(lang)
     s = summarise(table)
     spec = plan.scenario
-    settings = ", ".join(f"{k}={v}" for k, v in plan.overrides.items() if k != "n_residents") or "none"
+    settings = ", ".join(f"{k}={v}" for k, v in plan.overrides.items() if k != "n_residents") or _("none")
+    rows = [
+        (_("self-governance index (final)"), f"{s['final_index']:.3f}"),
+        (_("trust in strangers (last 12 months)"), f"{s['trust_in_strangers_last_year']:.1%}"),
+        (_("participation (last 12 months)"), f"{s['participation_last_year']:.1%}"),
+        (_("see committee as government (last 12)"), f"{s['misperception_last_year']:.1%}"),
+        (_("admin task completion (mean)"), _percent(s["admin_task_completion_mean"], lang)),
+        (_("total public cost"), _("{cost:,.1f} cost units per 1,000 residents").format(cost=s["total_public_cost"])),
+        (_("NGOs (final)"), str(s["ngo_count_final"])),
+    ]
+    stages = [(_("first {stage}").format(stage=stage_name(stage, lang)), _when(s[f"first_{stage}"], lang))
+              for stage in STAGES]  # fmt: skip
+    final_stage = _("{stage} (government role: {role})").format(
+        stage=stage_name(s["final_stage"], lang), role=role_name(s["final_role"], lang)
+    )
     lines = [
-        f"{spec.name}: {spec.title}",
-        f"  {spec.params.n_residents} residents, {plan.steps} months ({plan.steps / 12:.1f} years), seed {plan.seed}, "
-        f"overrides: {settings}",
+        f"{spec.name}: {scenario_text(spec.title, lang)}",  # the identifier, then the title in the reader's language
+        "  "
+        + _("{residents} residents, {months} months ({years:.1f} years), seed {seed}, overrides: {overrides}").format(
+            residents=spec.params.n_residents, months=plan.steps, years=plan.steps / 12, seed=plan.seed,
+            overrides=settings,
+        ),  # fmt: skip
         "",
-        f"final stage          {s['final_stage']} (government role: {s['final_role']})",
-        *(f"first {stage:<15}{_when(s[f'first_{stage}'])}" for stage in STAGES),
+        *_aligned([(_("final stage"), final_stage), *stages], 21),
         "",
-        f"self-governance index (final)          {s['final_index']:.3f}",
-        f"trust in strangers (last 12 months)    {s['trust_in_strangers_last_year']:.1%}",
-        f"participation (last 12 months)         {s['participation_last_year']:.1%}",
-        f"see committee as government (last 12)  {s['misperception_last_year']:.1%}",
-        f"admin task completion (mean)           {_percent(s['admin_task_completion_mean'])}",
-        f"total public cost                      {s['total_public_cost']:,.1f} cost units per 1,000 residents",
-        f"NGOs (final)                           {s['ngo_count_final']}",
+        *_aligned(rows, 39),
     ]
     return "\n".join(lines)
 
 
-def _percent(value: float) -> str:
+def _aligned(rows: list[tuple[str, str]], width: int) -> list[str]:
+    """Label and value lines with the values in one column (labels measured in terminal columns)."""
+    from .compare import _pad, _width
+
+    width = max(width, *(_width(label) + 1 for label, _value in rows))
+    return [_pad(label, width) + value for label, value in rows]
+
+
+def _percent(value: float, lang: str = "en") -> str:
     """A share as a percentage; a one-month run has no mean yet."""
-    return "n/a" if math.isnan(value) else f"{value:.1%}"
+    return gettext_for(lang)("n/a") if math.isnan(value) else f"{value:.1%}"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one configuration, print its summary and optionally write the per-step table."""
     plan = plan_run(args)
     table = run_scenario(plan.scenario, steps=plan.steps, seed=plan.seed)
-    print(format_run_summary(plan, table))
+    print(format_run_summary(plan, table, args.lang))
     if plan.out is not None:
         write_table(table, plan.out)
-        print(f"\nwrote {len(table)} rows x {table.shape[1]} columns to {plan.out}")
+        _ = gettext_for(args.lang)
+        print("\n" + _("wrote {rows} rows x {columns} columns to {path}").format(
+            rows=len(table), columns=table.shape[1], path=plan.out))  # fmt: skip
     return EXIT_OK
 
 
@@ -317,6 +363,7 @@ def plan_compare(args: argparse.Namespace) -> ComparePlan:
         out = _check_out_dir(Path(args.out))
         largest = max(load_configuration(name, InputError, **overrides).params.n_residents for name in names)
         _check_community(largest, steps, len(names) * seeds, workers, args.allow_large)
+        _check_figure_language(args.lang)
         return ComparePlan(names, seeds, steps, overrides, workers, out)
 
 
@@ -334,12 +381,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .plots import plot_comparison  # matplotlib is only needed here
 
     plan = plan_compare(args)
+    _ = gettext_for(args.lang)
     n_runs = len(plan.names) * plan.seeds
     print(
-        f"{len(plan.names)} configurations x {plan.seeds} seeds = {n_runs} runs of {plan.steps} months "
-        f"on up to {min(plan.workers, n_runs)} processes",
+        _("{configurations} configurations x {seeds} seeds = {runs} runs of {months} months on up to {processes} "
+          "processes").format(configurations=len(plan.names), seeds=plan.seeds, runs=n_runs, months=plan.steps,
+                              processes=min(plan.workers, n_runs)),
         file=sys.stderr,
-    )
+    )  # fmt: skip
     trajectories, summary = compare_scenarios(
         plan.names, plan.seeds, plan.steps, workers=plan.workers, **plan.overrides
     )
@@ -347,9 +396,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     paths = {name: plan.out / name for name in ("trajectories.parquet", "summary.csv", "comparison.png")}
     trajectories.to_parquet(paths["trajectories.parquet"], index=False)
     summary.to_csv(paths["summary.csv"], index=False)
-    plot_comparison(trajectories, paths["comparison.png"], stage_thresholds(plan.names, **plan.overrides))
-    print(format_summary(summary))
-    print("\nwrote " + ", ".join(str(p) for p in paths.values()))
+    plot_comparison(trajectories, paths["comparison.png"], stage_thresholds(plan.names, **plan.overrides),
+                    lang=args.lang)  # fmt: skip
+    print(format_summary(summary, args.lang))
+    print("\n" + _("wrote {paths}").format(paths=", ".join(str(p) for p in paths.values())))
     return EXIT_OK
 
 
@@ -704,6 +754,13 @@ def _prog() -> str:
     return name if name.startswith("community-sim") else "python -m simulation"
 
 
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    """--lang: the language of what the command prints and draws; the default follows the locale (LANG)."""
+    parser.add_argument("--lang", type=_language, default=language_from_locale(), metavar="|".join(LANGUAGES),
+                        help="language of the printed summary and figures: en or zh (default from the locale, "
+                        "now %(default)s)")  # fmt: skip
+
+
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by run and compare."""
     steps_help = f"months to simulate (default {DEFAULT_STEPS})"
@@ -714,6 +771,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="override a model parameter; repeatable (see the 'parameters' command)",
     )  # fmt: skip
     _allow_large_option(parser)
+    _lang_option(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -722,6 +780,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("scenarios", help="list the configurations with their descriptions")
+    _lang_option(p)
     p.set_defaults(handler=cmd_scenarios)
 
     p = sub.add_parser("parameters", help="list every model parameter with default, range and meaning")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, as_completed
 from pathlib import Path
@@ -27,6 +28,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .executors import process_pool
+from .i18n import gettext_for
+from .names import configuration_name, stage_name
 from .runner import DEFAULT_STEPS, run_scenario, summarise
 from .scenarios import load_scenario
 from .stages import STAGES
@@ -197,35 +200,59 @@ def compare_scenarios(
     return trajectories, summarise_comparison(trajectories)
 
 
-def _stage_cell(share: float, median_step: float) -> str:
+def _stage_cell(share: float, median_step: float, lang: str = "en") -> str:
     """'80% @ 3.5 y': how often a stage was reached and, typically, when."""
+    _ = gettext_for(lang)
     if share == 0 or math.isnan(median_step):
-        return "never"
-    return f"{share:.0%} @ {median_step / 12:.1f} y"
+        return _("never")
+    return _("{share:.0%} @ {year:.1f} y").format(share=share, year=median_step / 12)
 
 
-def format_summary(summary: pd.DataFrame) -> str:
-    """The summary as an aligned plain-text table for the terminal (the CSV keeps the full precision)."""
+def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
+    """The summary as an aligned plain-text table for the terminal (the CSV keeps the full precision).
+
+    ``lang`` sets the language of headers and cells; configurations keep their identifiers in English
+    (what ``--scenarios`` takes) with their display name beside them in Chinese.
+    """
+    _ = gettext_for(lang)
     rows = []
-    for _, row in summary.iterrows():
+    for _index, row in summary.iterrows():
         sd = "" if math.isnan(row["final_index_sd"]) else f" ± {row['final_index_sd']:.2f}"
+        name = row["scenario"]
+        shown = configuration_name(name, lang)
         cells = {
-            "scenario": row["scenario"],
-            "seeds": str(int(row["n_seeds"])),
-            **{stage: _stage_cell(row[f"reached_{stage}"], row[f"median_first_{stage}"]) for stage in STAGES[1:]},
-            "final index": f"{row['final_index_mean']:.2f}{sd}",
-            "trust strangers": f"{row['trust_in_strangers_mean']:.0%}",
-            "admin done": f"{row['admin_task_completion_mean']:.0%}",
-            "public cost": f"{row['total_public_cost_mean']:,.0f}",
+            _("scenario"): name if shown == name else f"{shown} ({name})",
+            _("seeds"): str(int(row["n_seeds"])),
+            **{
+                stage_name(stage, lang): _stage_cell(row[f"reached_{stage}"], row[f"median_first_{stage}"], lang)
+                for stage in STAGES[1:]
+            },
+            _("final index"): f"{row['final_index_mean']:.2f}{sd}",
+            _("trust strangers"): f"{row['trust_in_strangers_mean']:.0%}",
+            _("admin done"): f"{row['admin_task_completion_mean']:.0%}",
+            _("public cost"): f"{row['total_public_cost_mean']:,.0f}",
         }
         rows.append(cells)
-    headers = list(rows[0]) if rows else ["scenario"]
-    widths = {h: max(len(h), *(len(r[h]) for r in rows)) for h in headers}
-    lines = ["  ".join(h.ljust(widths[h]) for h in headers)]
+    headers = list(rows[0]) if rows else [_("scenario")]
+    widths = {h: max(_width(h), *(_width(r[h]) for r in rows)) for h in headers}
+    lines = ["  ".join(_pad(h, widths[h]) for h in headers)]
     lines.append("  ".join("-" * widths[h] for h in headers))
-    lines += ["  ".join(r[h].ljust(widths[h]) for h in headers) for r in rows]
-    note = "stage cells: share of seeds that reached it @ median year first reached; public cost: cost units per 1,000"
-    return "\n".join([*lines, "", note + " residents, summed over the run"])
+    lines += ["  ".join(_pad(r[h], widths[h]) for h in headers) for r in rows]
+    note = _(
+        "stage cells: share of seeds that reached it @ median year first reached; public cost: cost units per 1,000 "
+        "residents, summed over the run"
+    )
+    return "\n".join([*lines, "", note])
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese characters are twice as wide as Latin ones (East Asian Wide)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``ljust`` by terminal columns, so that tables with Chinese headers stay aligned."""
+    return text + " " * (width - _width(text))
 
 
 __all__ = [

@@ -20,6 +20,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from .fonts import enable_chinese
+from .i18n import gettext_for
+from .names import configuration_name, stage_name
 from .parameters import Parameters
 from .scenarios import ScenarioError, load_scenario
 from .stages import STAGES
@@ -55,51 +58,60 @@ def _index_quantiles(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"median": by_step.median(), "low": by_step.quantile(low), "high": by_step.quantile(high)})
 
 
-def _reach_note(runs: pd.DataFrame) -> str:
+def _reach_note(runs: pd.DataFrame, lang: str = "en") -> str:
     """How many seeds ended up independent and when: the number a reader looks for first."""
+    _ = gettext_for(lang)
     firsts = runs.loc[runs["stage"] == "independence"].groupby("seed")["step"].min()
     n_seeds = runs["seed"].nunique()
+    stage = stage_name("independence", lang)
     if firsts.empty:
-        return f"independence: 0/{n_seeds} seeds"
-    return f"independence: {len(firsts)}/{n_seeds} seeds, median year {firsts.median() / 12:.1f}"
+        return _("{stage}: 0/{seeds} seeds").format(stage=stage, seeds=n_seeds)
+    return _("{stage}: {reached}/{seeds} seeds, median year {year:.1f}").format(
+        stage=stage, reached=len(firsts), seeds=n_seeds, year=firsts.median() / 12
+    )
 
 
-def _draw_panel(ax, name: str, runs: pd.DataFrame, thresholds: tuple[float, float]) -> None:
+def _draw_panel(ax, name: str, runs: pd.DataFrame, thresholds: tuple[float, float], lang: str = "en") -> None:
     """One configuration: stage bands, the 10-90% band across seeds, and the median line."""
     _draw_stage_bands(ax, *thresholds)
     q = _index_quantiles(runs)
     years = q.index.to_numpy() / 12
     ax.fill_between(years, q["low"], q["high"], color=LINE_COLOUR, alpha=0.25, linewidth=0, zorder=2)
     ax.plot(years, q["median"], color=LINE_COLOUR, linewidth=1.8, zorder=3)
-    ax.set_title(name, fontsize=11, loc="left")
-    ax.text(0.98, 0.03, _reach_note(runs), transform=ax.transAxes, ha="right", va="bottom", fontsize=8, zorder=4)
+    ax.set_title(configuration_name(name, lang), fontsize=11, loc="left")
+    ax.text(0.98, 0.03, _reach_note(runs, lang), transform=ax.transAxes, ha="right", va="bottom", fontsize=8, zorder=4)
     ax.set_xlim(years[0], years[-1] if len(years) > 1 else 1)
     ax.set_ylim(0, 1)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # whole years; no clash between panels
     ax.grid(True, color="white", linewidth=0.6, zorder=1)
 
 
-def _legend_handles() -> list:
+def _legend_handles(lang: str = "en") -> list:
     """Legend entries for the stage bands and the two data layers."""
-    handles: list = [Patch(facecolor=STAGE_COLOURS[s], label=f"{s} stage") for s in STAGES]
+    _ = gettext_for(lang)
+    handles: list = [
+        Patch(facecolor=STAGE_COLOURS[s], label=_("{stage} stage").format(stage=stage_name(s, lang))) for s in STAGES
+    ]
     low, high = BAND_QUANTILES
-    handles.append(Line2D([], [], color=LINE_COLOUR, linewidth=1.8, label="median over seeds"))
-    handles.append(Patch(facecolor=LINE_COLOUR, alpha=0.25, label=f"{low:.0%}-{high:.0%} of seeds"))
+    handles.append(Line2D([], [], color=LINE_COLOUR, linewidth=1.8, label=_("median over seeds")))
+    handles.append(Patch(facecolor=LINE_COLOUR, alpha=0.25,
+                         label=_("{low:.0%}-{high:.0%} of seeds").format(low=low, high=high)))  # fmt: skip
     return handles
 
 
-def _label_axes(grid, n_used: int) -> None:
+def _label_axes(grid, n_used: int, lang: str = "en") -> None:
     """Hide unused panels and label the lowest used panel of each column, which may sit above an empty slot."""
     nrows, ncols = grid.shape
     for i, ax in enumerate(grid.ravel()):
         if i >= n_used:
             ax.set_visible(False)
+    _ = gettext_for(lang)
     for ax in grid[:, 0]:
-        ax.set_ylabel("self-governance index")
+        ax.set_ylabel(_("self-governance index"))
     for col in range(ncols):
         used = [grid[row, col] for row in range(nrows) if row * ncols + col < n_used]
         if used:
-            used[-1].set_xlabel("years")
+            used[-1].set_xlabel(_("years"))
             used[-1].xaxis.set_tick_params(labelbottom=True)
 
 
@@ -107,13 +119,18 @@ def plot_comparison(
     trajectories: pd.DataFrame,
     path: str | Path | None = None,
     thresholds: Mapping[str, tuple[float, float]] | None = None,
+    lang: str = "en",
 ) -> Figure:
     """One panel per configuration: the self-governance index over years, with spread across seeds.
 
     ``trajectories`` is the tidy table of :func:`simulation.compare.compare_scenarios`.
     ``thresholds`` maps a scenario to its (learning, independence) thresholds when runs used
     overridden values; otherwise they are read from the scenario file. Saved to ``path`` if given.
+    ``lang`` 'zh' draws it in Chinese (:class:`simulation.fonts.FontError` when no Chinese font is installed).
     """
+    _ = gettext_for(lang)
+    if lang == "zh":
+        enable_chinese()
     names = list(dict.fromkeys(trajectories["scenario"]))
     if not names:
         raise ValueError("no trajectories to plot")
@@ -124,10 +141,10 @@ def plot_comparison(
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
         runs = trajectories.loc[trajectories["scenario"] == name]
-        _draw_panel(ax, name, runs, _thresholds_for(name, thresholds))
-    _label_axes(axes.reshape(nrows, ncols), len(names))
-    fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=5, frameon=False, fontsize=9)
-    fig.suptitle("Self-governance index by configuration", fontsize=13)
+        _draw_panel(ax, name, runs, _thresholds_for(name, thresholds), lang)
+    _label_axes(axes.reshape(nrows, ncols), len(names), lang)
+    fig.legend(handles=_legend_handles(lang), loc="outside lower center", ncols=5, frameon=False, fontsize=9)
+    fig.suptitle(_("Self-governance index by configuration"), fontsize=13)
     if path is not None:
         fig.savefig(path, dpi=150)
     return fig
