@@ -36,6 +36,8 @@ from matplotlib.patches import Patch, Rectangle
 
 from .agents import PartyCell
 from .compare import run_trajectories, stage_thresholds, summarise_comparison
+from .i18n import N_, gettext_for
+from .names import choice_name, configuration_name, role_name, scenario_text, stage_name
 from .parameters import ROLES
 from .plots import LINE_COLOUR, STAGE_COLOURS, plot_comparison
 from .policy import ROLE_FOR_STAGE
@@ -47,28 +49,28 @@ if TYPE_CHECKING:
 
 # --- what the colours and words mean ---------------------------------------------------------------------------------
 ACTIVITY_COLOURS = ("#c8c8c8", "#f0a03c", "#1b7f79")  # none, low-level, decision (index = population.ACTIVITIES)
-ACTIVITY_LABELS = ("not participating", "low-level activity", "decision-making")
+ACTIVITY_LABELS = (N_("not participating"), N_("low-level activity"), N_("decision-making"))
 TRUST_CMAP = "RdYlGn"
 TIE_CMAP = "Blues"
 ORGANISATION_STYLE = {
-    "government": {"marker": "s", "color": "#3b3b3b", "label": "government (street office)"},
-    "committee": {"marker": "H", "color": "#6a3d9a", "label": "residents' committee"},
-    "party": {"marker": "*", "color": "#d62728", "label": "party cell"},
-    "grassroots": {"marker": "D", "color": "#1f77b4", "label": "NGO founded by residents"},
-    "top_down": {"marker": "D", "color": "#8c564b", "label": "NGO created by government"},
+    "government": {"marker": "s", "color": "#3b3b3b", "label": N_("government (street office)")},
+    "committee": {"marker": "H", "color": "#6a3d9a", "label": N_("residents' committee")},
+    "party": {"marker": "*", "color": "#d62728", "label": N_("party cell")},
+    "grassroots": {"marker": "D", "color": "#1f77b4", "label": N_("NGO founded by residents")},
+    "top_down": {"marker": "D", "color": "#8c564b", "label": N_("NGO created by government")},
 }
 STAGE_TEXT = {
-    "dependence": "residents wait for government and take its resources; few take part in decisions",
-    "learning": "residents learn self-governance by doing: they organise, decide and build trust",
-    "independence": "the community governs itself: its own organisations, decisions and funds",
+    "dependence": N_("residents wait for government and take its resources; few take part in decisions"),
+    "learning": N_("residents learn self-governance by doing: they organise, decide and build trust"),
+    "independence": N_("the community governs itself: its own organisations, decisions and funds"),
 }
 ROLE_TEXT = {
-    "nurture": "it funds the committee, trains people, fosters organisations and solves many problems itself",
-    "assist": "it solves fewer problems itself, pushes down fewer tasks and trains and fosters less, "
-    "leaving more room to residents' own organisations",
-    "supervise": "it keeps paying running costs but only guides and watches; the community runs its own affairs",
-    "withdrawn": "it gives nothing and no longer watches: it has walked away",
-}
+    "nurture": N_("it funds the committee, trains people, fosters organisations and solves many problems itself"),
+    "assist": N_("it solves fewer problems itself, pushes down fewer tasks and trains and fosters less, "
+                 "leaving more room to residents' own organisations"),
+    "supervise": N_("it keeps paying running costs but only guides and watches; the community runs its own affairs"),
+    "withdrawn": N_("it gives nothing and no longer watches: it has walked away"),
+}  # fmt: skip
 KARAMAY_TRUST = 0.31  # share trusting strangers in the 2016 Karamay survey (essay 6; docs/ODD.md 6)
 DEFAULT_MAX_DRAWN = 1500  # residents drawn in the network view; larger communities are sampled
 MAX_TIES_DRAWN = 8000
@@ -191,21 +193,22 @@ def ngo_positions(model: CommunityModel, layout: NetworkLayout) -> tuple[list, n
 
 
 def draw_network(
-    model: CommunityModel, colour_by: str = "activity", max_drawn: int = DEFAULT_MAX_DRAWN
+    model: CommunityModel, colour_by: str = "activity", max_drawn: int = DEFAULT_MAX_DRAWN, lang: str = "en"
 ) -> tuple[Figure, str]:
     """The social-capital network: residents by activity or trust, organisations, ties shaded by trust.
 
     Returns the figure (the model's own, updated in place; see :func:`live_figure`) and a one-line
-    caption, which says when residents were sampled.
+    caption, which says when residents were sampled. ``lang`` is the language of its words (a figure is
+    kept per language, so switching back and forth costs nothing).
     """
     if colour_by not in ("activity", "trust"):
         raise ValueError(f"colour_by must be 'activity' or 'trust', got {colour_by!r}")
     layout = network_layout(model)
     drawn = drawn_residents(model, max_drawn)
     parties = party_positions(model, layout)
-    plot = live_figure(model, f"network-{colour_by}-{max_drawn}",
-                       lambda: NetworkFigure(layout, drawn, parties, colour_by))  # fmt: skip
-    return plot.update(model), _network_caption(model, drawn.size)
+    plot = live_figure(model, f"network-{colour_by}-{max_drawn}-{lang}",
+                       lambda: NetworkFigure(layout, drawn, parties, colour_by, lang))  # fmt: skip
+    return plot.update(model), _network_caption(model, drawn.size, lang)
 
 
 LEGEND_HEIGHT = 0.6  # inches below the map for the network's legend
@@ -216,13 +219,16 @@ ACTIVITY_RGBA = to_rgba_array(ACTIVITY_COLOURS)
 class NetworkFigure:
     """One model's network view in one colouring: built once, then only its data change each step."""
 
-    def __init__(self, layout: NetworkLayout, drawn: np.ndarray, parties: np.ndarray, colour_by: str) -> None:
-        self.layout, self.drawn, self.colour_by = layout, drawn, colour_by
+    def __init__(
+        self, layout: NetworkLayout, drawn: np.ndarray, parties: np.ndarray, colour_by: str, lang: str = "en"
+    ) -> None:
+        self.layout, self.drawn, self.colour_by, self.lang = layout, drawn, colour_by, lang
+        self._ = gettext_for(lang)
         legend_height = LEGEND_HEIGHT + (COLOURBAR_HEIGHT if colour_by == "trust" else 0.0)
         height = _network_height(layout, legend_height)
         self.fig = _figure(6.4, height)
         ax = self.ax = self.fig.add_axes((0.01, legend_height / height, 0.98, 0.99 - legend_height / height))
-        _draw_compounds(ax, layout)
+        _draw_compounds(ax, layout, self._)
         cmap = colormaps[TIE_CMAP]
         self.ties = [ax.plot([], [], color=cmap(0.15 + 0.85 * (level + 0.5) / TIE_SHADES), lw=0.35, alpha=0.5,
                              zorder=1)[0] for level in range(TIE_SHADES)]  # fmt: skip
@@ -232,7 +238,7 @@ class NetworkFigure:
         ax.set_ylim(-0.05, layout.rows + 0.36)
         ax.set_aspect("equal")
         ax.axis("off")
-        _network_legend(self.fig, ax, self.residents, colour_by)
+        _network_legend(self.fig, ax, self.residents, colour_by, self._)
 
     def _resident_dots(self):
         xy = self.layout.positions[self.drawn]
@@ -252,7 +258,7 @@ class NetworkFigure:
                                   ("party", parties, 90)):  # fmt: skip
             style = ORGANISATION_STYLE[name]
             ax.scatter(*where.T, marker=style["marker"], c=style["color"], s=size, edgecolors="white", zorder=5)
-        ax.text(*(gov + (-0.09, 0)), "government", ha="right", va="center", fontsize=8)
+        ax.text(*(gov + (-0.09, 0)), self._("government"), ha="right", va="center", fontsize=8)
         self.committee_label = ax.text(*(committee + (0.09, 0)), "", va="center", fontsize=8)
         self.members = ax.add_collection(LineCollection([], colors="#1f77b4", linewidths=0.3, alpha=0.25, zorder=1.5))
         self.ngos = ax.scatter(np.zeros(0), np.zeros(0), marker="D", edgecolors="white", lw=0.6, zorder=5)
@@ -265,7 +271,8 @@ class NetworkFigure:
             self.residents.set_facecolor(ACTIVITY_RGBA[residents.activity[self.drawn]])
         self._update_ties(*drawn_ties(model, self.drawn))
         self.link.set_linewidth(0.8 + 5 * model.committee.admin_pressure)
-        self.committee_label.set_text(f"committee (autonomy {model.committee.autonomy:.2f})")
+        self.committee_label.set_text(self._("committee (autonomy {autonomy:.2f})").format(
+            autonomy=model.committee.autonomy))  # fmt: skip
         self._update_ngos(model)
         return self.fig
 
@@ -295,26 +302,27 @@ def _network_height(layout: NetworkLayout, legend_height: float, width: float = 
     return min(7.0, max(3.2, legend_height + 0.1 + width * (layout.rows + 0.42) / (layout.columns + 0.1)))
 
 
-def _draw_compounds(ax, layout: NetworkLayout) -> None:
+def _draw_compounds(ax, layout: NetworkLayout, _: Callable[[str], str]) -> None:
     for k, (x, y) in enumerate(layout.compound_origin):
         ax.add_patch(Rectangle((x + 0.02, y + 0.02), 0.96, 0.96, facecolor="#f7f7f4", edgecolor="#d0d0c8", lw=0.8))
-        ax.text(x + 0.5, y + 0.985, f"compound {k + 1}", ha="center", va="top", fontsize=7, color="#888888")
+        ax.text(x + 0.5, y + 0.985, _("compound {number}").format(number=k + 1), ha="center", va="top", fontsize=7,
+                color="#888888")  # fmt: skip
 
 
-def _network_legend(fig: Figure, ax, scatter, colour_by: str) -> None:
+def _network_legend(fig: Figure, ax, scatter, colour_by: str, _: Callable[[str], str]) -> None:
     handles: list = []
     if colour_by == "activity":
-        handles += [_dot(colour, label) for colour, label in zip(ACTIVITY_COLOURS, ACTIVITY_LABELS, strict=True)]
+        handles += [_dot(colour, _(label)) for colour, label in zip(ACTIVITY_COLOURS, ACTIVITY_LABELS, strict=True)]
     else:
         height = fig.get_figheight()
         strip = fig.add_axes((0.1, (LEGEND_HEIGHT + 0.25) / height, 0.8, 0.1 / height))
         bar = fig.colorbar(scatter, cax=strip, orientation="horizontal")
-        bar.set_label("resident's trust in fellow residents (0-1)", fontsize=7, labelpad=1)
+        bar.set_label(_("resident's trust in fellow residents (0-1)"), fontsize=7, labelpad=1)
         bar.ax.tick_params(labelsize=7, length=2, pad=1)
     for key in ("government", "committee", "party", "grassroots", "top_down"):
         style = ORGANISATION_STYLE[key]
-        handles.append(_dot(style["color"], style["label"], style["marker"]))
-    handles.append(Line2D([], [], color="#4a7fb5", lw=1.2, label="tie (darker = more trust)"))
+        handles.append(_dot(style["color"], _(style["label"]), style["marker"]))
+    handles.append(Line2D([], [], color="#4a7fb5", lw=1.2, label=_("tie (darker = more trust)")))
     fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=8, frameon=False, borderaxespad=0.2,
                handletextpad=0.3, columnspacing=1.2)  # fmt: skip
 
@@ -323,13 +331,15 @@ def _dot(colour: str, label: str, marker: str = "o") -> Line2D:
     return Line2D([], [], marker=marker, linestyle="", markerfacecolor=colour, markeredgecolor=colour, label=label)
 
 
-def _network_caption(model: CommunityModel, n_drawn: int) -> str:
+def _network_caption(model: CommunityModel, n_drawn: int, lang: str = "en") -> str:
+    _ = gettext_for(lang)
     n = model.residents.n
-    shown = f"all {n:,} residents" if n_drawn == n else f"a fixed random sample of {n_drawn:,} of {n:,} residents"
-    return (
-        f"Showing {shown}, {len(model.ngo_by_id)} NGOs and {len(model.agents_by_type[PartyCell])} party cells. "
-        "The grey bar from government to the committee is as thick as the committee's administrative load."
-    )
+    shown = (_("all {n:,} residents").format(n=n) if n_drawn == n
+             else _("a fixed random sample of {drawn:,} of {n:,} residents").format(drawn=n_drawn, n=n))  # fmt: skip
+    return _(
+        "Showing {shown}, {ngos} NGOs and {cells} party cells. The grey bar from government to the committee is as "
+        "thick as the committee's administrative load."
+    ).format(shown=shown, ngos=len(model.ngo_by_id), cells=len(model.agents_by_type[PartyCell]))
 
 
 # --- figures kept per model -------------------------------------------------------------------------------------------
@@ -368,7 +378,11 @@ def smoothed_index(index: Sequence[float], window: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class StageReport:
-    """Where the community is and what government does, in words a student can read at a glance."""
+    """Where the community is and what government does, in words a student can read at a glance.
+
+    ``smoothed`` is the six-month (``index_smoothing``) average the stage is read from: the number that
+    explains why the index can stand above a threshold while the stage still reads the lower one.
+    """
 
     month: int
     stage: str
@@ -378,11 +392,18 @@ class StageReport:
     independence_threshold: float
     responsive: bool
     withdrawn: bool
+    smoothed: float | None = None
+    window: int = 6
 
     @property
     def when(self) -> str:
+        return self.when_text()
+
+    def when_text(self, lang: str = "en") -> str:
         years, months = divmod(self.month, 12)
-        return f"month {self.month} (year {years}, month {months})"
+        return gettext_for(lang)("month {month} (year {years}, month {months})").format(
+            month=self.month, years=years, months=months
+        )
 
     @property
     def matching_role(self) -> str:
@@ -391,34 +412,65 @@ class StageReport:
 
     @property
     def verdict(self) -> str:
+        return self.verdict_text()
+
+    def verdict_text(self, lang: str = "en") -> str:
         """Whether government's role fits the stage, as the theory would judge it."""
+        _ = gettext_for(lang)
+        words = {"stage": stage_name(self.stage, lang), "role": role_name(self.role, lang),
+                 "matching": role_name(self.matching_role, lang)}  # fmt: skip
         if self.withdrawn:
             if self.stage == "independence":
-                return "Government has let go, and the community is mature enough to govern itself."
-            return "Government has let go of a community that is not yet independent: premature withdrawal."
+                return _("Government has let go, and the community is mature enough to govern itself.")
+            return _("Government has let go of a community that is not yet independent: premature withdrawal.")
         if self.role == self.matching_role:
-            return f"Government's role fits the stage: a community in the {self.stage} stage needs it to {self.role}."
-        ahead = ROLES.index(self.role) < STAGES.index(self.stage)
-        if ahead:
-            return (
-                f"Government still acts to {self.role} a community that is already in the {self.stage} stage: "
-                f"the theory says it should step back and {self.matching_role}."
-            )
-        return (
-            f"Government acts to {self.role} a community that is still in the {self.stage} stage: "
-            f"the theory says it should {self.matching_role} first."
-        )
+            return _("Government's role fits the stage: a community in the {stage} stage needs it to {role}.").format(
+                **words)
+        if ROLES.index(self.role) < STAGES.index(self.stage):
+            return _("Government still acts to {role} a community that is already in the {stage} stage: the theory "
+                     "says it should step back and {matching}.").format(**words)
+        return _("Government acts to {role} a community that is still in the {stage} stage: the theory says it should "
+                 "{matching} first.").format(**words)  # fmt: skip
 
     @property
     def policy_note(self) -> str:
+        return self.policy_note_text()
+
+    def policy_note_text(self, lang: str = "en") -> str:
+        _ = gettext_for(lang)
         if self.responsive:
-            return "Responsive (guardian) policy: government reviews the measured stage every year and changes role."
-        return "Fixed policy: government keeps these levers whatever the stage; its role is what they amount to."
+            return _("Responsive (guardian) policy: government reviews the measured stage every year and changes role.")
+        return _("Fixed policy: government keeps these levers whatever the stage; its role is what they amount to.")
+
+    def smoothing_note(self, lang: str = "en") -> str:
+        """Why the stage may read lower (or higher) than this month's index: it follows the moving average.
+
+        Said only when it matters: this month's index and the average fall on different sides of a threshold.
+        """
+        _ = gettext_for(lang)
+        if self.smoothed is None:
+            return ""
+        for threshold, stage in ((self.independence_threshold, "independence"), (self.learning_threshold, "learning")):
+            if (self.index >= threshold) != (self.smoothed >= threshold):
+                return _("This month's index ({index:.2f}) and the {window}-month average ({average:.2f}) lie on "
+                         "different sides of the {stage} threshold ({threshold:.2f}); the stage follows the average, "
+                         "so one month cannot change it.").format(
+                    index=self.index, window=self.window, average=self.smoothed, stage=stage_name(stage, lang),
+                    threshold=threshold)  # fmt: skip
+        if self.stage != "dependence" and self.smoothed < self._threshold_of(self.stage):  # hysteresis holds it
+            return _("The {window}-month average ({average:.2f}) is below the {stage} threshold, but a stage is only "
+                     "lost when the average falls a little further below it.").format(
+                window=self.window, average=self.smoothed, stage=stage_name(self.stage, lang))  # fmt: skip
+        return ""
+
+    def _threshold_of(self, stage: str) -> float:
+        return {"learning": self.learning_threshold, "independence": self.independence_threshold}.get(stage, 0.0)
 
 
 def stage_report(model: CommunityModel) -> StageReport:
     """The stage indicator's content for the model's current month."""
     p = model.params
+    index = history(model)["self_governance_index"]
     return StageReport(
         month=int(model.steps),
         stage=model.stage,
@@ -428,23 +480,27 @@ def stage_report(model: CommunityModel) -> StageReport:
         independence_threshold=p.independence_threshold,
         responsive=p.policy == "responsive",
         withdrawn=model.levers.withdrawn,
+        smoothed=float(smoothed_index(index, p.index_smoothing)[-1]) if len(index) else None,
+        window=p.index_smoothing,
     )
 
 
 class IndexFigure:
     """One model's index plot, built once and updated in place each step (see :func:`live_figure`)."""
 
-    def __init__(self, learning: float, independence: float, window: int) -> None:
-        self.window = window
+    def __init__(self, learning: float, independence: float, window: int, lang: str = "en") -> None:
+        _ = gettext_for(lang)
+        self.window, self.lang = window, lang
         self.fig = _figure(6.4, 4.2)
         ax = self.ax = self.fig.add_axes((0.1, 0.12, 0.87, 0.8))
-        _draw_stage_bands(ax, learning, independence)
-        (self.raw,) = ax.plot([], [], color=LINE_COLOUR, lw=0.9, alpha=0.55, label="index this month")
-        (self.smooth,) = ax.plot([], [], color=LINE_COLOUR, lw=2.0, label=f"{window}-month average (sets the stage)")
+        _draw_stage_bands(ax, learning, independence, lang)
+        (self.raw,) = ax.plot([], [], color=LINE_COLOUR, lw=0.9, alpha=0.55, label=_("index this month"))
+        (self.smooth,) = ax.plot([], [], color=LINE_COLOUR, lw=2.0,
+                                 label=_("{window}-month average (sets the stage)").format(window=window))  # fmt: skip
         ax.set_ylim(0, 1)
-        ax.set_xlabel("years")
-        ax.set_ylabel("self-governance index")
-        ax.set_title("Self-governance index and the three stages", fontsize=10, loc="left")
+        ax.set_xlabel(_("years"))
+        ax.set_ylabel(_("self-governance index"))
+        ax.set_title(_("Self-governance index and the three stages"), fontsize=10, loc="left")
         ax.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.8)
         self.role_changes: tuple = ()
         self.role_marks: list = []
@@ -468,72 +524,77 @@ class IndexFigure:
         self.role_marks = []
         for k, role in changes:
             self.role_marks.append(self.ax.axvline(years[k], color="#444444", lw=0.8, ls=":", zorder=1))
-            self.role_marks.append(self.ax.text(years[k], 0.97, f" {role}", fontsize=7, va="top", color="#444444"))
+            self.role_marks.append(self.ax.text(years[k], 0.97, " " + role_name(role, self.lang), fontsize=7, va="top",
+                                                color="#444444"))  # fmt: skip
         self.role_changes = changes
 
 
-def draw_index(model: CommunityModel) -> Figure:
+def draw_index(model: CommunityModel, lang: str = "en") -> Figure:
     """The self-governance index over time, over the stage bands, with government's role changes marked."""
     p = model.params
-    plot = live_figure(model, "index", lambda: IndexFigure(p.learning_threshold, p.independence_threshold,
-                                                           p.index_smoothing))  # fmt: skip
+    plot = live_figure(model, f"index-{lang}", lambda: IndexFigure(p.learning_threshold, p.independence_threshold,
+                                                                   p.index_smoothing, lang))  # fmt: skip
     return plot.update(history(model))
 
 
-def _draw_stage_bands(ax, learning: float, independence: float) -> None:
+def _draw_stage_bands(ax, learning: float, independence: float, lang: str = "en") -> None:
     """Shade and name the index range of each stage, so the line's stage reads at a glance."""
     edges = (0.0, learning, independence, 1.0)
     for stage, low, high in zip(STAGES, edges[:-1], edges[1:], strict=True):
         ax.axhspan(low, high, color=STAGE_COLOURS[stage], zorder=0, lw=0)
-        ax.text(0.99, (low + high) / 2, stage, transform=ax.get_yaxis_transform(), ha="right", va="center",
+        ax.text(0.99, (low + high) / 2, stage_name(stage, lang), transform=ax.get_yaxis_transform(), ha="right",
+                va="center",
                 fontsize=8, color="#666666", zorder=1)  # fmt: skip
 
 
 KEY_NUMBERS = (
-    ("trust_in_strangers", "trust strangers", "{:.0%}"),
-    ("participation_rate", "take part this month", "{:.0%}"),
-    ("decision_participation_share", "of them in decisions", "{:.0%}"),
-    ("ngo_count", "NGOs", "{:.0f}"),
-    ("committee_autonomy", "committee autonomy", "{:.2f}"),
-    ("administrative_load", "committee time on admin", "{:.0%}"),
-    ("misperception_share", "take committee for government", "{:.0%}"),
-    ("public_cost", "public cost / month / 1,000", "{:.1f}"),
+    ("trust_in_strangers", N_("trust strangers"), "{:.0%}"),
+    ("participation_rate", N_("take part this month"), "{:.0%}"),
+    ("decision_participation_share", N_("of them in decisions"), "{:.0%}"),
+    ("ngo_count", N_("NGOs"), "{:.0f}"),
+    ("committee_autonomy", N_("committee autonomy"), "{:.2f}"),
+    ("administrative_load", N_("committee time on admin"), "{:.0%}"),
+    ("misperception_share", N_("take committee for government"), "{:.0%}"),
+    ("public_cost", N_("public cost / month / 1,000"), "{:.1f}"),
 )
 
 
-def key_numbers(model: CommunityModel) -> list[tuple[str, str]]:
+def key_numbers(model: CommunityModel, lang: str = "en") -> list[tuple[str, str]]:
     """The month's headline measures as (label, formatted value): what the plots on the Measures tab track."""
-    return [(label, fmt.format(model.metrics[key])) for key, label, fmt in KEY_NUMBERS]
+    _ = gettext_for(lang)
+    return [(_(label), fmt.format(model.metrics[key])) for key, label, fmt in KEY_NUMBERS]
 
 
 # --- the measures ----------------------------------------------------------------------------------------------------
-MEASURES_SIZE = (11.0, 8.4)  # inches: one figure for the five measure panels, drawn at DPI
+MEASURES_SIZE = (11.0, 9.6)  # inches: one figure for the five measure panels, drawn at DPI
+# "Founded by residents" is drawn in its own colour, above the total: when every NGO is a residents' own, the two
+# lines coincide, and in one colour the dashed one disappeared into the solid one.
 MEASURE_LINES = {  # panel -> (column, colour, width, style, label) of each line it draws
     "trust": (
-        ("trust_in_strangers", "#2ca02c", 1.8, "-", "share trusting strangers"),
-        ("mean_trust", "#2ca02c", 1.0, "--", "mean trust"),
+        ("trust_in_strangers", "#2ca02c", 1.8, "-", N_("share trusting strangers")),
+        ("mean_trust", "#2ca02c", 1.0, "--", N_("mean trust")),
     ),
     "participation": (
         ("vulnerable_participant_share", "#444444", 1.0, "--",
-         "participants who are elderly, unemployed young or low-income"),
+         N_("participants who are elderly, unemployed young or low-income")),
     ),
     "ngos": (
-        ("ngo_count", "#1f77b4", 1.8, "-", "NGOs"),
-        ("grassroots_ngo_count", "#1f77b4", 1.0, "--", "founded by residents"),
+        ("ngo_count", "#1f77b4", 1.8, "-", N_("NGOs")),
+        ("grassroots_ngo_count", "#ff7f0e", 1.4, (0, (4, 2)), N_("founded by residents")),
     ),
     "committee": (
-        ("committee_autonomy", "#6a3d9a", 1.8, "-", "autonomy"),
-        ("administrative_load", "#555555", 1.8, "-", "share of work on admin tasks"),
-        ("misperception_share", "#d62728", 1.0, "--", "residents who see it as a government organ"),
+        ("committee_autonomy", "#6a3d9a", 1.8, "-", N_("autonomy")),
+        ("administrative_load", "#555555", 1.8, "-", N_("share of work on admin tasks")),
+        ("misperception_share", "#d62728", 1.0, "--", N_("residents who see it as a government organ")),
     ),
-    "cost": (("public_cost", "#444444", 1.6, "-", "cost units per 1,000 residents per month"),),
+    "cost": (("public_cost", "#444444", 1.6, "-", N_("cost units per 1,000 residents per month")),),
 }  # fmt: skip
 MEASURE_TITLES = {
-    "trust": "Trust in strangers (social capital)",
-    "participation": "Participation and its composition",
-    "ngos": "NGOs: number and independence",
-    "committee": "Committee: autonomy vs administrative load",
-    "cost": "Public cost",
+    "trust": N_("Trust in strangers (social capital)"),
+    "participation": N_("Participation and its composition"),
+    "ngos": N_("NGOs: number and independence"),
+    "committee": N_("Committee: autonomy vs administrative load"),
+    "cost": N_("Public cost"),
 }
 
 
@@ -548,43 +609,54 @@ class MeasuresFigure:
     of the 3 x 2 grid stays empty; the panel above it carries its own year labels.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en") -> None:
+        self._ = _ = gettext_for(lang)
         self.fig = _figure(*MEASURES_SIZE)
         grid = self.fig.subplots(3, 2, sharex=True)
-        self.fig.subplots_adjust(left=0.06, right=0.95, top=0.96, bottom=0.07, hspace=0.3, wspace=0.22)
+        self.fig.subplots_adjust(left=0.06, right=0.95, top=0.92, bottom=0.06, hspace=0.72, wspace=0.22)
         self.axes = dict(zip(MEASURE_TITLES, grid.ravel(), strict=False))
         self.lines = {}
         for panel, ax in self.axes.items():
-            ax.set_title(MEASURE_TITLES[panel], fontsize=10, loc="left")
             ax.tick_params(labelsize=8)
             ax.grid(True, color="#eeeeee", lw=0.6)
             ax.set_ylim(0, 1)
             for column, colour, width, style, label in MEASURE_LINES[panel]:
-                (self.lines[column],) = ax.plot([], [], color=colour, lw=width, ls=style, label=label)
+                (self.lines[column],) = ax.plot([], [], color=colour, lw=width, ls=style, label=_(label), zorder=3)
         self._decorate(grid)
         self.stack: list = []
 
     def _decorate(self, grid) -> None:
-        """What the panels draw besides their lines: the survey mark, the right axis, the legends, the labels."""
+        """What the panels draw besides their lines: the survey mark, the right axis, the legends, the labels.
+
+        Each legend sits above its panel, under the panel's title (the legend's own title), never over the
+        plot: a legend inside the axes covered the start of the lines.
+        """
+        _ = self._
         trust, ngos = self.axes["trust"], self.axes["ngos"]
-        trust.axhline(KARAMAY_TRUST, color="#999999", lw=0.8, ls=":", label="Karamay survey 2016: 31%")
-        ngos.set_ylabel("number", fontsize=8)
+        trust.axhline(KARAMAY_TRUST, color="#999999", lw=0.8, ls=":", label=_("Karamay survey 2016: 31%"))
+        ngos.set_ylabel(_("number"), fontsize=8)
         self.independence = ngos.twinx()
-        (self.lines["ngo_independence"],) = self.independence.plot([], [], color="#8c564b", lw=1.4,
-                                                                    label="mean independence (right axis)")  # fmt: skip
+        label = _("mean independence (right axis)")
+        (self.lines["ngo_independence"],) = self.independence.plot([], [], color="#8c564b", lw=1.4, label=label)
         self.independence.set_ylim(0, 1)
         self.independence.tick_params(labelsize=8)
-        stack = [Patch(color=ACTIVITY_COLOURS[2], label="decision-making (share of residents)"),
-                 Patch(color=ACTIVITY_COLOURS[1], label="low-level activity")]  # fmt: skip
+        stack = [Patch(color=ACTIVITY_COLOURS[2], label=_("decision-making (share of residents)")),
+                 Patch(color=ACTIVITY_COLOURS[1], label=_("low-level activity"))]  # fmt: skip
+        self.legends = {}
         for panel, ax in self.axes.items():
             extra = stack if panel == "participation" else []
             right = self.independence.get_legend_handles_labels()[0] if panel == "ngos" else []
-            ax.legend(handles=extra + ax.get_legend_handles_labels()[0] + right, fontsize=7, loc="upper left",
-                      framealpha=0.8)  # fmt: skip
+            handles = extra + ax.get_legend_handles_labels()[0] + right
+            columns = 2 if len(handles) > 1 and panel != "participation" else 1  # its long label needs a full row
+            self.legends[panel] = ax.legend(
+                handles=handles, title=_(MEASURE_TITLES[panel]), fontsize=7, loc="lower left", bbox_to_anchor=(0, 1),
+                ncols=columns, frameon=False, alignment="left", borderaxespad=0.2,
+                handlelength=1.8, columnspacing=1.0, title_fontproperties={"size": 10},
+            )  # fmt: skip
         grid[2, 1].set_visible(False)
         grid[1, 1].xaxis.set_tick_params(labelbottom=True)
         for ax in (grid[2, 0], grid[1, 1]):
-            ax.set_xlabel("years", fontsize=8)
+            ax.set_xlabel(_("years"), fontsize=8)
 
     def update(self, table: pd.DataFrame) -> Figure:
         years = _years(table)
@@ -595,8 +667,8 @@ class MeasuresFigure:
         self.axes["ngos"].set_ylim(0, max(5.0, float(table["ngo_count"].max()) * 1.15))
         cost = self.axes["cost"]
         cost.set_ylim(0, max(1.0, float(table["public_cost"].max()) * 1.15))
-        cost.set_title(f"Public cost (total so far: {float(table['public_cost'].iloc[1:].sum()):,.0f})",
-                       fontsize=10, loc="left")  # fmt: skip
+        self.legends["cost"].set_title(self._("Public cost (total so far: {total:,.0f})").format(
+            total=float(table["public_cost"].iloc[1:].sum())))  # fmt: skip
         return self.fig
 
     def _update_stack(self, years: np.ndarray, table: pd.DataFrame) -> None:
@@ -613,9 +685,9 @@ class MeasuresFigure:
         ]
 
 
-def draw_measures(model: CommunityModel) -> Figure:
+def draw_measures(model: CommunityModel, lang: str = "en") -> Figure:
     """Trust, participation and its composition, NGOs, the committee and public cost over time."""
-    return live_figure(model, "measures", MeasuresFigure).update(history(model))
+    return live_figure(model, f"measures-{lang}", lambda: MeasuresFigure(lang)).update(history(model))
 
 
 # --- comparison of configurations ------------------------------------------------------------------------------------
@@ -683,28 +755,29 @@ def run_comparison(
     return result
 
 
-def draw_comparison(result: ComparisonResult) -> Figure:
+def draw_comparison(result: ComparisonResult, lang: str = "en") -> Figure:
     """One panel per configuration: median index and spread over seeds, over the stage bands."""
     names = list(result.settings.names)
-    return plot_comparison(result.trajectories, thresholds=stage_thresholds(names))
+    return plot_comparison(result.trajectories, thresholds=stage_thresholds(names), lang=lang)
 
 
-def _stage_cell(share: float, median_month: float) -> str:
+def _stage_cell(share: float, median_month: float, lang: str = "en") -> str:
+    _ = gettext_for(lang)
     if share == 0 or math.isnan(median_month):
-        return "never"
-    return f"{share:.0%} of seeds, year {median_month / 12:.1f}"
+        return _("never")
+    return _("{share:.0%} of seeds, year {year:.1f}").format(share=share, year=median_month / 12)
 
 
-def summary_markdown(summary: pd.DataFrame) -> str:
+def summary_markdown(summary: pd.DataFrame, lang: str = "en") -> str:
     """The comparison's headline numbers as a markdown table a student can scan."""
-    header = (
-        "| configuration | reaches learning | reaches independence | final index | trust strangers "
-        "| see committee as government | admin tasks done | public cost (total) |\n"
-        "|---|---|---|---|---|---|---|---|"
-    )
+    _ = gettext_for(lang)
+    columns = [_("configuration"), _("reaches learning"), _("reaches independence"), _("final index"),
+               _("trust strangers"), _("see committee as government"), _("admin tasks done"),
+               _("public cost (total)")]  # fmt: skip
+    header = "| " + " | ".join(columns) + " |\n" + "|---" * len(columns) + "|"
     rows = [
-        f"| {r.scenario} | {_stage_cell(r.reached_learning, r.median_first_learning)} "
-        f"| {_stage_cell(r.reached_independence, r.median_first_independence)} | {r.final_index_mean:.2f} "
+        f"| {configuration_name(r.scenario, lang)} | {_stage_cell(r.reached_learning, r.median_first_learning, lang)} "
+        f"| {_stage_cell(r.reached_independence, r.median_first_independence, lang)} | {r.final_index_mean:.2f} "
         f"| {r.trust_in_strangers_mean:.0%} | {r.misperception_mean:.0%} | {r.admin_task_completion_mean:.0%} "
         f"| {r.total_public_cost_mean:,.0f} |"
         for r in summary.itertuples()
@@ -713,52 +786,56 @@ def summary_markdown(summary: pd.DataFrame) -> str:
 
 
 LEVERS_SHOWN = (
-    ("policy", "policy"),
-    ("mode", "mode"),
-    ("funding", "funding"),
-    ("admin_load", "admin load"),
-    ("fees_follow_tasks", "fees follow tasks"),
-    ("training", "training"),
-    ("feedback", "feedback"),
-    ("incubation", "incubation"),
-    ("top_down_ngo_rate", "top-down NGOs/yr"),
-    ("direct_provision", "direct provision"),
-    ("elected_committee", "elected committee"),
-    ("party_service", "party service"),
+    ("policy", N_("policy")),
+    ("mode", N_("mode")),
+    ("funding", N_("funding")),
+    ("admin_load", N_("admin load")),
+    ("fees_follow_tasks", N_("fees follow tasks")),
+    ("training", N_("training")),
+    ("feedback", N_("feedback")),
+    ("incubation", N_("incubation")),
+    ("top_down_ngo_rate", N_("top-down NGOs/yr")),
+    ("direct_provision", N_("direct provision")),
+    ("elected_committee", N_("elected committee")),
+    ("party_service", N_("party service")),
 )
 
 
-def levers_markdown(names: Iterable[str]) -> str:
+def levers_markdown(names: Iterable[str], lang: str = "en") -> str:
     """The configurations' levers side by side: the causes behind the differences in outcome."""
+    _ = gettext_for(lang)
     names = list(names)
     params = {name: load_scenario(name).params for name in names}
-    header = "| lever | " + " | ".join(names) + " |\n|---|" + "---|" * len(names)
+    shown = [configuration_name(n, lang) for n in names]
+    header = f"| {_('lever')} | " + " | ".join(shown) + " |\n|---|" + "---|" * len(names)
     rows = [
-        f"| {label} | " + " | ".join(format_value(getattr(params[n], key)) for n in names) + " |"
+        f"| {_(label)} | " + " | ".join(format_value(getattr(params[n], key), lang) for n in names) + " |"
         for key, label in LEVERS_SHOWN
     ]
     return "\n".join([header, *rows])
 
 
-def format_value(value: object) -> str:
-    """A parameter value as a student would write it: 0.3, 12, directive."""
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+def format_value(value: object, lang: str = "en") -> str:
+    """A parameter value as a student would write it: 0.3, 12, directive (指令型 in Chinese)."""
+    return f"{value:g}" if isinstance(value, (int, float)) else choice_name(str(value), lang)
 
 
 # --- texts -----------------------------------------------------------------------------------------------------------
-WHY_THEY_DIFFER = """
-**Why Hangzhou and Shanghai differ.** Both spend on the community, but in different ways.
+WHY_THEY_DIFFER = N_(
+    """**Why Hangzhou and Shanghai differ.** Both spend on the community, but in different ways.
 *Shanghai* pushes a heavy administrative load onto an appointed committee that is judged from above:
 its time goes to tasks (they get done: *administratively effective*), residents see it as a government
 organ, their sense of control stays low, few take part in decisions, and the organisations government
 creates itself have little independence (*ineffective at governance*). *Hangzhou* gives balanced
 support through many channels (training, feedback platforms, incubating residents' own organisations,
 buying services, a party core that serves): residents learn by doing, trust grows, grassroots NGOs
-survive, and the index climbs. Compare the rows of the lever table with the outcomes above it.
-"""
+survive, and the index climbs. Compare the rows of the lever table with the outcomes above it."""
+)
 
-THEORY_MARKDOWN = """
-## The stage theory: a guardian that steps back in time
+# The theory in four sections, one catalogue message each (a translator works on a section, not a page).
+THEORY_SECTIONS = (
+    N_(
+        """## The stage theory: a guardian that steps back in time
 
 A provincial social-science project (the first essay of the source collection on *the effectiveness of
 community grassroots governance*, 社区基层治理成效) proposes that government acts as the **guardian**
@@ -782,8 +859,10 @@ What the theory claims, and what this model lets you test:
   at governance* (行政有效, 治理无效): tasks get done, no inner capacity grows (try **shanghai**).
 - Self-governance is the low-cost path: a mature community governs itself at lower public cost
   (compare the public cost of the configurations).
-
-### The mechanisms behind the stages
+"""
+    ),
+    N_(
+        """### The mechanisms behind the stages
 
 - **Dependency** (索取依赖): when government solves problems the community's own bodies could have
   solved, residents learn to wait for it; their *reliance* lowers their wish to take part and the work
@@ -799,8 +878,10 @@ What the theory claims, and what this model lets you test:
 - **Party cells**: cells that serve earn trust, mediate, organise residents' own groups around a party
   member (Xinhua), and link organisations to community-wide problems.
 - **Government's role** is read each month from what it does, for every configuration.
-
-### How the model measures the stage
+"""
+    ),
+    N_(
+        """### How the model measures the stage
 
 The **self-governance index** (0-1) is the mean of five shares, one for each element of a
 self-governing community: residents who had a say in a **decision** within the last year, residents
@@ -811,37 +892,60 @@ The stage is read from a six-month moving average of the index: *learning* from 
 up, *independence* from the independence threshold up (the coloured bands behind the index plot). To
 fall back a stage the average must drop a little below the threshold, so one bad month does not flip
 the stage.
-
-### What you see in the network
+"""
+    ),
+    N_(
+        """### What you see in the network
 
 Residents live in buildings grouped into compounds (grid management: community → compound → building).
 Most ties are between neighbours in a building, fewer across buildings and compounds; each tie carries
 trust that grows when both ends take part in a month that goes well. Residents take part (or not) in
 low-level activities (cleaning, culture and sport, charity, patrols) or in decision-making (elections,
 hearings, supervision). Those who decide learn democratic skills and a sense of control; those who see
-nothing change lose it.
-"""
+nothing change lose it."""
+    ),
+)
+THEORY_MARKDOWN = "\n\n".join(THEORY_SECTIONS)
 
 
-def contrast(summary: pd.DataFrame, first: str = "hangzhou", second: str = "shanghai") -> str:
+def theory_markdown(lang: str = "en") -> str:
+    """The stage theory, the mechanisms and how the stage is measured, in the reader's language."""
+    _ = gettext_for(lang)
+    return "\n\n".join(_(section) for section in THEORY_SECTIONS)
+
+
+def why_they_differ(lang: str = "en") -> str:
+    """Why Hangzhou and Shanghai differ: the levers behind the outcomes."""
+    return gettext_for(lang)(WHY_THEY_DIFFER)
+
+
+def contrast(summary: pd.DataFrame, first: str = "hangzhou", second: str = "shanghai", lang: str = "en") -> str:
     """The two configurations' headline numbers in one sentence, when both were compared (else empty)."""
+    _ = gettext_for(lang)
     rows = summary.set_index("scenario")
     if first not in rows.index or second not in rows.index:
         return ""
     a, b = rows.loc[first], rows.loc[second]
-    return (
-        f"In this comparison: final index {a.final_index_mean:.2f} ({first}) against {b.final_index_mean:.2f} "
-        f"({second}); trust in strangers {a.trust_in_strangers_mean:.0%} against {b.trust_in_strangers_mean:.0%}; "
-        f"the committee taken for a government organ by {a.misperception_mean:.0%} against {b.misperception_mean:.0%}; "
-        f"administrative tasks done {a.admin_task_completion_mean:.0%} against {b.admin_task_completion_mean:.0%}; "
-        f"public cost {a.total_public_cost_mean:,.0f} against {b.total_public_cost_mean:,.0f}."
-    )
+    return _(
+        "In this comparison: final index {a_index:.2f} ({first}) against {b_index:.2f} ({second}); trust in strangers "
+        "{a_trust:.0%} against {b_trust:.0%}; the committee taken for a government organ by {a_mis:.0%} against "
+        "{b_mis:.0%}; administrative tasks done {a_admin:.0%} against {b_admin:.0%}; public cost {a_cost:,.0f} against "
+        "{b_cost:,.0f}."
+    ).format(
+        first=configuration_name(first, lang), second=configuration_name(second, lang), a_index=a.final_index_mean,
+        b_index=b.final_index_mean, a_trust=a.trust_in_strangers_mean, b_trust=b.trust_in_strangers_mean,
+        a_mis=a.misperception_mean, b_mis=b.misperception_mean, a_admin=a.admin_task_completion_mean,
+        b_admin=b.admin_task_completion_mean, a_cost=a.total_public_cost_mean, b_cost=b.total_public_cost_mean,
+    )  # fmt: skip
 
 
-def configurations_markdown() -> str:
+def configurations_markdown(lang: str = "en") -> str:
     """One paragraph per configuration file, from its own title and description."""
-    parts = ["### The configurations"]
+    _ = gettext_for(lang)
+    parts = ["### " + _("The configurations")]
     for name in list_scenarios():
         spec = load_scenario(name)
-        parts.append(f"- **{name}**: *{spec.title}.* {spec.description}")
+        shown = configuration_name(name, lang)
+        label = name if shown == name else f"{shown} ({name})"
+        parts.append(f"- **{label}**: *{scenario_text(spec.title, lang)}.* {scenario_text(spec.description, lang)}")
     return "\n".join(parts)
