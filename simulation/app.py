@@ -1,13 +1,20 @@
 """The dashboard: explore the community model in the browser (Mesa's SolaraViz).
 
 Run it with ``python -m simulation dashboard`` (see :mod:`simulation.dashboard`) or
-``solara run simulation/app.py``. Four tabs:
+``solara run simulation/app.py``. Every word is in English or Chinese: the 中文 / English switch in the
+bar at the top changes every text and redraws the figures, and ``?lang=zh`` in the address starts in
+Chinese (:mod:`simulation.i18n`). Five tabs:
 
 - **Community**: the stage indicator (where the community is, what government does), the
   social-capital network, and the self-governance index over the stage bands;
 - **Measures**: trust, participation and its composition, NGOs, the committee, public cost;
 - **Compare**: the configurations side by side over several seeds (computed on demand, cached);
-- **Theory**: the stage theory and every configuration, in a few paragraphs.
+- **Theory**: the stage theory and every configuration, in a few paragraphs;
+- **Lessons**: five guided experiments for a class (:mod:`simulation.lessons_view`).
+
+The sidebar is the dashboard's own, around Mesa's ModelController (Step, Play, Reset): Mesa's SolaraViz
+writes its card titles and slider labels in English only, and shows a slider's value in a bubble that floats
+between rows; here every label is translated and carries its slider's value.
 
 Every browser session builds its own model inside :func:`Layout`, so two students never share
 a run (a module-level model, as in Mesa's examples, would be shared until Reset).
@@ -38,18 +45,25 @@ from typing import Any
 
 import solara
 import solara.lab
-from mesa.visualization import Slider, SolaraViz
+from mesa.visualization import Slider
+from mesa.visualization.solara_viz import ComponentsView, ModelController
 from mesa.visualization.utils import update_counter
 
 # Absolute imports: `solara run simulation/app.py` loads this file as a script, outside its package.
 from simulation import views
+from simulation.dashboard_session import Session, control_values, language_from_query, session_context, use_session
+from simulation.fonts import can_draw, missing_font_message
+from simulation.i18n import LANGUAGE_NAMES, LANGUAGES, N_, check_language, gettext_for
+from simulation.lessons_view import LessonsView
 from simulation.model import CommunityModel
+from simulation.names import choice_name, configuration_name, role_name, scenario_text, stage_name
 from simulation.parameters import FIELDS, MODES, POLICIES
 from simulation.plots import STAGE_COLOURS
+from simulation.prose import Prose
 from simulation.scenarios import list_scenarios, load_scenario
 from simulation.stages import STAGES
 
-TITLE = "Community self-governance: from dependence to independence"
+TITLE = N_("Community self-governance: from dependence to independence")
 DEFAULT_CONFIGURATION = "guardian"
 DEFAULT_RESIDENTS = 1000
 DEFAULT_SEED = "1"
@@ -76,20 +90,22 @@ class SliderSpec:
 
 
 LEVER_SLIDERS = {
-    "funding": SliderSpec("Funding (per 1,000 residents)", 0.5, high=30),
-    "admin_load": SliderSpec("Admin tasks pushed down", 0.05),
-    "fees_follow_tasks": SliderSpec("Fees follow tasks", 0.05),
-    "service_purchase": SliderSpec("Service purchase", 0.05),
-    "training": SliderSpec("Training", 0.05),
-    "feedback": SliderSpec("Feedback channels", 0.05),
-    "incubation": SliderSpec("NGO incubation", 0.05),
-    "top_down_ngo_rate": SliderSpec("Top-down NGOs per year", 0.1, high=5),
-    "direct_provision": SliderSpec("Direct provision", 0.05),
-    "elected_committee": SliderSpec("Elected committee share", 0.05),
-    "party_service": SliderSpec("Party cells: service", 0.05),
-    "withdraw_at_step": SliderSpec("Government lets go at month (-1 never)", 1, high=240),
+    "funding": SliderSpec(N_("Funding (per 1,000 residents)"), 0.5, high=30),
+    "admin_load": SliderSpec(N_("Admin tasks pushed down"), 0.05),
+    "fees_follow_tasks": SliderSpec(N_("Fees follow tasks"), 0.05),
+    "service_purchase": SliderSpec(N_("Service purchase"), 0.05),
+    "training": SliderSpec(N_("Training"), 0.05),
+    "feedback": SliderSpec(N_("Feedback channels"), 0.05),
+    "incubation": SliderSpec(N_("NGO incubation"), 0.05),
+    "top_down_ngo_rate": SliderSpec(N_("Top-down NGOs per year"), 0.1, high=5),
+    "direct_provision": SliderSpec(N_("Direct provision"), 0.05),
+    "elected_committee": SliderSpec(N_("Elected committee share"), 0.05),
+    "party_service": SliderSpec(N_("Party cells: service"), 0.05),
+    "party_member_share": SliderSpec(N_("Party members' share"), 0.01, high=0.3),
+    "supervision": SliderSpec(N_("Supervision"), 0.05),
+    "withdraw_at_step": SliderSpec(N_("Government lets go at month (-1 never)"), 1, high=240),
 }
-LEVER_CHOICES = {"policy": ("Policy", POLICIES), "mode": ("Government's mode", MODES)}
+LEVER_CHOICES = {"policy": (N_("Policy"), POLICIES), "mode": (N_("Government's mode"), MODES)}
 RESIDENTS_RANGE = (100, 20_000, 100)  # the definition allows 5,000,000; the dashboard stays interactive up to here
 
 
@@ -153,6 +169,8 @@ class DashboardModel(CommunityModel):
         direct_provision: float | None = None,
         elected_committee: float | None = None,
         party_service: float | None = None,
+        party_member_share: float | None = None,
+        supervision: float | None = None,
         withdraw_at_step: int | None = None,
     ) -> None:
         levers = {
@@ -169,6 +187,8 @@ class DashboardModel(CommunityModel):
             "direct_provision": direct_provision,
             "elected_committee": elected_committee,
             "party_service": party_service,
+            "party_member_share": party_member_share,
+            "supervision": supervision,
             "withdraw_at_step": withdraw_at_step,
         }
         self.configuration = configuration
@@ -176,35 +196,101 @@ class DashboardModel(CommunityModel):
         self.changes = lever_changes(configuration, levers)
         super().__init__(scenario=configuration, n_residents=int(n_residents), rng=seed_from_text(seed), **self.changes)
 
+    CONTROLLED = (*LEVER_CHOICES, *LEVER_SLIDERS)  # the levers the sidebar sets (dashboard_session.control_values)
 
-def model_params(model: DashboardModel) -> dict[str, Any]:
-    """SolaraViz's controls, set to the values the current model runs with.
 
-    The configuration itself is fixed here: it is picked in the sidebar's own card, which loads it at
-    once and resets the sliders to its values (Mesa's controls only take effect on Reset).
+def model_params(model: DashboardModel, lang: str = "en") -> dict[str, Any]:
+    """The controls in Mesa's ``model_params`` form, set to the values the current model runs with.
+
+    The dashboard draws its own controls (:func:`Controls`); this form is what they describe, and what
+    rebuilds the same model (the tests check that round trip for every configuration).
     """
+    _ = gettext_for(lang)
     p = model.params
     low, high, step = RESIDENTS_RANGE
     params: dict[str, Any] = {
         "configuration": model.configuration,
-        "seed": {"type": "InputText", "value": model.seed_text, "label": "Random seed"},
-        "n_residents": Slider("Residents", value=min(high, max(low, p.n_residents)), min=low, max=high, step=step),
+        "seed": {"type": "InputText", "value": model.seed_text, "label": _("Random seed")},
+        "n_residents": Slider(_("Residents"), value=min(high, max(low, p.n_residents)), min=low, max=high, step=step),
     }
     for name, (label, choices) in LEVER_CHOICES.items():
-        params[name] = {"type": "Select", "value": getattr(p, name), "values": list(choices), "label": label}
+        params[name] = {"type": "Select", "value": getattr(p, name), "values": list(choices), "label": _(label)}
     for name, spec in LEVER_SLIDERS.items():
-        params[name] = _lever_slider(name, spec, getattr(p, name))
+        params[name] = _lever_slider(name, spec, getattr(p, name), _(spec.label))
     return params
 
 
-def _lever_slider(name: str, spec: SliderSpec, value: float) -> Slider:
+def _lever_slider(name: str, spec: SliderSpec, value: float, label: str) -> Slider:
     low, high = spec.bounds(name)
     if FIELDS[name].type == "int":
-        return Slider(
-            spec.label, value=int(min(high, max(low, value))), min=int(low), max=int(high), step=int(spec.step)
-        )
+        return Slider(label, value=int(min(high, max(low, value))), min=int(low), max=int(high), step=int(spec.step))
     value = min(high, max(low, float(value)))
-    return Slider(spec.label, value=value, min=float(low), max=float(high), step=float(spec.step), dtype=float)
+    return Slider(label, value=value, min=float(low), max=float(high), step=float(spec.step), dtype=float)
+
+
+# --- the sidebar's controls -------------------------------------------------------------------------------------------
+@solara.component
+def LabelledSlider(name: str, label: str, value: float, low: float, high: float, step: float, on_value: Any):
+    """A slider under a row with its label and its value, so a value never floats between two sliders.
+
+    Vuetify's thumb label (Mesa's default) floats above the thumb, into the row above; here it is off and the
+    value sits on the label's own line. The slider keeps the label as its accessible name (hidden by CSS).
+    """
+    shown = f"{value:g}" if isinstance(value, (int, float)) else str(value)
+    with solara.Column(gap="0px", classes=["lever", f"lever-{name}"]):
+        with solara.Row(justify="space-between", style={"align-items": "baseline"}):
+            solara.Text(label, style={"font-size": "13px"})
+            solara.Text(shown, classes=["lever-value"], style={"font-size": "13px", "font-weight": "700"})
+        solara.v.Slider(v_model=value, min=low, max=high, step=step, label=label, hide_details=True, dense=True,
+                        thumb_label=False, on_v_model=on_value)  # fmt: skip
+
+
+@solara.component
+def Controls(session: Session):
+    """Seed, size, policy, mode and every lever, bound to the values the next Reset builds its model from."""
+    lang = session.lang.value
+    _ = gettext_for(lang)
+    values = session.controls.value
+
+    def setter(name: str, cast: Any) -> Any:
+        return lambda value: session.controls.set({**session.controls.value, name: cast(value)})
+
+    solara.InputText(_("Random seed"), value=str(values["seed"]), on_value=setter("seed", str), continuous_update=False)
+    low, high, step = RESIDENTS_RANGE
+    LabelledSlider("n_residents", _("Residents"), int(min(high, max(low, values["n_residents"]))), low, high, step,
+                   setter("n_residents", int))  # fmt: skip
+    for name, (label, choices) in LEVER_CHOICES.items():
+        solara.v.Select(label=_(label), v_model=values[name], items=[{"text": choice_name(c, lang), "value": c}
+                        for c in choices], on_v_model=setter(name, str), dense=True)  # fmt: skip
+    for name, spec in LEVER_SLIDERS.items():
+        low, high = spec.bounds(name)
+        integer = FIELDS[name].type == "int"
+        value = min(high, max(low, float(values[name])))
+        LabelledSlider(name, _(spec.label), int(value) if integer else value, low, high, spec.step,
+                       setter(name, int if integer else float))  # fmt: skip
+
+
+@solara.component
+def Sidebar(session: Session):
+    """The configuration card, Mesa's Step / Play / Reset with the playing speed, and the levers."""
+    _ = gettext_for(session.lang.value)
+    play_interval, render_interval = solara.use_reactive(150), solara.use_reactive(1)
+    ConfigurationCard(session)
+    with solara.Card(_("Run"), classes=["run-card"]):
+        # Mesa's ModelController: Step, Play and Reset, and the play loop. Its buttons are labelled in English
+        # only; in Chinese the CSS of this page relabels them (CSS below).
+        with solara.Column(classes=["model-controller"]):
+            ModelController(session.model, model_parameters=session.controls, play_interval=play_interval,
+                            render_interval=render_interval, use_threads=solara.use_reactive(False))  # fmt: skip
+        LabelledSlider("render_interval", _("Months per Step"), render_interval.value, 1, 100, 2,
+                       render_interval.set)  # fmt: skip
+        LabelledSlider("play_interval", _("Pause between steps when playing (ms)"), play_interval.value, 1, 500, 10,
+                       play_interval.set)  # fmt: skip
+    with solara.Card(_("Levers"), classes=["levers-card"]):
+        solara.Text(_("Move the levers, then press Reset to run your own variant."),
+                    style={"font-size": "12px", "color": "#555"})  # fmt: skip
+        Controls(session)
+    IdleWatch(session.model)
 
 
 # --- the stage indicator ----------------------------------------------------------------------------------------------
@@ -221,28 +307,59 @@ def _chip(text: str, active: bool, colour: str) -> str:
 ROLE_COLOURS = {"nurture": "#e8d5d0", "assist": "#f1e6c8", "supervise": "#d3e4d4", "withdrawn": "#dddddd"}
 
 
-def stage_html(report: views.StageReport) -> str:
-    """The stage indicator as HTML: the three stages and three roles with the current ones lit, and a verdict."""
-    stages = "".join(_chip(f"{k + 1}. {s}", s == report.stage, STAGE_COLOURS[s]) for k, s in enumerate(STAGES))
-    roles = "".join(_chip(r, r == report.role, ROLE_COLOURS[r]) for r in ROLE_COLOURS)
+def stage_html(report: views.StageReport, lang: str = "en") -> str:
+    """The stage indicator as HTML: the three stages and three roles with the current ones lit, and a verdict.
+
+    The index shown beside the stage is the six-month average the stage is read from, with this month's value
+    after it, so a student sees why the stage can read lower than this month's index.
+    """
+    _ = gettext_for(lang)
+    stages = "".join(_chip(f"{k + 1}. {stage_name(s, lang)}", s == report.stage, STAGE_COLOURS[s])
+                     for k, s in enumerate(STAGES))  # fmt: skip
+    roles = "".join(_chip(role_name(r, lang), r == report.role, ROLE_COLOURS[r]) for r in ROLE_COLOURS)
+    average = report.index if report.smoothed is None else report.smoothed
+    index_line = _(
+        "{when} &middot; self-governance index, {window}-month average (the stage reads this): "
+        '<b class="stage-index">{average:.2f}</b>; this month {index:.2f} (learning from {learning:.2f}, '
+        "independence from {independence:.2f})"
+    ).format(when=report.when_text(lang), window=report.window, average=average, index=report.index,
+             learning=report.learning_threshold, independence=report.independence_threshold)  # fmt: skip
+    note = report.smoothing_note(lang)
+    note_html = f'<div class="smoothing-note" style="font-size:13px;color:#8a5a00">{note}</div>' if note else ""
+    stage_line = _("The community is in the {stage} stage: {meaning}.").format(
+        stage=f'<b class="stage-name">{stage_name(report.stage, lang)}</b>', meaning=_(views.STAGE_TEXT[report.stage]))
+    role_line = _("Government's role: {role}; {meaning}.").format(
+        role=f'<b class="role-name">{role_name(report.role, lang)}</b>', meaning=_(views.ROLE_TEXT[report.role]))
     return f"""
 <div class="stage-indicator" style="font-size:15px;line-height:1.6">
-  <div style="font-size:13px;color:#555">{report.when} &middot; self-governance index
-    <b class="stage-index">{report.index:.2f}</b> (learning from {report.learning_threshold:.2f},
-    independence from {report.independence_threshold:.2f})</div>
-  <div style="margin:4px 0"><span style="display:inline-block;width:118px">Community:</span>{stages}</div>
-  <div style="margin:4px 0"><span style="display:inline-block;width:118px">Government:</span>{roles}</div>
-  <div>The community is in the <b class="stage-name">{report.stage}</b> stage: {views.STAGE_TEXT[report.stage]}.
-    Government's role: <b class="role-name">{report.role}</b>; {views.ROLE_TEXT[report.role]}.</div>
-  <div style="margin-top:4px"><i>{report.verdict}</i> <span style="color:#666">{report.policy_note}</span></div>
-</div>"""
+  <div style="font-size:13px;color:#555">{index_line}</div>
+  {note_html}
+  <div style="margin:4px 0"><span style="display:inline-block;width:118px">{_("Community:")}</span>{stages}</div>
+  <div style="margin:4px 0"><span style="display:inline-block;width:118px">{_("Government:")}</span>{roles}</div>
+  <div>{stage_line} {role_line}</div>
+  <div style="margin-top:4px"><i>{report.verdict_text(lang)}</i>
+    <span style="color:#666">{report.policy_note_text(lang)}</span></div>
+</div>"""  # fmt: skip
+
+
+def _lang() -> str:
+    """This tab's language (for components SolaraViz's grid renders with the model only)."""
+    return use_session().lang.value
+
+
+def _figure_lang(lang: str) -> str:
+    """The language figures are drawn in: Chinese needs a font with Chinese glyphs on the server."""
+    return lang if can_draw(lang) else "en"
 
 
 @solara.component
 def StageIndicator(model: DashboardModel):
     """Where the community is, in words, and whether government's role fits the stage."""
     update_counter.get()
-    solara.HTML(tag="div", unsafe_innerHTML=stage_html(views.stage_report(model)), classes=["dash-wide"])
+    lang = _lang()
+    solara.HTML(tag="div", unsafe_innerHTML=stage_html(views.stage_report(model), lang), classes=["dash-wide"])
+    if _figure_lang(lang) != lang:
+        solara.Warning(missing_font_message() + " " + gettext_for(lang)("The figures are drawn in English."))
 
 
 def key_numbers_html(numbers: list[tuple[str, str]]) -> str:
@@ -261,7 +378,8 @@ def key_numbers_html(numbers: list[tuple[str, str]]) -> str:
 def KeyNumbers(model: DashboardModel):
     """This month's headline measures; the Measures tab shows how they got here."""
     update_counter.get()
-    solara.HTML(tag="div", unsafe_innerHTML=key_numbers_html(views.key_numbers(model)), classes=["dash-wide"])
+    html = key_numbers_html(views.key_numbers(model, _lang()))
+    solara.HTML(tag="div", unsafe_innerHTML=html, classes=["dash-wide"])
 
 
 # --- the network and the plots ----------------------------------------------------------------------------------------
@@ -269,28 +387,39 @@ def KeyNumbers(model: DashboardModel):
 def NetworkView(model: DashboardModel):
     """The social-capital network, coloured by what residents do or by their trust."""
     update_counter.get()
+    lang = _lang()
+    _ = gettext_for(lang)
+    figure_lang = _figure_lang(lang)
     colour_by = solara.use_reactive("activity")
-    dependencies = [model, model.steps, colour_by.value]
-    fig, caption = solara.use_memo(lambda: views.draw_network(model, colour_by.value), dependencies)
+    dependencies = [model, model.steps, colour_by.value, figure_lang]
+    fig, caption = solara.use_memo(lambda: views.draw_network(model, colour_by.value, lang=figure_lang), dependencies)
+    choices = {_("activity"): "activity", _("trust"): "trust"}  # shown in the reader's language
+    shown = next(text for text, key in choices.items() if key == colour_by.value)
     with solara.Column(classes=["network-view"], gap="4px"):
         with solara.Row(gap="8px", style={"align-items": "center"}):
-            solara.Text("Colour residents by")
-            solara.ToggleButtonsSingle(value=colour_by, values=["activity", "trust"])
+            solara.Text(_("Colour residents by"))
+            solara.ToggleButtonsSingle(value=shown, values=list(choices), on_value=lambda t: colour_by.set(choices[t]))
         solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
-        solara.Text(caption, style={"font-size": "12px", "color": "#555"})
+        solara.Text(views._network_caption(model, views.drawn_residents(model).size, lang) if figure_lang != lang
+                    else caption, style={"font-size": "12px", "color": "#555"})  # fmt: skip
 
 
 @solara.component
 def IndexView(model: DashboardModel):
     """The self-governance index over time, drawn over the stage bands."""
     update_counter.get()
-    dependencies = [model, model.steps]
-    fig = solara.use_memo(lambda: views.draw_index(model), dependencies)
+    lang = _lang()
+    figure_lang = _figure_lang(lang)
+    dependencies = [model, model.steps, figure_lang]
+    fig = solara.use_memo(lambda: views.draw_index(model, figure_lang), dependencies)
     with solara.Column(classes=["index-view"], gap="4px"):
         solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
         solara.Text(
-            "The stage is read from the thick line (a six-month average); dotted lines mark where government "
-            "changed its role.",
+            gettext_for(lang)(
+                "The stage is read from the thick line, a {window}-month average: the thin line (this month) can "
+                "cross a threshold a few months before the stage changes. Dotted lines mark where government "
+                "changed its role."
+            ).format(window=model.params.index_smoothing),
             style={"font-size": "12px", "color": "#555"},
         )
 
@@ -299,14 +428,14 @@ def IndexView(model: DashboardModel):
 def MeasuresView(model: DashboardModel):
     """The five measures over time, in one figure."""
     update_counter.get()
-    dependencies = [model, model.steps]
-    fig = solara.use_memo(lambda: views.draw_measures(model), dependencies)
+    figure_lang = _figure_lang(_lang())
+    dependencies = [model, model.steps, figure_lang]
+    fig = solara.use_memo(lambda: views.draw_measures(model, figure_lang), dependencies)
     with solara.Column(classes=["dash-wide", "measures-view"]):
         solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
 
 
-MEASURES_GUIDE = """
-#### How to read these plots
+MEASURES_GUIDE = N_("""#### How to read these plots
 
 - **Trust in strangers** is social capital: it grows when residents solve problems together and
   when party cells and the committee serve them; it falls with unresolved problems.
@@ -314,18 +443,18 @@ MEASURES_GUIDE = """
   target is *decision-making* (teal): elections, hearings, supervision, where residents learn
   self-governance. The dashed line shows who takes part: mostly the elderly, the unemployed young
   and low-income households.
-- **NGOs**: organisations founded by residents are independent; those created by government are not.
+- **NGOs**: organisations founded by residents (orange, dashed) are independent; those created by
+  government are not. When every organisation is the residents' own, the two lines meet.
 - **Committee**: administrative tasks eat its time; the more it works for government, the more residents
   take it for a government organ, and the less autonomy it has.
-- **Public cost**: self-governance should be the low-cost path.
-"""
+- **Public cost**: self-governance should be the low-cost path.""")
 
 
 @solara.component
 def MeasuresGuide(model: DashboardModel):
     """A short key to the measure plots."""
     with solara.Column(classes=["dash-wide"]):
-        solara.Markdown(MEASURES_GUIDE)
+        Prose(gettext_for(_lang())(MEASURES_GUIDE))
 
 
 # --- comparison of configurations -------------------------------------------------------------------------------------
@@ -343,6 +472,8 @@ def comparison_task(settings: views.ComparisonSettings) -> views.ComparisonResul
 @solara.component
 def ComparisonView(model: DashboardModel):
     """The configurations side by side over several seeds, with the levers that explain the differences."""
+    lang = _lang()
+    _ = gettext_for(lang)
     names = solara.use_reactive(list_scenarios())
     seeds = solara.use_reactive(3)
     residents = solara.use_reactive(500)
@@ -350,35 +481,38 @@ def ComparisonView(model: DashboardModel):
     settings = views.ComparisonSettings(tuple(n for n in list_scenarios() if n in names.value), seeds.value,
                                         years.value, residents.value)  # fmt: skip
     with solara.Column(classes=["dash-wide", "comparison-view"]):
-        solara.Markdown(
-            "### Compare the configurations\nEach configuration is run for several seeds (random histories of "
-            "the same community). The line is the median index, the band the spread across seeds."
-        )
-        _comparison_controls(names, seeds, residents, years, settings)
+        Prose("### " + _("Compare the configurations") + "\n" + _(
+            "Each configuration is run for several seeds (random histories of the same community). The line is the "
+            "median index, the band the spread across seeds."))  # fmt: skip
+        _comparison_controls(names, seeds, residents, years, settings, lang)
         result = _comparison_result(settings)
         if result is not None:
             ComparisonOutput(result)
 
 
-def _comparison_controls(names, seeds, residents, years, settings: views.ComparisonSettings) -> None:
-    solara.SelectMultiple("Configurations", values=names, all_values=list_scenarios())
+def _comparison_controls(names, seeds, residents, years, settings: views.ComparisonSettings, lang: str) -> None:
+    _ = gettext_for(lang)
+    solara.v.Select(label=_("Configurations"), v_model=names.value, multiple=True, chips=True,
+                    items=[{"text": configuration_name(n, lang), "value": n} for n in list_scenarios()],
+                    on_v_model=names.set)  # fmt: skip
     with solara.Row(gap="24px", style={"flex-wrap": "wrap"}):
-        for label, reactive, choices in (("Seeds", seeds, [1, 3, 5, 10]), ("Residents", residents, [200, 500, 1000]),
-                                         ("Years", years, [5, 10, 20])):  # fmt: skip
+        for label, reactive, choices in ((_("Seeds"), seeds, [1, 3, 5, 10]), (_("Residents"), residents,
+                                         [200, 500, 1000]), (_("Years"), years, [5, 10, 20])):  # fmt: skip
             with solara.Column(gap="0px"):
                 solara.Text(label, style={"font-size": "12px", "color": "#555"})
                 solara.ToggleButtonsSingle(value=reactive, values=choices)
     cached = views.cached_comparison(settings) is not None
-    label = "Computed: shown below" if cached else f"Run comparison ({settings.runs} runs)"
+    label = _("Computed: shown below") if cached else _("Run comparison ({runs} runs)").format(runs=settings.runs)
     with solara.Row(style={"align-items": "center"}):
         solara.Button(label, color="primary", disabled=cached or not settings.names or comparison_task.pending,
                       on_click=lambda: comparison_task(settings))  # fmt: skip
         if comparison_task.pending:
-            solara.Text(f"running: {comparison_task.progress or 0:.0f}% done", classes=["comparison-progress"])
+            solara.Text(_("running: {done:.0f}% done").format(done=comparison_task.progress or 0),
+                        classes=["comparison-progress"])  # fmt: skip
     if comparison_task.pending:
         solara.ProgressLinear(comparison_task.progress or True)
     if comparison_task.error:
-        solara.Error(f"The comparison failed: {comparison_task.exception}")
+        solara.Error(_("The comparison failed: {error}").format(error=comparison_task.exception))
 
 
 def _comparison_result(settings: views.ComparisonSettings) -> views.ComparisonResult | None:
@@ -392,51 +526,63 @@ def _comparison_result(settings: views.ComparisonSettings) -> views.ComparisonRe
 @solara.component
 def ComparisonOutput(result: views.ComparisonResult):
     """The comparison figure, the summary table, the explanation and the levers of the compared configurations."""
+    lang = _lang()
+    _ = gettext_for(lang)
+    figure_lang = _figure_lang(lang)
     settings = result.settings
-    fig = solara.use_memo(lambda: views.draw_comparison(result), [result])
-    solara.FigureMatplotlib(fig, dependencies=[result], dpi=70, **PNG)
-    solara.Markdown(
-        f"**{settings.seeds} seeds, {settings.n_residents} residents, {settings.years} years.**\n\n"
-        + views.summary_markdown(result.summary)
-        + "\n\nStage cells: share of seeds that reached the stage, and the median year it was first reached."
-    )
-    solara.Markdown(views.WHY_THEY_DIFFER + "\n\n" + views.contrast(result.summary))
-    solara.Markdown("#### The levers behind the differences\n\n" + views.levers_markdown(settings.names))
+    fig = solara.use_memo(lambda: views.draw_comparison(result, figure_lang), [result, figure_lang])
+    solara.FigureMatplotlib(fig, dependencies=[result, figure_lang], dpi=70, **PNG)
+    Prose(
+        "**" + _("{seeds} seeds, {residents} residents, {years} years.").format(
+            seeds=settings.seeds, residents=settings.n_residents, years=settings.years) + "**\n\n"
+        + views.summary_markdown(result.summary, lang)
+        + "\n\n" + _("Stage cells: share of seeds that reached the stage, and the median year it was first reached.")
+    )  # fmt: skip
+    Prose(views.why_they_differ(lang) + "\n\n" + views.contrast(result.summary, lang=lang))
+    Prose("#### " + _("The levers behind the differences") + "\n\n" + views.levers_markdown(settings.names, lang))
 
 
 # --- theory -----------------------------------------------------------------------------------------------------------
 @solara.component
 def TheoryView(model: DashboardModel):
     """The stage theory and the configurations, for a student who opens the dashboard cold."""
+    lang = _lang()
     with solara.Column(classes=["dash-wide", "theory-view"]):
-        solara.Markdown(views.THEORY_MARKDOWN)
-        solara.Markdown(views.configurations_markdown())
+        Prose(views.theory_markdown(lang))
+        Prose(views.configurations_markdown(lang))
 
 
 # --- the sidebar card and the page ------------------------------------------------------------------------------------
 @solara.component
-def ConfigurationCard(model: solara.Reactive[DashboardModel]):
+def ConfigurationCard(session: Session):
     """Pick a configuration (loaded at once) and see what it is and what you changed."""
-    current = model.value
+    lang = session.lang.value
+    _ = gettext_for(lang)
+    current = session.model.value
 
     def pick(name: str) -> None:
         if name != current.configuration:
-            model.set(
-                DashboardModel(configuration=name, n_residents=current.params.n_residents, seed=current.seed_text)
-            )
+            session.load(configuration=name, n_residents=current.params.n_residents, seed=current.seed_text)
 
-    with solara.Card("Configuration", classes=["configuration-card"]):
-        solara.Select("Configuration", values=list_scenarios(), value=current.configuration, on_value=pick)
+    with solara.Card(_("Configuration"), classes=["configuration-card"]):
+        items = [{"text": configuration_name(n, lang), "value": n} for n in list_scenarios()]
+        solara.v.Select(label=_("Configuration"), v_model=current.configuration, on_v_model=pick, items=items)
         spec = current.spec
-        solara.Markdown(f"**{spec.title}.** {spec.description}")
+        Prose(f"**{scenario_text(spec.title, lang)}.** {scenario_text(spec.description, lang)}")
         if current.changes:
-            changed = ", ".join(f"{k} = {views.format_value(v)}" for k, v in current.changes.items())
-            solara.Markdown(f"*Your changes in this run:* {changed}")
-        solara.Text(
-            "Picking a configuration loads it at once. Move the parameter sliders below, then press Reset to run "
-            "your own variant.",
-            style={"font-size": "12px", "color": "#555"},
-        )
+            changed = ", ".join(f"{k} = {views.format_value(v, lang)}" for k, v in current.changes.items())
+            Prose(f"*{_('Your changes in this run:')}* {changed}")
+        solara.Text(_("Picking a configuration loads it at once. Move the levers below, then press Reset to run your "
+                      "own variant."), style={"font-size": "12px", "color": "#555"})  # fmt: skip
+
+
+@solara.component
+def LanguageSwitch(lang: solara.Reactive):
+    """中文 / English, always visible in the bar at the top; each language's name is written in that language."""
+    names = {LANGUAGE_NAMES[code]: code for code in reversed(LANGUAGES)}  # 中文 first: the switch a class looks for
+    shown = LANGUAGE_NAMES[lang.value]
+    solara.ToggleButtonsSingle(value=shown, values=list(names), on_value=lambda name: lang.set(names[name]),
+                               classes=["language-switch"], dense=True)  # fmt: skip
 
 
 COMPONENTS = [
@@ -448,13 +594,17 @@ COMPONENTS = [
     (MeasuresGuide, 1),
     (ComparisonView, 2),
     (TheoryView, 3),
+    (LessonsView, 4),
 ]
-PAGE_NAMES = ("Community", "Measures", "Compare", "Theory")
+PAGE_NAMES = (N_("Community"), N_("Measures"), N_("Compare"), N_("Theory"), N_("Lessons"))
+# Mesa's ModelController labels its buttons in English only (Reset, ▶, Step): in another language the label is
+# hidden and the translation drawn in its place (the accessible name keeps the English word as well).
+CONTROLLER_BUTTONS = ((1, N_("Reset")), (3, N_("Step")))
 
 # SolaraViz (Mesa 3.5) places each page's components on a draggable grid of fixed-height cells, so a tall
 # view spills over the next one, and names its tabs "Page 0", "Page 1", ...  These rules turn the grid into
 # a wrapping flow (two views a row, wide ones alone, one a row on narrow screens) and name the tabs.
-CSS = """
+BASE_CSS = """
 .vue-grid-layout { height: auto !important; display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 .vue-grid-item { position: relative !important; transform: none !important; height: auto !important;
                  width: calc(50% - 6px) !important; touch-action: auto !important; }
@@ -462,23 +612,38 @@ CSS = """
 .vue-grid-item > .vue-resizable-handle { display: none; }
 @media (max-width: 1100px) { .vue-grid-item { width: 100% !important; } }
 .network-view img, .index-view img, .measures-view img { width: 100%; height: auto; }
-.comparison-view img { max-width: 100%; height: auto; }
+.comparison-view img, .lesson-outcome img { max-width: 100%; height: auto; }
 .rendered_html th, .rendered_html td { text-align: left !important; }
-/* Mesa's sliders show their value only while dragged: show it always, as a small tag above the thumb. */
-.v-navigation-drawer .v-slider__thumb-label-container { display: block !important; }
-.v-navigation-drawer .v-slider__thumb-label { transform: translate(-50%, -22px) !important; width: auto !important;
-    height: 16px !important; min-width: 22px; padding: 0 4px; border-radius: 8px !important; font-size: 10px; }
-.v-navigation-drawer .v-slider__thumb-label > div { transform: none !important; }
-.v-navigation-drawer .v-input__slider { margin-top: 10px; }
+.rendered_html blockquote { border-left: 3px solid #bbb; margin: 4px 0; padding: 2px 10px; color: #444; }
+/* A lever's value sits on its label's line (LabelledSlider); the slider's own label only names it for screen
+   readers. */
+.lever .v-label { display: none !important; }
+.lever { margin-bottom: 6px; }
 .v-tabs-bar__content > .v-tab { font-size: 0 !important; }
 .v-tabs-bar__content > .v-tab::after { font-size: 0.875rem; }
-""" + "".join(
-    f'.v-tabs-bar__content > .v-tab:nth-child({k + 2})::after {{ content: "{name}"; }}\n'
-    for k, name in enumerate(PAGE_NAMES)
-)
+.model-controller .v-btn:nth-child(n) .v-btn__content { white-space: nowrap; }
+.language-switch .v-btn { min-width: 64px !important; }
+"""
 
 
-session_model = solara.create_context(None)
+def page_css(lang: str = "en") -> str:
+    """The page's CSS in one language: the tab names, and Mesa's button labels when not English."""
+    _ = gettext_for(lang)
+    tabs = "".join(f'.v-tabs-bar__content > .v-tab:nth-child({k + 2})::after {{ content: "{_(name)}"; }}\n'
+                   for k, name in enumerate(PAGE_NAMES))  # fmt: skip
+    buttons = "" if lang == "en" else "".join(
+        f".model-controller .v-btn:nth-child({k}) .v-btn__content {{ font-size: 0; }}\n"
+        f'.model-controller .v-btn:nth-child({k}) .v-btn__content::after {{ content: "{_(label)}"; '
+        "font-size: 0.875rem; }\n"
+        for k, label in CONTROLLER_BUTTONS
+    )  # fmt: skip
+    return BASE_CSS + tabs + buttons
+
+
+CSS = page_css("en")
+
+
+session_model = solara.create_context(None)  # the tab's model (kept for code that only needs the model)
 session_idle = solara.create_context(None)  # called by IdleWatch when the session's model is to be freed
 
 
@@ -571,29 +736,50 @@ def _malloc_trim() -> Any:
 memory = MemoryReturner()
 
 
+def default_language() -> str:
+    """The language a tab starts in without ``?lang=``: the server's (``dashboard --lang``), else English."""
+    try:
+        return check_language(os.environ.get("DASHBOARD_LANG", "en"))
+    except ValueError:
+        return "en"
+
+
+def _query() -> str | None:
+    """The address's query string (``lang=zh``); None outside a browser (``solara.render`` in tests)."""
+    try:
+        return solara.use_router().search
+    except Exception:  # noqa: BLE001 (no router context: the default language)
+        return None
+
+
 @solara.component
 def Layout(children: list = []):  # noqa: B006 (Solara's layout signature)
     """A session slot for this tab, then the session itself (or a message: the server is full, or the tab was idle).
 
     The model lives one level down, in :func:`SessionLayout`, which is unmounted when the tab has been idle:
-    with it go its hooks' state, so the model is freed while the tab stays open.
+    with it go its hooks' state, so the model is freed while the tab stays open. The language lives here, so a
+    tab that starts again keeps the language its student chose.
     """
     kernel_id = solara.get_kernel_id()
+    query = _query()
+    lang = solara.use_reactive(language_from_query(query, default_language()))
     attempt = solara.use_reactive(0)
     has_slot = solara.use_memo(lambda: slots.take(kernel_id, MAX_SESSIONS), [attempt.value])
     solara.use_effect(lambda: (lambda: _session_closed(kernel_id)) if has_slot else None, [has_slot])
     idle = solara.use_reactive(False)
+    _ = gettext_for(lang.value)
     if not has_slot:
         return _Notice(
-            f"The dashboard is full: it serves {MAX_SESSIONS} browser tabs at once, and all are in use. Close a tab "
-            "you no longer need, or try again in a minute.", "Try again", lambda: attempt.set(attempt.value + 1),
+            _("The dashboard is full: it serves {limit} browser tabs at once, and all are in use. Close a tab you no "
+              "longer need, or try again in a minute.").format(limit=MAX_SESSIONS),
+            _("Try again"), lambda: attempt.set(attempt.value + 1), lang.value,
         )  # fmt: skip
     if idle.value:
         return _Notice(
-            f"This tab was idle for {IDLE_SECONDS / 60:g} minutes, so its model was put away to make room for others.",
-            "Start again", lambda: idle.set(False),
+            _("This tab was idle for {minutes:g} minutes, so its model was put away to make room for others.").format(
+                minutes=IDLE_SECONDS / 60), _("Start again"), lambda: idle.set(False), lang.value,
         )  # fmt: skip
-    return SessionLayout(children=children, on_idle=lambda: idle.set(True))
+    return SessionLayout(children=children, on_idle=lambda: idle.set(True), lang=lang)
 
 
 def _session_closed(kernel_id: str) -> None:
@@ -601,28 +787,30 @@ def _session_closed(kernel_id: str) -> None:
     memory.soon()
 
 
-def _Notice(text: str, label: str, on_click: Any) -> Any:  # a function building elements, named like a component
+def _Notice(text: str, label: str, on_click: Any, lang: str = "en") -> Any:  # builds elements, named like a component
     with solara.AppLayout() as layout:
-        with solara.Card("Community self-governance", classes=["dashboard-notice"]):
-            solara.Markdown(text)
+        with solara.Card(gettext_for(lang)("Community self-governance"), classes=["dashboard-notice"]):
+            Prose(text)
             solara.Button(label, color="primary", on_click=on_click)
     return layout
 
 
 @solara.component
-def SessionLayout(children: list, on_idle: Any):
-    """The session's model lives here, one level above the app layout, so that it survives re-creating that layout.
+def SessionLayout(children: list, on_idle: Any, lang: solara.Reactive):
+    """The session's model and the values of its controls live here, above the app layout and the page.
 
-    Picking a configuration must restart SolaraViz's parameter controls at the new configuration's values. Those
-    controls sit in the sidebar, which the app layout hosts, so only re-creating the app layout (keyed by the
-    configuration) resets them; a key on SolaraViz alone would leave the sidebar's controls, and their stale values,
-    in place. Every browser session renders its own Layout, hence its own model.
+    Every browser session renders its own Layout, hence its own model. Picking a configuration or loading a
+    lesson replaces the model and the controls' values together (:meth:`Session.load`); the sidebar's controls
+    show those values, so nothing needs re-creating and the open tab stays open.
     """
     first = solara.use_memo(DashboardModel, [])
     model = solara.use_reactive(first)
+    controls = solara.use_reactive(solara.use_memo(lambda: control_values(first), []))
+    session = solara.use_memo(lambda: Session(model, lang, controls, DashboardModel), [])
     session_model.provide(model)
     session_idle.provide(on_idle)
-    return solara.AppLayout(children=children).key(f"layout-{model.value.configuration}")
+    session_context.provide(session)
+    return solara.AppLayout(children=children)
 
 
 @solara.component
@@ -651,13 +839,19 @@ def IdleWatch(model: solara.Reactive[DashboardModel]):
 
 @solara.component
 def Page():
-    """The dashboard: Mesa's SolaraViz around the session's model, with the configuration card in the sidebar."""
-    model = solara.use_context(session_model)
-    if model is None:
-        raise RuntimeError("the dashboard's Page must be rendered inside its Layout (solara run does this)")
-    solara.Style(CSS)
-    solara.Title("Community self-governance")
-    with solara.Sidebar():
-        ConfigurationCard(model)
-        IdleWatch(model)
-    SolaraViz(model, components=COMPONENTS, model_params=model_params(model.value), name=TITLE, play_interval=150)
+    """The dashboard: the bar with the language switch, the sidebar, and the tabs of Mesa's components view.
+
+    Composed from Mesa's parts (ModelController, ComponentsView) rather than SolaraViz, whose sidebar and bar
+    speak English only (see the module's docstring).
+    """
+    session = use_session()
+    lang = session.lang.value
+    _ = gettext_for(lang)
+    solara.Style(page_css(lang))
+    solara.Title(_("Community self-governance"))
+    with solara.AppBar():
+        solara.AppBarTitle(_(TITLE))
+        LanguageSwitch(session.lang)
+    with solara.Sidebar(), solara.Column():
+        Sidebar(session)
+    ComponentsView(COMPONENTS, session.model.value)

@@ -90,6 +90,11 @@ def images(rc) -> list[bytes]:
     return [image.value for image in rc.find(ipywidgets.Image).widgets]
 
 
+def toggles(rc) -> list:
+    """The page's toggle buttons, less the language switch in the bar (always there)."""
+    return [w for w in rc.find(v.BtnToggle).widgets if "language-switch" not in (w.class_ or "")]
+
+
 def click(rc, label: str) -> None:
     rc.find(v.Btn, children=[label]).widget.click()
 
@@ -232,7 +237,8 @@ def test_measure_and_index_figures_are_updated_in_place():
     trust_line = measures.axes[0].get_lines()[0]
     assert len(trust_line.get_xdata()) == 7  # months 0..6
     assert trust_line.get_ydata()[-1] == model.metrics["trust_in_strangers"]
-    titles = [ax.get_title(loc="left") for ax in measures.axes if ax.get_visible()]
+    # Each panel's title heads its legend, which sits above the panel (a legend inside covered the lines).
+    titles = [ax.get_legend().get_title().get_text() for ax in measures.axes if ax.get_legend() is not None]
     assert any(title.startswith("Public cost (total so far") for title in titles)
 
 
@@ -282,7 +288,7 @@ def test_step_updates_the_stage_indicator_the_network_and_the_plot(session):
 def test_trust_toggle_recolours_the_network(session):
     _, rc = render_dashboard()
     network_before = images(rc)[0]
-    toggle = rc.find(v.BtnToggle).widget
+    (toggle,) = toggles(rc)
     toggle.v_model = 1  # "trust"
     assert images(rc)[0] != network_before
     assert "trust" in page_text(rc)
@@ -375,7 +381,7 @@ def test_comparison_tab_runs_on_demand_with_progress(session):
     _, rc = render_dashboard()
     rc.find(v.Tabs).widget.v_model = 2
     rc.find(v.Select, label="Configurations").widget.v_model = ["shanghai", "hangzhou"]
-    seeds, residents, years = rc.find(v.BtnToggle).widgets
+    seeds, residents, years = toggles(rc)
     seeds.v_model, residents.v_model, years.v_model = 0, 0, 0  # 1 seed, 200 residents, 5 years
     assert "Run comparison (2 runs)" in page_text(rc)
     click(rc, "Run comparison (2 runs)")
