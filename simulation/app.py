@@ -359,7 +359,8 @@ def StageIndicator(model: DashboardModel):
     lang = _lang()
     solara.HTML(tag="div", unsafe_innerHTML=stage_html(views.stage_report(model), lang), classes=["dash-wide"])
     if _figure_lang(lang) != lang:
-        solara.Warning(missing_font_message() + " " + gettext_for(lang)("The figures are drawn in English."))
+        _ = gettext_for(lang)
+        solara.Warning(missing_font_message() + " " + _("The figures are drawn in English."))
 
 
 def key_numbers_html(numbers: list[tuple[str, str]]) -> str:
@@ -414,8 +415,9 @@ def IndexView(model: DashboardModel):
     fig = solara.use_memo(lambda: views.draw_index(model, figure_lang), dependencies)
     with solara.Column(classes=["index-view"], gap="4px"):
         solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
+        _ = gettext_for(lang)
         solara.Text(
-            gettext_for(lang)(
+            _(
                 "The stage is read from the thick line, a {window}-month average: the thin line (this month) can "
                 "cross a threshold a few months before the stage changes. Dotted lines mark where government "
                 "changed its role."
@@ -789,7 +791,8 @@ def _session_closed(kernel_id: str) -> None:
 
 def _Notice(text: str, label: str, on_click: Any, lang: str = "en") -> Any:  # builds elements, named like a component
     with solara.AppLayout() as layout:
-        with solara.Card(gettext_for(lang)("Community self-governance"), classes=["dashboard-notice"]):
+        _ = gettext_for(lang)
+        with solara.Card(_("Community self-governance"), classes=["dashboard-notice"]):
             Prose(text)
             solara.Button(label, color="primary", on_click=on_click)
     return layout

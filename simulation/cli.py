@@ -313,7 +313,8 @@ def _aligned(rows: list[tuple[str, str]], width: int) -> list[str]:
 
 def _percent(value: float, lang: str = "en") -> str:
     """A share as a percentage; a one-month run has no mean yet."""
-    return gettext_for(lang)("n/a") if math.isnan(value) else f"{value:.1%}"
+    _ = gettext_for(lang)
+    return _("n/a") if math.isnan(value) else f"{value:.1%}"
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -401,7 +401,8 @@ class StageReport:
 
     def when_text(self, lang: str = "en") -> str:
         years, months = divmod(self.month, 12)
-        return gettext_for(lang)("month {month} (year {years}, month {months})").format(
+        _ = gettext_for(lang)
+        return _("month {month} (year {years}, month {months})").format(
             month=self.month, years=years, months=months
         )
 
