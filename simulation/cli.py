@@ -690,6 +690,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise InputError(f"--max-sessions must be at least 1, got {args.max_sessions}")
     if not math.isfinite(args.idle_minutes) or args.idle_minutes <= 0:
         raise InputError(f"--idle-minutes must be a number above 0, got {args.idle_minutes}")
+    os.environ["DASHBOARD_LANG"] = args.lang  # the language of a tab whose address has no ?lang= (simulation.app)
     try:
         return serve(args.port, args.host, max_sessions=args.max_sessions, idle_minutes=args.idle_minutes)
     except DashboardError as err:
@@ -743,6 +744,7 @@ def add_research_commands(sub: Any) -> None:
     p.add_argument("--idle-minutes", type=float, default=DEFAULT_IDLE_MINUTES, metavar="M",
                    help="free a tab's model after this long without use; the tab then offers a restart "
                    f"(default {DEFAULT_IDLE_MINUTES:g})")  # fmt: skip
+    _lang_option(p)
     p.set_defaults(handler=cmd_dashboard)
 
 

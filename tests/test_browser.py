@@ -2,8 +2,9 @@
 
 Uses Debian's Chromium (``apt-get install chromium``; Playwright's own browser downloads do not work
 offline). Without it the test is skipped on a developer's machine, but fails in CI (``CI`` set),
-where .ci/run installs it. A screenshot is saved to ``test-artifacts/dashboard.png``; with
-``UPDATE_DASHBOARD_FIGURE=1`` it also replaces the README's ``docs/figures/dashboard.png``.
+where .ci/run installs it. Screenshots are saved to ``test-artifacts/dashboard.png`` and
+``dashboard_zh.png``; with ``UPDATE_DASHBOARD_FIGURE=1`` they also replace the README's figures in
+``docs/figures/``. The page must stay offline: no request for KaTeX (or anything else) may fail.
 
 Every wait is for a condition, with a generous timeout (TIMEOUT_MS), never for an elapsed time: on a
 machine whose cores are busy a step may take seconds instead of a fraction of one. How fast the
@@ -27,7 +28,7 @@ from simulation import dashboard, list_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-DOCS_FIGURE = ROOT / "docs" / "figures" / "dashboard.png"
+DOCS_FIGURES = ROOT / "docs" / "figures"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -155,10 +156,11 @@ def test_dashboard_in_a_real_browser(dashboard_url, browser):
     assert _month(page) >= 10
 
     # Change a slider, then Reset: the run restarts with the change.
-    training = page.locator('[role="slider"][aria-label="Training"]')
+    training = page.locator('.lever-training [role="slider"]')
     training.focus()
     training.press("End")
     expect(training).to_have_attribute("aria-valuenow", "1")
+    expect(page.locator(".lever-training .lever-value")).to_have_text("1")  # the value sits beside its label
     page.get_by_role("button", name="Reset").click()
     expect(stage).to_contain_text("month 0 (")
     expect(card).to_contain_text("training = 1")
@@ -209,6 +211,7 @@ def _compare_in_small(page) -> None:
 def _assert_no_server_errors() -> None:
     log = (ARTIFACTS / "dashboard-server.log").read_text()
     assert "Traceback" not in log, log[-3000:]
+    assert "Could not load URL" not in log, log[-3000:]  # offline: nothing fetched from a CDN (KaTeX was)
 
 
 def test_screenshot_of_ten_years_under_the_guardian(dashboard_url, browser):
@@ -220,7 +223,7 @@ def test_screenshot_of_ten_years_under_the_guardian(dashboard_url, browser):
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
     expect(page.locator(STAGE)).to_contain_text("month 0 (")
-    interval = page.locator('[role="slider"][aria-label="Render Interval (steps)"]')
+    interval = page.locator('.lever-render_interval [role="slider"]')
     interval.focus()
     for _ in range(5):  # Mesa's slider runs 1, 3, 5, ...: five steps up is 11 months a Step
         interval.press("ArrowRight")
@@ -229,7 +232,80 @@ def test_screenshot_of_ten_years_under_the_guardian(dashboard_url, browser):
         page.get_by_role("button", name="Step").click()
         expect(page.locator(STAGE)).to_contain_text(f"month {month} (")
     page.locator(".v-navigation-drawer__content").evaluate("e => e.scrollTop = 0")
-    _save_screenshot(page)
+    _save_screenshot(page, "dashboard.png")
+    page.close(run_before_unload=True)
+    _assert_no_server_errors()
+
+
+def _watch_requests(page) -> list[str]:
+    """Requests that failed (offline, a CDN is unreachable): the page must ask for nothing it does not ship."""
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    return failed
+
+
+def test_the_chinese_page_and_the_switch(dashboard_url, browser):
+    """?lang=zh starts in Chinese (stage words, configuration names, tabs, figures); the switch changes it all."""
+    from playwright.sync_api import expect
+
+    url, _ = dashboard_url
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    failed = _watch_requests(page)
+    page.goto(url + "?lang=zh")
+    stage, card = page.locator(STAGE), page.locator(".configuration-card")
+    expect(stage).to_contain_text("第 0 个月")
+    expect(stage).to_contain_text("索取依赖")
+    expect(stage).to_contain_text("抚养培育")
+    expect(card).to_contain_text("监护人：政府按社会力量的成熟程度调整角色")
+    expect(page.locator(".lever-training")).to_contain_text("培训")
+    lessons_tab = page.get_by_role("tab", name="Page 4")
+    assert lessons_tab.evaluate("t => getComputedStyle(t, '::after').content") == '"课程"'
+    index = _src(page, INDEX_IMG)
+    for month in (1, 2, 3):  # Mesa's Step, relabelled 单步
+        page.get_by_role("button", name="Step").click()
+        expect(stage).to_contain_text(f"第 {month} 个月")
+    page.locator(".configuration-card .v-select").click()
+    expect(page.locator(".menuable__content__active")).to_contain_text("上海模式")
+    page.locator(".menuable__content__active .v-list-item", has_text="杭州模式").first.click()
+    expect(card).to_contain_text("杭州模式：多种机制综合运用")
+    page.locator(".v-navigation-drawer__content").evaluate("e => e.scrollTop = 0")
+    _save_screenshot(page, "dashboard_zh.png")
+
+    page.locator(".language-switch").get_by_role("button", name="English").click()
+    expect(stage).to_contain_text("month 0 (")
+    expect(stage).to_contain_text("dependence")
+    expect(card).to_contain_text("Hangzhou: combined mechanisms")
+    expect(page.locator(INDEX_IMG)).not_to_have_attribute("src", index)  # redrawn in the other language
+    page.close(run_before_unload=True)
+    assert not failed, failed
+    _assert_no_server_errors()
+
+
+def test_a_lesson_loads_runs_and_shows_what_to_notice(dashboard_url, browser):
+    """Lesson 1 in Chinese: loading sets the configuration, a prediction unlocks the run, which says what to notice."""
+    from playwright.sync_api import expect
+
+    url, _ = dashboard_url
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url + "?lang=zh")
+    expect(page.locator(STAGE)).to_contain_text("第 0 个月")
+    page.get_by_role("tab", name="Page 4").click()
+    lesson = page.locator(".lesson-withdrawal")
+    expect(lesson).to_contain_text("过早放手")
+    lesson.locator(".lesson-load").click()
+    expect(lesson).to_contain_text("已载入")
+    expect(page.locator(".configuration-card")).to_contain_text("过早放手：监护人一开始就放手")
+    expect(lesson.locator(".lesson-run")).to_be_disabled()  # the question comes first
+    lesson.locator(".lesson-prediction").get_by_role("button", name="更低").click()
+    lesson.locator(".lesson-run").click()
+    notice = lesson.locator(".lesson-notice")
+    expect(notice).to_contain_text("一开始就放手")
+    expect(notice).to_contain_text("对陌生人的信任")
+    expect(lesson.locator(".lesson-feedback")).to_contain_text("你的预测：更低")
+    expect(lesson.locator(".lesson-outcome img")).to_be_visible()
     page.close(run_before_unload=True)
     _assert_no_server_errors()
 
@@ -264,9 +340,9 @@ def _wait_for_kernels(url: str, count: int) -> None:
         time.sleep(0.5)
 
 
-def _save_screenshot(page) -> None:
-    path = ARTIFACTS / "dashboard.png"
+def _save_screenshot(page, name: str) -> None:
+    path = ARTIFACTS / name
     page.screenshot(path=str(path))
     if os.environ.get("UPDATE_DASHBOARD_FIGURE"):
-        DOCS_FIGURE.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_FIGURE)
+        DOCS_FIGURES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_FIGURES / name)
