@@ -87,8 +87,9 @@ def LessonCard(lesson: lessons.Lesson):
         # The buttons show the choices in the reader's language; the prediction is kept as the choice's key.
         keys = {_(label): key for key, label in lesson.choices}
         shown = next((text for text, key in keys.items() if key == prediction.value), None)
+        # Not mandatory: a mandatory toggle selects its first choice itself, and the student must choose.
         solara.ToggleButtonsSingle(value=shown, values=list(keys), on_value=lambda text: prediction.set(keys.get(text)),
-                                   classes=["lesson-prediction"])  # fmt: skip
+                                   mandatory=False, classes=["lesson-prediction"])  # fmt: skip
         _run_step(lesson, seed, prediction.value, _)
         result = _result_for(lesson.key, seed)
         if result is not None:
