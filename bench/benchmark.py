@@ -36,7 +36,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-TARGET_RATIO = 10.0  # ours / VirusOnNetwork, agent-steps per second
+TARGET_RATIO = 15.0  # ours / VirusOnNetwork, agent-steps per second
 TARGET_LARGE_SECONDS = 60.0  # 100,000 residents x 240 steps, whole process
 TARGET_LARGE_PEAK_MB = 2000.0  # 2 GB, in MB of 10**6 bytes
 

@@ -123,7 +123,9 @@ class Places:
     def experienced(self, per_place: np.ndarray, level_shares: tuple[float, float, float]) -> np.ndarray:
         """What each resident experiences of a per-place share: its building, compound and community, by level share."""
         b, c, x = self.level_places()
-        return level_shares[0] * per_place[b] + level_shares[1] * per_place[c] + level_shares[2] * per_place[x]
+        # Indexing the last axis lets callers pass several per-place quantities stacked as rows.
+        near = level_shares[0] * per_place[..., b] + level_shares[1] * per_place[..., c]
+        return near + level_shares[2] * per_place[..., [x]]
 
 
 def pooled(total: float, demand: np.ndarray) -> np.ndarray:
@@ -193,18 +195,17 @@ class MonthOfProblems:
     def outcomes(self, places: Places, level_shares: tuple[float, float, float]) -> Outcomes:
         """Shares of each place's demand, as each resident experiences them (building, compound, community)."""
         demand = self.demand
-
-        def share(x: np.ndarray) -> np.ndarray:
-            return places.experienced(np.divide(x, demand, out=np.zeros_like(demand), where=demand > 0), level_shares)
-
         service = sum(self.solved_by[ch] for ch in SERVICE_CHANNELS)
-        unresolved = share(self.unresolved)
+        residents = self.solved_by["residents"]
+        per_place = np.stack((self.unresolved, residents, service, service + residents, self.excess_government))
+        shares = np.divide(per_place, demand, out=np.zeros_like(per_place), where=demand > 0)
+        unresolved, by_residents, by_service, by_community, excess_government = places.experienced(shares, level_shares)
         return Outcomes(
             solved=1.0 - unresolved,
-            by_residents=share(self.solved_by["residents"]),
-            by_service=share(service),
-            by_community=share(service + self.solved_by["residents"]),
-            excess_government=share(self.excess_government),
+            by_residents=by_residents,
+            by_service=by_service,
+            by_community=by_community,
+            excess_government=excess_government,
             unresolved=unresolved,
         )
 
