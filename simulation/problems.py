@@ -86,10 +86,6 @@ class Places:
         """The compound each place lies in (a building's compound, a compound itself); -1 for the community."""
         return np.concatenate((self.building_compound, np.arange(self.n_compounds), [-1]))
 
-    def level_places(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """Each resident's building place, compound place and the community place."""
-        return self.building_of, self.n_buildings + self.compound_of, self.community
-
     def arrivals(self, rate_per_thousand: float, building_share: float, community_share: float) -> np.ndarray:
         """This month's new problems at every place: a steady flow proportional to the people living there."""
         compound_share = 1.0 - building_share - community_share
@@ -121,11 +117,18 @@ class Places:
         return out
 
     def experienced(self, per_place: np.ndarray, level_shares: tuple[float, float, float]) -> np.ndarray:
-        """What each resident experiences of a per-place share: its building, compound and community, by level share."""
-        b, c, x = self.level_places()
-        # Indexing the last axis lets callers pass several per-place quantities stacked as rows.
-        near = level_shares[0] * per_place[..., b] + level_shares[1] * per_place[..., c]
-        return near + level_shares[2] * per_place[..., [x]]
+        """What each resident experiences of a per-place share: its building, compound and community, by level share.
+
+        ``per_place`` may hold several quantities stacked as rows. Residents of one building experience the
+        same, so the mix is computed per building and then handed to the residents.
+        """
+        nb = self.n_buildings
+        per_building = (
+            level_shares[0] * per_place[..., :nb]
+            + level_shares[1] * per_place[..., nb + self.building_compound]
+            + level_shares[2] * per_place[..., [self.community]]
+        )
+        return np.take(per_building, self.building_of, axis=-1)
 
 
 def pooled(total: float, demand: np.ndarray) -> np.ndarray:
