@@ -228,7 +228,7 @@ class PartyCell(Agent):
         residents.trust[served] += p.party_trust_gain * (1 - residents.trust[served])
         residents.mobilised[contacted] = np.maximum(residents.mobilised[contacted], 1 - p.party_service)
         size = self.model.compound_sizes[self.compound] / 1000
-        self.trust_capital = float(residents.trust[self.reachable].mean())
+        self.trust_capital = float(residents.trust[self.reachable].sum() / self.reachable.size)
         self.mediation_capacity = p.party_mediation * size * p.party_service * self.trust_capital
 
 

@@ -10,6 +10,7 @@
     python -m simulation sensitivity SPEC.toml --method sobol|morris [--samples N] [--outputs a,b] [--out DIR]
     python -m simulation discover SWEEP_DIR [--outcome first_independence] [--method prim|tree] [--out DIR]
     python -m simulation experiment withdrawal-timing|configurations|shock [--seeds K] [--residents N] [--out DIR]
+    python -m simulation experiment robustness [--quick] [--out DIR]
     python -m simulation calibrate SPEC.toml [--scale F] [--out DIR]
     python -m simulation dashboard [--port P] [--host H] [--max-sessions N] [--idle-minutes M]
 
@@ -31,6 +32,7 @@ bugs and keep their traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import math
 import os
@@ -64,6 +66,8 @@ from .parameters import FIELDS, SECTIONS, ParameterError, coerce
 from .runner import DEFAULT_STEPS, run_scenario, summarise
 from .scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
 from .stages import STAGES
+
+ROBUSTNESS = "robustness"  # an experiment of two sweeps (simulation.robustness), not of experiments.EXPERIMENTS
 
 TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     ".csv": lambda table, path: table.to_csv(path, index=False),
@@ -576,6 +580,33 @@ def _sweep_out(out: Path, spec: Any, new_dir: bool, child: str = "sweep") -> Pat
     return _check_out_dir(out)
 
 
+def _robustness(args: argparse.Namespace) -> int:
+    """Screening of every parameter, then the patterns over the plausible space (docs/robustness.md)."""
+    from .robustness import Settings, run_robustness, screening_sweep
+    from .sweep import load_sweep
+
+    settings = Settings.quick() if args.quick else Settings()
+    changes: dict[str, Any] = {}
+    if args.residents is not None:
+        with _input_checks():
+            changes["n_residents"] = coerce("n_residents", args.residents)
+    if args.steps is not None:
+        changes["steps"] = _check_positive(args.steps, "--steps")
+    if args.seeds is not None:
+        changes["seeds"] = _check_positive(args.seeds, "--seeds")
+    settings = dataclasses.replace(settings, **changes)
+    executor = _executor_args(args)
+    with _sweep_errors():
+        spec = load_sweep(screening_sweep(settings), name="screening", allow_large=args.allow_large)
+        out = _sweep_out(Path(args.out or "results/robustness"), spec, args.new_dir, child="screening")
+        _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
+                               args.allow_large)  # fmt: skip
+        result = run_robustness(out, settings, allow_large=args.allow_large, **executor)
+    print((out / "robustness.txt").read_text(encoding="utf-8"))
+    print("wrote " + ", ".join(str(path) for path in result.files[:5]) + f" and {out}/discovery/")
+    return EXIT_OK
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run a sweep file as a Sobol' or Morris design, then write the indices (CSV) and a bar chart.
 
@@ -628,13 +659,18 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     from .experiments import EXPERIMENTS, Settings, run_experiment
     from .sweep import load_sweep
 
+    if args.name == ROBUSTNESS:
+        return _robustness(args)
     if args.name not in EXPERIMENTS:
-        raise InputError(f"unknown experiment '{args.name}'; valid: {', '.join(EXPERIMENTS)}")
-    steps = _check_positive(args.steps, "--steps")
+        raise InputError(f"unknown experiment '{args.name}'; valid: {', '.join([*EXPERIMENTS, ROBUSTNESS])}")
+    if args.quick:
+        raise InputError(f"--quick is for the robustness experiment; for {args.name} give --seeds and --residents")
+    defaults = Settings()
+    steps = _check_positive(args.steps or defaults.steps, "--steps")
     with _input_checks():
-        residents = coerce("n_residents", args.residents)
-    settings = Settings(seeds=_check_positive(args.seeds, "--seeds"), steps=steps, n_residents=residents,
-                        shock_year=args.shock_year)  # fmt: skip
+        residents = coerce("n_residents", args.residents or defaults.n_residents)
+    seeds = _check_positive(args.seeds or defaults.seeds, "--seeds")
+    settings = Settings(seeds=seeds, steps=steps, n_residents=residents, shock_year=args.shock_year)
     if args.name == "shock" and not 1 <= 12 * args.shock_year < steps:
         raise InputError(f"--shock-year must fall inside the run: 1 to {(steps - 1) // 12} for {steps} steps")
     executor = _executor_args(args)
@@ -716,13 +752,16 @@ def add_research_commands(sub: Any) -> None:
     p.add_argument("--out", metavar="DIR", help="output directory (default SWEEP_DIR/discovery)")
     p.set_defaults(handler=cmd_discover)
 
-    p = sub.add_parser("experiment", help="the theory's experiments: withdrawal-timing, configurations, shock")
-    p.add_argument("name", metavar="NAME", help="withdrawal-timing, configurations or shock")
-    p.add_argument("--seeds", type=int, default=10, metavar="K", help="seeds per configuration (default 10)")
-    p.add_argument("--residents", type=int, default=1000, metavar="N", help="community size (default 1000)")
-    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N", help="months (default 240)")
+    p = sub.add_parser("experiment", help="the theory's experiments: withdrawal-timing, configurations, shock, "
+                       "robustness")  # fmt: skip
+    p.add_argument("name", metavar="NAME", help="withdrawal-timing, configurations, shock or robustness")
+    p.add_argument("--seeds", type=int, metavar="K", help="seeds per configuration (default 10; robustness: 1)")
+    p.add_argument("--residents", type=int, metavar="N", help="community size (default 1000; robustness: 2000)")
+    p.add_argument("--steps", type=int, metavar="N", help=f"months (default {DEFAULT_STEPS})")
+    p.add_argument("--quick", action="store_true", help="robustness only: a small version (about a minute)")
     p.add_argument("--shock-year", type=int, default=10, metavar="Y", help="year of the shock (default 10)")
-    p.add_argument("--out", metavar="DIR", help="output directory (default results/experiments/NAME)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default results/experiments/NAME; "
+                   "robustness: results/robustness)")  # fmt: skip
     _sweep_options(p)
     p.set_defaults(handler=cmd_experiment)
 

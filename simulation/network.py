@@ -40,15 +40,32 @@ class SocialNetwork:
         ones = np.ones_like(self.ties.data)
         self._pattern = sp.csr_matrix((ones, self.ties.indices, self.ties.indptr), shape=self.ties.shape)
         self._degree = np.diff(self.ties.indptr).astype(float)
-        cols = self.ties.indices
+        self._ones = np.ones(self.n)
+        self.has_ties = self._degree > 0
+        # numpy gathers with int64 indices about three times faster than with scipy's int32 ones.
+        self._cols = self.ties.indices.astype(np.int64)
+        cols = self._cols
         # Level of each stored entry: 0 same building, 1 same compound (another building), 2 across compounds.
         self.tie_level = np.where(
             self.building[self.rows] == self.building[cols],
             BUILDING,
             np.where(self.compound[self.rows] == self.compound[cols], COMPOUND, COMMUNITY),
         ).astype(np.int8)
-        # Row index shifted by level * n: one bincount then sums over all three levels at once.
-        self._level_rows = self.rows + self.n * self.tie_level.astype(np.int64)
+        # Ties stacked by level, (3n x n): one sparse product sums over all three levels at once.
+        level_rows = self.rows + self.n * self.tie_level.astype(np.int64)
+        self._by_level = sp.csr_matrix((ones, (level_rows, cols)), shape=(len(LEVELS) * self.n, self.n))
+        # Each tie once (the entry with row < column) and the position of its mirror entry, so that
+        # per-tie updates touch half the entries and copy the result to the other direction.
+        self.upper = np.flatnonzero(self.rows < cols)
+        self.mirror = self._mirror_entries(self.upper)
+        self.upper_ends = (self.rows[self.upper], cols[self.upper])
+
+    def _mirror_entries(self, entries: np.ndarray) -> np.ndarray:
+        """Position of entry (j, i) for each entry (i, j)."""
+        # CSR keeps rows in order and columns sorted within a row, so row * n + column increases
+        # strictly over the stored entries and a binary search finds each mirror.
+        order_key = self.rows * self.n + self._cols
+        return np.searchsorted(order_key, self._cols[entries] * self.n + self.rows[entries])
 
     @property
     def n(self) -> int:
@@ -56,7 +73,7 @@ class SocialNetwork:
 
     @property
     def cols(self) -> np.ndarray:
-        return self.ties.indices
+        return self._cols
 
     @property
     def tie_trust(self) -> np.ndarray:
@@ -75,11 +92,18 @@ class SocialNetwork:
         """Mean of ``values`` over each resident's neighbours (weighted by tie trust if asked); 0 for isolates."""
         if weighted:
             total = self.ties @ values
-            norm = self.ties @ np.ones(self.n)
+            norm = self.ties @ self._ones
         else:
             total = self._pattern @ values
             norm = self._degree
         return np.divide(total, norm, out=np.zeros(self.n), where=norm > 0)
+
+    def entries_of(self, residents: np.ndarray) -> np.ndarray:
+        """Positions of the stored entries (ties) of the given residents, in storage order if they are sorted."""
+        starts = self.ties.indptr[residents].astype(np.int64)
+        counts = self.ties.indptr[residents + 1] - starts
+        first_of_block = np.cumsum(counts) - counts
+        return np.repeat(starts - first_of_block, counts) + np.arange(counts.sum())
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` over each resident's neighbours (a count when values are 0/1)."""
@@ -87,9 +111,7 @@ class SocialNetwork:
 
     def sum_by_level(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` over each resident's neighbours per level: shape (3, n), building/compound/community."""
-        summed = np.bincount(self._level_rows, weights=values[self.cols], minlength=len(LEVELS) * self.n)
-        # numpy returns integers when there are no ties at all (network = "none").
-        return summed.astype(float, copy=False).reshape(len(LEVELS), self.n)
+        return (self._by_level @ values).reshape(len(LEVELS), self.n)
 
     def to_networkx(self) -> nx.Graph:
         """The same structure as a networkx graph with integer nodes (resident indices)."""

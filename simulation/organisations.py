@@ -78,7 +78,8 @@ def recruit(model: CommunityModel) -> int:
         return 0
     # Draw who tries this month first: only their ties need looking at.
     trying = ((r.activity != NONE) & (member_of < 0)) & (rng.random(r.n) < p.ngo_join_rate)
-    entries = np.flatnonzero(trying[net.rows] & (member_of[net.cols] >= 0))
+    entries = net.entries_of(np.flatnonzero(trying))
+    entries = entries[member_of[net.cols[entries]] >= 0]
     if entries.size == 0:
         return 0
     # One member-neighbour per resident, at random: shuffle the ties, keep each resident's first.

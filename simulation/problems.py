@@ -86,10 +86,6 @@ class Places:
         """The compound each place lies in (a building's compound, a compound itself); -1 for the community."""
         return np.concatenate((self.building_compound, np.arange(self.n_compounds), [-1]))
 
-    def level_places(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """Each resident's building place, compound place and the community place."""
-        return self.building_of, self.n_buildings + self.compound_of, self.community
-
     def arrivals(self, rate_per_thousand: float, building_share: float, community_share: float) -> np.ndarray:
         """This month's new problems at every place: a steady flow proportional to the people living there."""
         compound_share = 1.0 - building_share - community_share
@@ -121,9 +117,18 @@ class Places:
         return out
 
     def experienced(self, per_place: np.ndarray, level_shares: tuple[float, float, float]) -> np.ndarray:
-        """What each resident experiences of a per-place share: its building, compound and community, by level share."""
-        b, c, x = self.level_places()
-        return level_shares[0] * per_place[b] + level_shares[1] * per_place[c] + level_shares[2] * per_place[x]
+        """What each resident experiences of a per-place share: its building, compound and community, by level share.
+
+        ``per_place`` may hold several quantities stacked as rows. Residents of one building experience the
+        same, so the mix is computed per building and then handed to the residents.
+        """
+        nb = self.n_buildings
+        per_building = (
+            level_shares[0] * per_place[..., :nb]
+            + level_shares[1] * per_place[..., nb + self.building_compound]
+            + level_shares[2] * per_place[..., [self.community]]
+        )
+        return np.take(per_building, self.building_of, axis=-1)
 
 
 def pooled(total: float, demand: np.ndarray) -> np.ndarray:
@@ -193,18 +198,17 @@ class MonthOfProblems:
     def outcomes(self, places: Places, level_shares: tuple[float, float, float]) -> Outcomes:
         """Shares of each place's demand, as each resident experiences them (building, compound, community)."""
         demand = self.demand
-
-        def share(x: np.ndarray) -> np.ndarray:
-            return places.experienced(np.divide(x, demand, out=np.zeros_like(demand), where=demand > 0), level_shares)
-
         service = sum(self.solved_by[ch] for ch in SERVICE_CHANNELS)
-        unresolved = share(self.unresolved)
+        residents = self.solved_by["residents"]
+        per_place = np.stack((self.unresolved, residents, service, service + residents, self.excess_government))
+        shares = np.divide(per_place, demand, out=np.zeros_like(per_place), where=demand > 0)
+        unresolved, by_residents, by_service, by_community, excess_government = places.experienced(shares, level_shares)
         return Outcomes(
             solved=1.0 - unresolved,
-            by_residents=share(self.solved_by["residents"]),
-            by_service=share(service),
-            by_community=share(service + self.solved_by["residents"]),
-            excess_government=share(self.excess_government),
+            by_residents=by_residents,
+            by_service=by_service,
+            by_community=by_community,
+            excess_government=excess_government,
             unresolved=unresolved,
         )
 

@@ -113,7 +113,9 @@ def learn(
     own_success = outcomes.by_community
 
     # Learning by doing: practice builds democratic skill, decisions most; training helps participants.
-    practice = np.where(deciding, 1.0, np.where(active, p.low_level_learning_factor, 0.0))
+    practice_of = np.zeros(3)  # by activity code
+    practice_of[LOW_LEVEL], practice_of[DECISION] = p.low_level_learning_factor, 1.0
+    practice = practice_of[r.activity]
     r.skill += (p.skill_learning_rate * practice + p.training_skill_gain * training * active) * (1 - r.skill)
     r.skill -= p.skill_decay * r.skill
 
@@ -133,7 +135,7 @@ def learn(
     r.trust += p.trust_gain_service * outcomes.by_service * (1 - r.trust)
     r.trust -= p.trust_loss_unresolved * outcomes.unresolved * erodible_trust(r, p)
     r.trust -= p.trust_decay * (r.trust - r.disposition)
-    r.trust += p.trust_diffusion * (net.neighbour_mean(r.trust, weighted=True) - r.trust) * (net.degree() > 0)
+    r.trust += p.trust_diffusion * (net.neighbour_mean(r.trust, weighted=True) - r.trust) * net.has_ties
     np.clip(r.trust, 0.0, 1.0, out=r.trust)
 
     _update_ties(net, p, active, success)
@@ -162,9 +164,12 @@ def _update_ties(net: SocialNetwork, p: Parameters, active: np.ndarray, success:
     if net.n_ties == 0:
         return
     trust = net.tie_trust
-    both = np.flatnonzero(active[net.rows] & active[net.cols])
-    rows, cols = net.rows[both], net.cols[both]
-    trust[both] += p.tie_trust_gain * 0.5 * (success[rows] + success[cols]) * (1 - trust[both])
+    # Each tie once, then copied to its other direction (both hold the same value).
+    ends_a, ends_b = net.upper_ends
+    both = np.flatnonzero(active[ends_a] & active[ends_b])
+    entries, mirrors = net.upper[both], net.mirror[both]
+    trust[entries] += p.tie_trust_gain * 0.5 * (success[ends_a[both]] + success[ends_b[both]]) * (1 - trust[entries])
+    trust[mirrors] = trust[entries]
     # Drift back toward the initial level, in place (no temporaries over all ties).
     trust *= 1 - p.tie_trust_decay
     trust += p.tie_trust_decay * p.initial_tie_trust

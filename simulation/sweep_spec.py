@@ -50,9 +50,12 @@ COMMUNITY_SUMMARY = "simulation.sweep:community_summary"
 GENERIC_SUMMARY = "simulation.sweep:final_values"
 DEFAULT_SCENARIO = "guardian"  # CommunityModel's own default configuration
 TOP_LEVEL_KEYS = (
-    "description", "model", "summary", "scenarios", "configurations", "seeds", "steps", "seed",
+    "description", "model", "summary", "scenarios", "configurations", "seeds", "steps", "seed", "seeding",
     "fixed", "vary", "design", "output",
 )  # fmt: skip
+# per_run: every run its own seed. paired: the runs of one design point and replicate share a seed across
+# configurations (common random numbers), so a comparison of configurations is not blurred by the draws.
+SEEDINGS = ("per_run", "paired")
 OUTPUT_KEYS = ("series", "thin", "columns")
 # Columns the runner writes itself; a parameter or summary value of the same name would be ambiguous.
 RUN_COLUMNS = ("run_id", "index", "configuration", "point", "replicate", "seed", "status", "error", "seconds")
@@ -108,6 +111,22 @@ def run_id(index: int) -> str:
     return f"r{index:06d}"
 
 
+def scoped(name: str) -> tuple[str | None, str]:
+    """Split a varied name: "shanghai.funding" varies ``funding`` in configurations of scenario shanghai only."""
+    scope, dot, parameter = name.rpartition(".")
+    return (scope, parameter) if dot else (None, name)
+
+
+def point_for(point: dict[str, Any], scenario: str | None) -> dict[str, Any]:
+    """The parameters a design point sets in a configuration of ``scenario``: global ones and its own scoped ones."""
+    values = {}
+    for name, value in point.items():
+        scope, parameter = scoped(name)
+        if scope is None or scope == scenario:
+            values[parameter] = value
+    return values
+
+
 def run_seed(sweep_seed: int, index: int) -> int:
     """Run ``index``'s seed: its own stream of the sweep seed, independent of executor and completion order."""
     return int(np.random.SeedSequence(sweep_seed, spawn_key=(index,)).generate_state(1)[0])
@@ -136,6 +155,7 @@ class SweepSpec:
     output: OutputSpec
     path: Path | None = None
     text: str | None = None
+    seeding: str = "per_run"
 
     @cached_property
     def design(self) -> Design:
@@ -160,9 +180,12 @@ class SweepSpec:
         i = 0
         for name, config in self.configurations.items():
             base = {**self.fixed, **config}
+            scenario = base.get("scenario", DEFAULT_SCENARIO)
             for p, point in enumerate(points):
+                params = {**base, **point_for(point, scenario)}
                 for r in range(self.seeds):
-                    yield RunSpec(run_id(i), i, name, p, r, run_seed(self.seed, i), {**base, **point}, point)
+                    stream = p * self.seeds + r if self.seeding == "paired" else i
+                    yield RunSpec(run_id(i), i, name, p, r, run_seed(self.seed, stream), params, point)
                     i += 1
 
     def canonical(self) -> dict[str, Any]:
@@ -179,6 +202,8 @@ class SweepSpec:
             "steps": self.steps,
             "seed": self.seed,
             "output": self.output.as_dict(),
+            # Only when it differs from the default, so that earlier sweeps keep their fingerprint.
+            **({"seeding": self.seeding} if self.seeding != "per_run" else {}),
         }
 
     @property
@@ -284,6 +309,9 @@ def _parse(
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise SweepError(f"'seed' must be a whole number, 0 or more, got {seed!r}")
+    seeding = data.get("seeding", "per_run")
+    if seeding not in SEEDINGS:
+        raise SweepError(f"'seeding' must be one of {', '.join(SEEDINGS)}, got {seeding!r}")
     fixed = _table(data, "fixed")
     design_spec = parse_design(data.get("design"))
     vary = _table(data, "vary")
@@ -292,7 +320,7 @@ def _parse(
     if not ours:
         _check_model_accepts(cls, model_path, [*fixed, *vary, *(k for c in configurations.values() for k in c)])
     factors = tuple(
-        parse_factor(key, value, design_spec.method, integer=ours and _is_int_parameter(key))
+        parse_factor(key, value, design_spec.method, integer=ours and _is_int_parameter(scoped(key)[1]))
         for key, value in vary.items()
     )
     for factor in factors:
@@ -308,7 +336,7 @@ def _parse(
         raise SweepError(f"summary {summary_path!r} is not a function")
     spec = SweepSpec(
         name, description, model_path, summary_path, configurations, fixed, vary, factors, design_spec,
-        seeds, steps, seed, output, path, text,
+        seeds, steps, seed, output, path, text, seeding,
     )  # fmt: skip
     if draw:
         spec.design  # noqa: B018 - draw the design now, so that a design that cannot be drawn fails here
@@ -419,18 +447,25 @@ def _check_names(fixed: dict, vary: dict, configurations: dict[str, dict], ours:
             if key in RESERVED_NAMES:
                 what = "the seed is set per run from the sweep seed" if key == "rng" else "the runner writes it"
                 raise SweepError(f"{where} {key!r} cannot be set here ({what})")
+    default = DEFAULT_SCENARIO if ours else None
+    scenarios = {name: {**fixed, **config}.get("scenario", default) for name, config in configurations.items()}
     for key in vary:
-        if key in fixed:
-            raise SweepError(f"parameter {key!r} is both in [fixed] and [vary]; keep one")
-        if ours and key == "scenario":
+        scope, parameter = scoped(key)
+        if parameter in fixed:
+            raise SweepError(f"parameter {parameter!r} is both in [fixed] and [vary]; keep one")
+        if ours and parameter == "scenario":
             raise SweepError("[vary] scenario: list configurations with scenarios = [...] instead")
-        if ours and key not in FIELDS:
-            raise unknown_name_error(key, list(FIELDS), where=" in [vary]")
+        if ours and parameter not in FIELDS:
+            raise unknown_name_error(parameter, list(FIELDS), where=" in [vary]")
+        if scope is not None and (not ours or scope not in scenarios.values()):
+            named = ", ".join(sorted({s for s in scenarios.values() if s})) or "none"
+            raise SweepError(f"[vary] {key!r}: no configuration uses scenario {scope!r}; scenarios here: {named}")
     for name, config in configurations.items():
+        in_scope = {scoped(key)[1] for key in vary if scoped(key)[0] in (None, scenarios[name])}
         for key in config:
             if key in RESERVED_NAMES:
                 raise SweepError(f"[configurations.{name}] {key!r} cannot be set here")
-            if key in vary:
+            if key in in_scope:
                 raise SweepError(f"parameter {key!r} is both in [configurations.{name}] and [vary]; keep one")
 
 
@@ -445,7 +480,7 @@ def _check_community_values(fixed: dict, factors: tuple[Factor, ...], configurat
         if isinstance(factor, Levels) and isinstance(factor.values, Spaced) and len(factor.values) > 2:
             values = (*values, factor.values[1])  # a range is monotone; its spacing shows whether it is whole
         for value in values:
-            _coerce(factor.name, value, f"[vary] {factor.name}:")
+            _coerce(scoped(factor.name)[1], value, f"[vary] {factor.name}:")
     for name, config in configurations.items():
         merged = {**fixed, **config}
         scenario = merged.pop("scenario", DEFAULT_SCENARIO)

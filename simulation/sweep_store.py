@@ -589,9 +589,9 @@ def design_frame(design: Design) -> pd.DataFrame:
     """The design as stored: point, the values the model receives, and SALib's raw sample (``raw_<name>``)."""
     frame = design.points.reset_index(drop=True).copy()
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
-    if design.matrix is not None:
-        for j, name in enumerate(design.names):
-            frame[f"raw_{name}"] = design.matrix[:, j]
+    if design.matrix is not None:  # all columns at once: one by one fragments a frame of many parameters
+        raw = pd.DataFrame(design.matrix, columns=[f"raw_{name}" for name in design.names], index=frame.index)
+        frame = pd.concat([frame, raw], axis=1)
     return frame
 
 

@@ -112,6 +112,45 @@ def test_runs_are_ordered_by_configuration_point_replicate_with_stable_ids_and_d
     assert design_seed(5) not in expected
 
 
+def test_paired_seeding_gives_every_configuration_the_same_draws_at_a_point_and_replicate():
+    runs = load_sweep(sweep(seeding="paired")).runs()
+    seeds = {(r.configuration, r.point, r.replicate): r.seed for r in runs}
+    for point in (0, 1):
+        for replicate in (0, 1):
+            assert seeds["shanghai", point, replicate] == seeds["guardian", point, replicate]
+    assert len(set(seeds.values())) == 2 * 2  # points and replicates still differ
+    assert load_sweep(sweep(seeding="paired")).fingerprint != load_sweep(SMALL).fingerprint
+
+
+def test_a_scoped_factor_varies_its_own_scenario_only():
+    spec = load_sweep(sweep(vary={"shanghai.admin_load": [0.3, 0.6], "funding": [3.0, 9.0]}))
+    by_config = {(r.configuration, r.point): r for r in spec.runs()}
+    shanghai, guardian = by_config["shanghai", 0], by_config["guardian", 0]
+    assert shanghai.params["admin_load"] == 0.3 and shanghai.params["funding"] == 3.0
+    assert "admin_load" not in guardian.params and guardian.params["funding"] == 3.0
+    assert guardian.varied == {"shanghai.admin_load": 0.3, "funding": 3.0}  # the design point, as written
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"seeding": "shared"}, "'seeding' must be one of per_run, paired, got 'shared'"),
+        ({"vary": {"atlantis.funding": [1.0]}}, "no configuration uses scenario 'atlantis'; scenarios here: guardian,"),
+        ({"vary": {"shanghai.fundng": [1.0]}}, "unknown parameter 'fundng' in [vary] (did you mean 'funding'?)"),
+        ({"vary": {"shanghai.admin_load": [2.0]}}, "parameter 'admin_load' = 2.0 is out of range"),
+        (
+            {"scenarios": None, "configurations": {"low": {"scenario": "shanghai", "admin_load": 0.3}},
+             "vary": {"shanghai.admin_load": [0.5]}},
+            "parameter 'admin_load' is both in [configurations.low] and [vary]",
+        ),
+    ],
+)  # fmt: skip
+def test_a_bad_seeding_or_scoped_factor_is_one_line(changes, message):
+    with pytest.raises(SweepError) as err:
+        load_sweep(sweep(**changes))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
 def test_a_sweep_writes_summary_series_design_and_manifest(tmp_path):
     result = run(SMALL, tmp_path / "out")
     assert (result.total, result.ok, result.failed, result.skipped, result.remaining) == (8, 8, 0, 0, 0)

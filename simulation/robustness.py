@@ -1,0 +1,311 @@
+"""Where the theory holds: every parameter screened, then the patterns over the plausible space.
+
+Two sweeps on the sweep runner (so both resume after an interruption and run on any executor):
+
+1. **Screening.** A Morris design over every parameter that has a plausible range
+   (:func:`simulation.parameters.plausible_range`) under the guardian, for the headline outputs.
+2. **Patterns.** A Latin hypercube over the most influential parameters of the screening and the
+   configurations' assumption levers (each scenario file's ``assumption: ... (plausible LO-HI)``
+   values, varied in that configuration only), with every run of :data:`simulation.patterns.RUNS` at
+   every point, paired by seed. Each pattern of ODD 1.2 (and ablation of 9.4) is evaluated per point:
+   the share of the space where it holds, and PRIM boxes describing where it fails.
+
+``python -m simulation experiment robustness [--quick]`` writes everything to ``results/robustness/``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .discovery import discover, write_discovery
+from .parameters import FIELDS, plausible_range
+from .patterns import PATTERNS, RUNS, evaluate
+from .scenarios import SCENARIO_DIR
+from .sensitivity import Problem, analyze
+from .sweep import SweepResult, load_sweep, read_summary, run_sweep
+from .sweep_analysis import design_point_outputs
+
+SUMMARY = "simulation.patterns:run_summary"
+SCREEN_OUTPUTS = ("final_index", "months_to_independence", "trust_in_strangers_last_year", "total_public_cost")
+ASSUMPTION = re.compile(r"assumption:.*?\(plausible\s+(-?[\d.]+)\s*-\s*(-?[\d.]+)")
+NOT_SCREENED = ("n_residents",)  # size is a choice of the analysis, not an uncertainty
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How big the analysis is. The full one fits in under an hour on 2 cores (docs/robustness.md)."""
+
+    n_residents: int = 2000
+    steps: int = 240
+    trajectories: int = 10  # Morris: runs = trajectories x (parameters + 1)
+    influential: int = 12  # parameters of the screening carried into the Latin hypercube
+    points: int = 120  # Latin-hypercube points; each runs every configuration of patterns.RUNS
+    seeds: int = 1  # per point (paired: the same seed for every configuration at a point)
+    seed: int = 20261128
+
+    @classmethod
+    def quick(cls) -> Settings:
+        """A small version for the test suite: the machinery end to end in well under a minute."""
+        return cls(n_residents=100, steps=36, trajectories=2, influential=4, points=8)
+
+
+@dataclass
+class RobustnessResult:
+    screening: pd.DataFrame  # Morris statistics per output and parameter, with ranks
+    holds: pd.DataFrame  # per point and replicate: whether each pattern holds
+    shares: pd.DataFrame  # per pattern: share of the space where it holds, with an interval
+    failures: dict[str, str]  # per pattern that fails somewhere: PRIM's description of where
+    files: list[Path]
+    sweeps: list[SweepResult]
+
+
+# --- what is varied ----------------------------------------------------------------------------------------
+
+
+def screened_parameters() -> dict[str, tuple[float, float]]:
+    """Every parameter with a plausible range, and that range."""
+    return {name: plausible_range(name) for name in FIELDS if plausible_range(name) and name not in NOT_SCREENED}
+
+
+def scenario_keys(scenario: str) -> set[str]:
+    """The parameters a scenario file sets."""
+    data = tomllib.loads((SCENARIO_DIR / f"{scenario}.toml").read_text(encoding="utf-8"))
+    return {key for section in data.values() if isinstance(section, dict) for key in section}
+
+
+def assumption_levers(scenario: str) -> dict[str, tuple[float, float]]:
+    """The values a scenario file marks ``assumption:`` with a plausible range, and that range.
+
+    The comment block above an assignment holds the range, e.g.
+    ``# assumption: 0.9 of the full load (plausible 0.7-1).`` then ``admin_load = 0.9``.
+    """
+    levers, pending = {}, None
+    for line in (SCENARIO_DIR / f"{scenario}.toml").read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if text.startswith("#"):
+            found = ASSUMPTION.search(text)
+            pending = (float(found[1]), float(found[2])) if found else pending
+        elif "=" in text and not text.startswith("["):
+            key = text.split("=", 1)[0].strip()
+            if pending is not None and key in FIELDS and FIELDS[key].type in ("float", "int"):
+                levers[key] = pending
+            pending = None
+        elif not text:
+            continue
+        else:
+            pending = None
+    return levers
+
+
+def pattern_factors(influential: list[str]) -> dict[str, dict[str, float]]:
+    """The Latin hypercube's factors: influential parameters no configuration sets, and assumption levers.
+
+    A parameter a pattern configuration's file or override sets is never varied for all configurations
+    (that would erase the configuration); it is varied as an assumption lever of its own file instead.
+    """
+    scenarios = sorted({scenario for scenario, _ in RUNS.values()})
+    overridden = {key for _, overrides in RUNS.values() for key in overrides}
+    set_somewhere = overridden.union(*(scenario_keys(s) for s in scenarios))
+    ranges = screened_parameters()
+    factors = {name: _bounds(*ranges[name]) for name in influential if name not in set_somewhere}
+    for scenario in scenarios:
+        own_overrides = {key for sc, overrides in RUNS.values() if sc == scenario for key in overrides}
+        for key, (low, high) in assumption_levers(scenario).items():
+            if key not in own_overrides and low < high:
+                factors[f"{scenario}.{key}"] = _bounds(low, high)
+    return factors
+
+
+def _bounds(low: float, high: float) -> dict[str, float]:
+    return {"low": float(low), "high": float(high)}
+
+
+# --- the two sweeps ----------------------------------------------------------------------------------------
+
+
+def screening_sweep(settings: Settings) -> dict[str, Any]:
+    """Morris over every screened parameter, under the guardian."""
+    return {
+        "description": "Robustness 1: Morris screening of every parameter over its plausible range (guardian)",
+        "scenarios": ["guardian"],
+        "summary": SUMMARY,
+        "seeds": 1,
+        "steps": settings.steps,
+        "seed": settings.seed,
+        "fixed": {"n_residents": settings.n_residents},
+        "vary": {name: _bounds(*bounds) for name, bounds in screened_parameters().items()},
+        "design": {"method": "morris", "samples": settings.trajectories, "num_levels": 4},
+    }
+
+
+def patterns_sweep(settings: Settings, factors: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Every pattern run at every Latin-hypercube point, paired by seed."""
+    return {
+        "description": "Robustness 2: the patterns over a Latin hypercube of the plausible space",
+        "configurations": {name: {"scenario": scenario, **overrides} for name, (scenario, overrides) in RUNS.items()},
+        "summary": SUMMARY,
+        "seeds": settings.seeds,
+        "seeding": "paired",
+        "steps": settings.steps,
+        "seed": settings.seed + 1,
+        "fixed": {"n_residents": settings.n_residents},
+        "vary": factors,
+        "design": {"method": "lhs", "samples": settings.points},
+    }
+
+
+# --- analysis ----------------------------------------------------------------------------------------------
+
+
+def screening_table(spec: Any, sweep_dir: Path) -> pd.DataFrame:
+    """Morris mu*, its interval and sigma per output and parameter; ``scaled`` is mu* over the output's largest."""
+    design = spec.design
+    outputs = design_point_outputs(read_summary(sweep_dir), list(SCREEN_OUTPUTS), len(design))
+    problem = Problem.from_salib(design.problem)
+    table = analyze(problem, "morris", design.matrix, outputs, seed=spec.seed, num_levels=4)
+    largest = table.groupby("output")["mu_star"].transform("max").replace(0, np.nan)
+    table["scaled"] = (table["mu_star"] / largest).fillna(0.0)
+    table["rank"] = table.groupby("output")["mu_star"].rank(ascending=False, method="min").astype(int)
+    return table
+
+
+def ranking(screening: pd.DataFrame) -> pd.DataFrame:
+    """One row per parameter: its scaled mu* per output and its overall influence (the largest of them)."""
+    wide = screening.pivot(index="parameter", columns="output", values="scaled")[list(SCREEN_OUTPUTS)]
+    wide["influence"] = wide.max(axis=1)
+    return wide.sort_values("influence", ascending=False)
+
+
+def pattern_shares(holds: pd.DataFrame) -> pd.DataFrame:
+    """Per pattern: the share of sampled points where it holds, with a 90% Wilson interval."""
+    rows = []
+    for pattern in PATTERNS:
+        values = holds[pattern.key].dropna().astype(bool)
+        n, k = len(values), int(values.sum())
+        low, high = _wilson(k, n)
+        rows.append({"pattern": pattern.key, "says": pattern.says, "points": n, "holds": k,
+                     "share": k / n if n else np.nan, "low_90": low, "high_90": high})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _wilson(k: int, n: int, z: float = 1.645) -> tuple[float, float]:
+    if n == 0:
+        return np.nan, np.nan
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def where_patterns_fail(
+    holds: pd.DataFrame, design: pd.DataFrame, out_dir: Path
+) -> tuple[dict[str, str], list[Path]]:
+    """PRIM over the factors each failing pattern can depend on: global ones and its configurations' levers."""
+    failures, files = {}, []
+    points = holds.merge(design, on="point", how="left")
+    for pattern in PATTERNS:
+        values = points[pattern.key]
+        known = values.notna()
+        failed = ~values[known].astype(bool)
+        if not failed.any():
+            continue
+        scenarios = {RUNS[name][0] for name in pattern.runs}
+        columns = [c for c in design.columns if c != "point" and ("." not in c or c.split(".")[0] in scenarios)]
+        X = points.loc[known, columns].reset_index(drop=True)
+        found = discover(X, failed.to_numpy(), label=f"{pattern.key} fails")
+        written = write_discovery(found, X, failed.to_numpy(), out_dir / "discovery" / pattern.key)
+        failures[pattern.key] = found.summary
+        files.extend(written.values())
+    return failures, files
+
+
+# --- figures -----------------------------------------------------------------------------------------------
+
+
+def plot_screening(rank: pd.DataFrame, path: Path, top: int = 25) -> Path:
+    """The most influential parameters: mu* per output, scaled to the output's most influential parameter."""
+    shown = rank.head(top).iloc[::-1]
+    fig = Figure(figsize=(9, 0.32 * len(shown) + 1.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    height = 0.8 / len(SCREEN_OUTPUTS)
+    for i, output in enumerate(SCREEN_OUTPUTS):
+        ax.barh(np.arange(len(shown)) + i * height, shown[output], height=height, label=output.replace("_", " "))
+    ax.set_yticks(np.arange(len(shown)) + 0.4 - height / 2, shown.index, fontsize="small")
+    ax.set_xlabel("Morris mu*, relative to the output's most influential parameter")
+    ax.set_title(f"The {len(shown)} most influential of {len(rank)} parameters (guardian)", fontsize="medium")
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def plot_shares(shares: pd.DataFrame, path: Path) -> Path:
+    """The share of the plausible space where each pattern holds, with its 90% interval."""
+    fig = Figure(figsize=(8, 0.35 * len(shares) + 1.4), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    y = np.arange(len(shares))[::-1]
+    ax.barh(y, shares["share"], color="#4c72b0")
+    ax.errorbar(shares["share"], y, xerr=[shares["share"] - shares["low_90"], shares["high_90"] - shares["share"]],
+                fmt="none", ecolor="black", capsize=3, lw=1)  # fmt: skip
+    ax.set_yticks(y, [f"{k}: {s}" for k, s in zip(shares["pattern"], shares["says"], strict=True)], fontsize="x-small")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of sampled parameter points where the pattern holds (90% interval)")
+    fig.savefig(path, dpi=120)
+    return path
+
+
+# --- running it all ----------------------------------------------------------------------------------------
+
+
+def run_robustness(
+    out_dir: str | Path, settings: Settings = Settings(), *, executor: Any = "processes", workers: int | None = None,
+    scheduler: str | None = None, progress: bool | None = True, allow_large: bool = False,
+) -> RobustnessResult:  # fmt: skip
+    """Run (or resume) both sweeps, then write the tables, figures and plain-words results to ``out_dir``."""
+    out = Path(out_dir)
+    options = {"executor": executor, "workers": workers, "scheduler": scheduler, "progress": progress}
+    screen_spec = load_sweep(screening_sweep(settings), name="screening", allow_large=allow_large)
+    screen = run_sweep(screen_spec, out / "screening", **options)
+    screening = screening_table(screen_spec, out / "screening")
+    rank = ranking(screening)
+    factors = pattern_factors(list(rank.index[: settings.influential]))
+    pattern_spec = load_sweep(patterns_sweep(settings, factors), name="patterns", allow_large=allow_large)
+    swept = run_sweep(pattern_spec, out / "patterns", **options)
+    holds = evaluate(read_summary(out / "patterns"))
+    design = pattern_spec.design.points.reset_index(drop=True).rename_axis("point").reset_index()
+    shares = pattern_shares(holds)
+    failures, files = where_patterns_fail(holds, design, out)
+    screening.to_csv(out / "screening.csv", index=False)
+    rank.to_csv(out / "screening_ranking.csv")
+    holds.to_csv(out / "patterns_per_point.csv", index=False)
+    shares.to_csv(out / "pattern_shares.csv", index=False)
+    figures = [plot_screening(rank, out / "screening.png"), plot_shares(shares, out / "pattern_shares.png")]
+    (out / "robustness.txt").write_text(describe(rank, shares, failures, settings) + "\n", encoding="utf-8")
+    files = [out / "screening.csv", out / "pattern_shares.csv", *figures, out / "robustness.txt", *files]
+    return RobustnessResult(screening, holds, shares, failures, files, [screen, swept])
+
+
+def describe(rank: pd.DataFrame, shares: pd.DataFrame, failures: dict[str, str], settings: Settings) -> str:
+    """The results in plain words."""
+    top = ", ".join(rank.index[:8])
+    lines = [
+        f"Screening ({len(rank)} parameters, {settings.trajectories} Morris trajectories, "
+        f"{settings.n_residents:,} residents, {settings.steps} months): the most influential are {top}.",
+        f"Patterns over {int(shares['points'].max())} Latin-hypercube points (paired seeds):",
+    ]
+    for row in shares.itertuples():
+        lines.append(f"  {row.pattern:4s} holds at {row.share:6.1%} of points "
+                     f"(90% interval {row.low_90:.0%}-{row.high_90:.0%}): {row.says}")  # fmt: skip
+    for key, text in failures.items():
+        lines.append(f"Where {key} fails: {' '.join(text.split())}")
+    return "\n".join(lines)

@@ -1,0 +1,142 @@
+"""The robustness analysis: what it varies, how it reads the patterns, and the command end to end (quick)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from simulation.cli import main
+from simulation.parameters import FIELDS
+from simulation.patterns import PATTERNS, RUNS, evaluate
+from simulation.robustness import (
+    Settings,
+    assumption_levers,
+    pattern_factors,
+    run_robustness,
+    scenario_keys,
+    screened_parameters,
+)
+from simulation.sweep import load_sweep
+
+
+def test_every_parameter_with_a_plausible_range_is_screened_within_its_hard_limits():
+    screened = screened_parameters()
+    assert len(screened) > 100 and "n_residents" not in screened
+    for name, (low, high) in screened.items():
+        meta = FIELDS[name].metadata
+        assert meta["low"] <= low < high <= meta["high"], name
+
+
+def test_assumption_levers_are_read_with_their_ranges_from_the_scenario_files():
+    shanghai = assumption_levers("shanghai")
+    assert shanghai["admin_load"] == (0.7, 1.0)
+    assert shanghai["funding"] == (8.0, 15.0)
+    assert "mode" not in shanghai  # a choice, not a number
+    assert set(shanghai) <= scenario_keys("shanghai")
+
+
+def test_the_hypercube_never_varies_for_everyone_what_a_configuration_sets():
+    factors = pattern_factors(["participation_baseline", "admin_load", "funding", "trust_decay"])
+    global_names = {name for name in factors if "." not in name}
+    assert global_names == {"participation_baseline", "trust_decay"}  # levers belong to their configurations
+    assert "shanghai.admin_load" in factors
+    assert "guardian.supervision" not in factors  # a pattern run overrides it (withdrawal unwatched)
+    # The sweep runner accepts every factor: each scoped one names a configuration's scenario.
+    spec = load_sweep(
+        {"configurations": {k: {"scenario": s, **o} for k, (s, o) in RUNS.items()}, "seeds": 1, "steps": 2,
+         "seeding": "paired", "vary": factors, "design": {"method": "lhs", "samples": 2}},
+        draw=False,
+    )  # fmt: skip
+    assert spec.n_runs == 2 * len(RUNS)
+
+
+def _summary(point: int, **changes: dict) -> list[dict]:
+    """Hand-made summaries of every pattern run at one point: every pattern holds, unless changed."""
+    base = {
+        "status": "ok", "final_index": 0.3, "first_learning": 50, "first_independence": None, "final_role": "assist",
+        "trust_in_strangers_last_year": 0.5, "trust_in_strangers_min": 0.3, "mean_reliance_last_year": 0.2,
+        "admin_task_completion_mean": 0.5, "decision_participation_last_5_years": 0.2, "total_public_cost": 1000.0,
+        "ngo_independence_last_year": 0.5, "trust_in_strangers_last_5_years": 0.5, "misperception_last_5_years": 0.5,
+        "low_level_share_last_5_years": 0.5, "vulnerable_share_last_5_years": 0.3,
+    }  # fmt: skip
+    holding = {
+        "guardian": {"final_index": 0.5, "first_independence": 120, "final_role": "supervise"},
+        "guardian_fixed": {"final_index": 0.4, "mean_reliance_last_year": 0.5},
+        "early_withdrawal": {"final_index": 0.2, "trust_in_strangers_last_year": 0.2},
+        "withdraw_48": {"final_index": 0.45},
+        "withdraw_48_unwatched": {"final_index": 0.35},
+        "shanghai": {"final_index": 0.1, "first_learning": None, "admin_task_completion_mean": 0.95,
+                     "decision_participation_last_5_years": 0.05, "total_public_cost": 9000.0},
+        "shanghai_load_06": {"final_index": 0.15}, "shanghai_load_03": {"final_index": 0.2},
+        "karamay": {"trust_in_strangers_last_5_years": 0.32, "misperception_last_5_years": 0.7,
+                    "low_level_share_last_5_years": 0.9, "vulnerable_share_last_5_years": 0.6,
+                    "total_public_cost": 5000.0},
+        "workstation": {"total_public_cost": 4000.0},
+        "network_none": {"final_index": 0.2}, "network_random": {"trust_in_strangers_last_year": 0.4},
+        "no_party": {"final_index": 0.4}, "top_down": {"ngo_independence_last_year": 0.3},
+    }  # fmt: skip
+    keys = {"point": point, "replicate": 0}
+    return [
+        {"configuration": name, **keys, **base, **holding.get(name, {}), **changes.get(name, {})} for name in RUNS
+    ]
+
+
+def test_each_pattern_reads_its_own_runs_and_fails_when_they_break_it():
+    rows = _summary(0)
+    rows += _summary(1, withdraw_48_unwatched={"final_index": 0.5})  # walking away no worse: P2c fails
+    rows += _summary(2, shanghai_load_06={"final_index": 0.05})  # no dose response: P3b fails
+    rows += _summary(3, karamay={"misperception_last_5_years": 0.5})  # off its survey target: P5a fails
+    rows += _summary(4, early_withdrawal={"trust_in_strangers_min": 0.0})  # trust gone entirely: P2a fails
+    rows += _summary(5, guardian={"status": "failed"})  # patterns reading the guardian have no value
+    holds = evaluate(pd.DataFrame(rows)).set_index("point")
+    keys = [p.key for p in PATTERNS]
+    assert holds.loc[0, keys].astype(bool).all()
+    assert [k for k in keys if not holds.loc[1, k]] == ["P2c"]
+    assert [k for k in keys if not holds.loc[2, k]] == ["P3b"]
+    assert [k for k in keys if not holds.loc[3, k]] == ["P5a"]
+    assert [k for k in keys if not holds.loc[4, k]] == ["P2a"]
+    reads_guardian = {p.key for p in PATTERNS if "guardian" in p.runs}
+    assert set(holds.columns[holds.loc[5].isna()]) == reads_guardian
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("robustness")
+    code = main(["experiment", "robustness", "--quick", "--out", str(out), "--no-progress"])
+    return out, code
+
+
+def test_the_quick_analysis_writes_its_tables_figures_and_words(quick, capsys):
+    out, code = quick
+    assert code == 0
+    shares = pd.read_csv(out / "pattern_shares.csv")
+    assert list(shares["pattern"]) == [p.key for p in PATTERNS]
+    assert shares["points"].eq(Settings.quick().points).all()
+    assert ((shares["share"] >= shares["low_90"]) & (shares["share"] <= shares["high_90"])).all()
+    ranking = pd.read_csv(out / "screening_ranking.csv", index_col=0)
+    assert len(ranking) == len(screened_parameters()) and ranking["influence"].is_monotonic_decreasing
+    for name in ("screening.png", "pattern_shares.png", "robustness.txt"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_a_finished_analysis_rerun_resumes_every_sweep_and_gives_the_same_numbers(quick):
+    out, _ = quick
+    before = pd.read_csv(out / "pattern_shares.csv")
+    result = run_robustness(out, Settings.quick(), executor="inline", progress=False)
+    assert [sweep.done for sweep in result.sweeps] == [0, 0]  # nothing run again
+    pd.testing.assert_frame_equal(result.shares.reset_index(drop=True), before, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--quick", "--steps", "0"], "--steps must be"),
+        (["--quick", "--residents", "5"], "n_residents"),
+        (["--quick", "--workers", "0"], "--workers must be"),
+    ],
+)
+def test_bad_options_are_one_line_before_any_run(tmp_path, capsys, args, message):
+    assert main(["experiment", "robustness", "--out", str(tmp_path / "r"), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+    assert not (tmp_path / "r" / "screening").exists()
