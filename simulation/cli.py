@@ -666,10 +666,14 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     if args.quick:
         raise InputError(f"--quick is for the robustness experiment; for {args.name} give --seeds and --residents")
     defaults = Settings()
-    steps = _check_positive(args.steps or defaults.steps, "--steps")
+
+    def given(value: Any, default: Any) -> Any:
+        return default if value is None else value
+
+    steps = _check_positive(given(args.steps, defaults.steps), "--steps")
     with _input_checks():
-        residents = coerce("n_residents", args.residents or defaults.n_residents)
-    seeds = _check_positive(args.seeds or defaults.seeds, "--seeds")
+        residents = coerce("n_residents", given(args.residents, defaults.n_residents))
+    seeds = _check_positive(given(args.seeds, defaults.seeds), "--seeds")
     settings = Settings(seeds=seeds, steps=steps, n_residents=residents, shock_year=args.shock_year)
     if args.name == "shock" and not 1 <= 12 * args.shock_year < steps:
         raise InputError(f"--shock-year must fall inside the run: 1 to {(steps - 1) // 12} for {steps} steps")
