@@ -39,9 +39,11 @@ import numpy as np
 import pandas as pd
 import pyabc
 
+from .i18n import gettext_for
 from .inputs import load_configuration, parse_toml, read_text
 from .lifeline import SafePoints, signal_of
 from .limits import ALLOW_LARGE, SizeError, check_community_size
+from .names import configuration_name
 from .parameters import FIELDS, ParameterError, coerce
 from .provenance import code_identity, configuration_content, differences, digest
 from .runner import run_scenario
@@ -284,8 +286,12 @@ def calibrate(
     executor: Executor | None = None,
     progress: Callable[[str], None] | None = print,
     new_dir: bool = False,
+    lang: str = "en",
 ) -> CalibrationResult:
     """Run ABC-SMC (or continue it) and write the posterior, the generation history, a summary and a plot.
+
+    ``lang`` is the language of the plot and the summary given to ``progress`` ('zh' needs a Chinese font);
+    the files of numbers keep their identifiers.
 
     ``out_dir/history.db`` is pyabc's database, written generation by generation: calling this again after an
     interruption continues from the last complete generation. A directory holding a calibration of another
@@ -334,9 +340,9 @@ def calibrate(
             ) from None  # fmt: skip
     _write_stamp(out, spec, complete=True)
     result = _collect(abc.history, spec)
-    _write(result, out, spec)
+    _write(result, out, spec, lang)
     if progress:
-        progress(format_summary(result))
+        progress(format_summary(result, lang))
     return result
 
 
@@ -494,19 +500,24 @@ def _summarise(posterior: pd.DataFrame, spec: CalibrationSpec) -> dict[str, Any]
     return {"scenario": spec.scenario, "targets": spec.targets, "parameters": parameters}
 
 
-def _write(result: CalibrationResult, out: Path, spec: CalibrationSpec) -> None:
+def _write(result: CalibrationResult, out: Path, spec: CalibrationSpec, lang: str = "en") -> None:
     from .plots import plot_calibration
 
     result.posterior.to_csv(out / "posterior.csv", index=False)
     result.history.to_csv(out / "generations.csv", index=False)
     (out / "summary.json").write_text(json.dumps({**result.summary, "spec": spec.source}, indent=2, default=str))
-    plot_calibration(result.generations, spec.priors, result.history, out / "diagnostics.png")
+    plot_calibration(result.generations, spec.priors, result.history, out / "diagnostics.png", lang=lang)
 
 
-def format_summary(result: CalibrationResult) -> str:
-    """The posterior in a few lines: mean, sd and 90% interval per parameter."""
-    lines = [f"posterior for {result.summary['scenario']} after {len(result.history)} generations:"]
+def format_summary(result: CalibrationResult, lang: str = "en") -> str:
+    """The posterior in a few lines: mean, sd and 90% interval per parameter (parameters keep their names)."""
+    _ = gettext_for(lang)
+    scenario = result.summary["scenario"]
+    shown = configuration_name(scenario, lang)
+    lines = [_("posterior for {configuration} after {generations} generations:").format(
+        configuration=scenario if shown == scenario else f"{shown} ({scenario})", generations=len(result.history))]
     for name, stats in result.summary["parameters"].items():
         low, high = stats["ci90"]
-        lines.append(f"  {name:<28} {stats['mean']:.3f} ± {stats['sd']:.3f}   90% interval [{low:.3f}, {high:.3f}]")
+        interval = _("90% interval [{low:.3f}, {high:.3f}]").format(low=low, high=high)
+        lines.append(f"  {name:<28} {stats['mean']:.3f} ± {stats['sd']:.3f}   {interval}")
     return os.linesep.join(lines)

@@ -61,7 +61,15 @@ from .i18n import LANGUAGES, LanguageError, check_language, gettext_for, languag
 from .inputs import load_configuration, writable_dir, writable_file
 from .lifeline import exit_code, stop_signals
 from .limits import LARGE_COMMUNITY, SizeError, check_community_size, community_estimate
-from .names import configuration_name, role_name, scenario_text, stage_name
+from .names import (
+    configuration_name,
+    display_table,
+    parameter_text,
+    role_name,
+    scenario_text,
+    section_name,
+    stage_name,
+)
 from .parameters import FIELDS, SECTIONS, ParameterError, coerce
 from .runner import DEFAULT_STEPS, run_scenario, summarise
 from .scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
@@ -220,20 +228,29 @@ def _number(value: float) -> str:
 
 
 def cmd_parameters(args: argparse.Namespace) -> int:
-    """List every parameter with default, valid range, unit and meaning: what --set accepts."""
+    """List every parameter with default, valid range, unit and meaning: what --set accepts.
+
+    In Chinese the meanings, units and section names are translated; parameter names, sections and choices
+    stay identifiers (what ``--set`` and ``--section`` take).
+    """
+    lang = args.lang
     defaults = {name: f.default for name, f in FIELDS.items()}
     rows = [
-        (name, str(defaults[name]), _range_text(name), f.metadata["unit"], f.metadata["meaning"], f.metadata["section"])
+        (name, str(defaults[name]), _range_text(name), parameter_text(f.metadata["unit"], lang),
+         parameter_text(f.metadata["meaning"], lang), f.metadata["section"])
         for name, f in FIELDS.items()
         if args.section in (None, f.metadata["section"])
-    ]
+    ]  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     section = None
     for name, default, valid, unit, meaning, sect in rows:
         if sect != section:
-            print(f"[{sect}]" if section is None else f"\n[{sect}]")
+            shown = section_name(sect, lang)
+            header = f"[{sect}]" if shown == sect else f"[{sect}] {shown}"
+            print(header if section is None else f"\n{header}")
             section = sect
-        print(f"  {name.ljust(widths[0])}  {default.rjust(widths[1])}  {valid.ljust(widths[2])}  {meaning} ({unit})")
+        described = f"{meaning} ({unit})" if lang == "en" else f"{meaning}（{unit}）"
+        print(f"  {name.ljust(widths[0])}  {default.rjust(widths[1])}  {valid.ljust(widths[2])}  {described}")
     return EXIT_OK
 
 
@@ -613,6 +630,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     Everything is checked before the first run (the outputs against the summary's declared columns, sizes,
     the output directory); the sweep is resumable, so an interruption keeps every finished run.
     """
+    from .analysis_lang import sensitivity_figure
     from .sweep import run_sweep
     from .sweep_analysis import analyse_sensitivity, check_outputs, sensitivity_spec
 
@@ -620,6 +638,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs else None
     if outputs is not None and not outputs:
         raise InputError("--outputs is empty; name at least one per-run output, e.g. final_index")
+    _check_figure_language(args.lang)
     with _sweep_errors():
         spec = sensitivity_spec(args.sweep_file, args.method, samples=args.samples, allow_large=args.allow_large)
         if outputs is not None:
@@ -631,26 +650,39 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(f"{spec.describe()} -> {out}", file=sys.stderr)
         run_sweep(spec, out / "sweep", **executor)
         table = analyse_sensitivity(spec, out / "sweep", out, outputs)
-    print(table.round(3).to_string(index=False))
-    print(f"wrote {out}/{args.method}_indices.csv and .png")
+    sensitivity_figure(table, out, args.method, args.lang)
+    _print_table(table, args.lang)
+    _ = gettext_for(args.lang)
+    print(_("wrote {paths}").format(paths=f"{out}/{args.method}_indices.csv, .png"))
     return EXIT_OK
+
+
+def _print_table(table: pd.DataFrame, lang: str) -> None:
+    """A results table on the terminal: display names in Chinese (aligned by terminal columns); its CSV keeps the
+    identifiers."""
+    with pd.option_context("display.unicode.east_asian_width", lang == "zh"):
+        print(display_table(table.round(3), lang).to_string(index=False))
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
     """Find the regions of a finished sweep's parameter space that lead to an outcome."""
+    from .analysis_lang import discovery_in
     from .sweep_analysis import analyse_discovery
 
     sweep_dir = Path(args.sweep_dir)
     if not (sweep_dir / "summary").is_dir():
         raise InputError(f"{sweep_dir} holds no sweep results (expected {sweep_dir}/summary/)")
     out = _check_out_dir(Path(args.out) if args.out else sweep_dir / "discovery")
+    _check_figure_language(args.lang)
     with _sweep_errors(), _input_checks():
         try:
             found = analyse_discovery(sweep_dir, out, outcome=args.outcome, method=args.method)
         except FileNotFoundError as err:  # no readable part left
             raise InputError(str(err)) from None
+        found = discovery_in(found, sweep_dir, out, args.outcome, args.lang)
     print(found.summary)
-    print(f"wrote {out}/discovery.png, discovery.txt, discovery_boxes.csv")
+    _ = gettext_for(args.lang)
+    print(_("wrote {paths}").format(paths=f"{out}/discovery.png, discovery.txt, discovery_boxes.csv"))
     return EXIT_OK
 
 
@@ -678,15 +710,17 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     if args.name == "shock" and not 1 <= 12 * args.shock_year < steps:
         raise InputError(f"--shock-year must fall inside the run: 1 to {(steps - 1) // 12} for {steps} steps")
     executor = _executor_args(args)
+    _check_figure_language(args.lang)
     with _sweep_errors():
         spec = load_sweep(EXPERIMENTS[args.name][0](settings), name=args.name, allow_large=args.allow_large)
         out = _sweep_out(Path(args.out) if args.out else Path("results/experiments") / args.name, spec, args.new_dir)
         _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
                                args.allow_large)  # fmt: skip
-        result = run_experiment(args.name, out, settings, allow_large=args.allow_large, **executor)
-    print(result.table.round(3).to_string(index=False))
+        result = run_experiment(args.name, out, settings, allow_large=args.allow_large, lang=args.lang, **executor)
+    _print_table(result.table, args.lang)
     print(result.text)
-    print("wrote " + ", ".join(str(path) for path in [out / f"{args.name}.csv", *result.figures]))
+    _ = gettext_for(args.lang)
+    print(_("wrote {paths}").format(paths=", ".join(str(path) for path in [out / f"{args.name}.csv", *result.figures])))
     return EXIT_OK
 
 
@@ -698,6 +732,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not math.isfinite(args.scale) or not 0 < args.scale <= 1:  # checked before pyabc's slow import
         raise InputError(f"--scale must be a number above 0 and at most 1, got {args.scale}")
     executor = _executor_args(args)
+    _check_figure_language(args.lang)
     from .calibration import CalibrationError, calibrate, calibration_mismatch, free_calibration_dir, load_calibration
     from .executors import open_executor
 
@@ -713,10 +748,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     out = _check_out_dir(out)
     local = 1 if executor["executor"] == "inline" or executor["scheduler"] else (executor["workers"] or cpu_count())
     _check_community(spec.n_residents, spec.steps, spec.population_size * spec.seeds, local, args.allow_large)
-    print(f"calibrating {spec.scenario}: {list(spec.priors)} against {spec.targets} -> {out}", file=sys.stderr)
+    _ = gettext_for(args.lang)
+    print(_("calibrating {configuration}: {priors} against {targets} -> {out}").format(
+        configuration=configuration_name(spec.scenario, args.lang), priors=list(spec.priors), targets=spec.targets,
+        out=out), file=sys.stderr)  # fmt: skip
     with _sweep_errors(), open_executor(executor["executor"], executor["workers"], executor["scheduler"]) as handle:
-        calibrate(spec, out, executor=handle.executor, progress=None if args.no_progress else print)
-    print(f"wrote {out}/posterior.csv, generations.csv, summary.json, diagnostics.png")
+        calibrate(spec, out, executor=handle.executor, progress=None if args.no_progress else print, lang=args.lang)
+    print(_("wrote {paths}").format(paths=f"{out}/posterior.csv, generations.csv, summary.json, diagnostics.png"))
     return EXIT_OK
 
 
@@ -747,6 +785,7 @@ def add_research_commands(sub: Any) -> None:
                    "total_public_cost, trust_in_strangers_last_year)")
     p.add_argument("--out", metavar="DIR", help="output directory (default results/sensitivity/NAME-METHOD)")
     _sweep_options(p)
+    _lang_option(p)
     p.set_defaults(handler=cmd_sensitivity)
 
     p = sub.add_parser("discover", help="scenario discovery (PRIM) over a finished sweep")
@@ -754,6 +793,7 @@ def add_research_commands(sub: Any) -> None:
     p.add_argument("--outcome", default="first_independence", help="a first_<stage> column (default) or a bool column")
     p.add_argument("--method", default="prim", choices=("prim", "tree"))
     p.add_argument("--out", metavar="DIR", help="output directory (default SWEEP_DIR/discovery)")
+    _lang_option(p)
     p.set_defaults(handler=cmd_discover)
 
     p = sub.add_parser("experiment", help="the theory's experiments: withdrawal-timing, configurations, shock, "
@@ -767,6 +807,7 @@ def add_research_commands(sub: Any) -> None:
     p.add_argument("--out", metavar="DIR", help="output directory (default results/experiments/NAME; "
                    "robustness: results/robustness)")  # fmt: skip
     _sweep_options(p)
+    _lang_option(p)  # robustness: not yet (its report is English)
     p.set_defaults(handler=cmd_experiment)
 
     p = sub.add_parser("calibrate", help="ABC-SMC calibration against target statistics (pyabc)")
@@ -774,6 +815,7 @@ def add_research_commands(sub: Any) -> None:
     p.add_argument("--scale", type=float, default=1.0, metavar="F", help="below 1: fewer particles and generations")
     p.add_argument("--out", metavar="DIR", help="output directory (default results/calibration/NAME)")
     _sweep_options(p)
+    _lang_option(p)
     p.set_defaults(handler=cmd_calibrate)
 
     from .dashboard import DEFAULT_IDLE_MINUTES, DEFAULT_MAX_SESSIONS
@@ -831,6 +873,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parameters", help="list every model parameter with default, range and meaning")
     p.add_argument("--section", choices=SECTIONS, help="only this section")
+    _lang_option(p)
     p.set_defaults(handler=cmd_parameters)
 
     p = sub.add_parser("run", help="run one configuration and summarise it")

@@ -45,6 +45,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from .i18n import N_, gettext_for
+
 METHODS = ("prim", "tree")
 DEFAULT_LABEL = "independence within the horizon"
 BOX_COLUMNS = ["box", "parameter", "low", "high", "values", "coverage", "density", "mass", "n_runs"]
@@ -94,6 +96,8 @@ class Discovery:
     trajectory: pd.DataFrame | None = None  # PRIM's peeling trajectory of the first box
     selected: int | None = None  # the trajectory row chosen
     rules: str | None = None  # the decision tree as text
+    closest: Box | None = None  # when no box reaches the threshold: the densest PRIM found
+    fallback: bool = False  # PRIM was asked for but ema_workbench is missing: a tree was used
 
     @property
     def found(self) -> bool:
@@ -153,8 +157,9 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _conditions(box: Box) -> list[str]:
+def _conditions(box: Box, lang: str = "en") -> list[str]:
     """Each restriction as a short phrase: "feedback >= 0.52", "mode is supportive or directive"."""
+    _ = gettext_for(lang)
     phrases = []
     low_op = ">" if box.strict_low else ">="
     for name, (low, high) in box.limits.items():
@@ -165,64 +170,82 @@ def _conditions(box: Box) -> list[str]:
         else:
             phrases.append(f"{_number(low)} {'<' if box.strict_low else '<='} {name} <= {_number(high)}")
     for name, allowed in box.categories.items():
-        phrases.append(f"{name} is {' or '.join(allowed)}")
+        phrases.append(_("{name} is {values}").format(name=name, values=_(" or ").join(allowed)))
     return phrases
 
 
-def _join(phrases: list[str]) -> str:
-    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+def _join(phrases: list[str], lang: str = "en") -> str:
+    _ = gettext_for(lang)
+    if len(phrases) == 1:
+        return phrases[0]
+    return _("{items} and {last}").format(items=_(", ").join(phrases[:-1]), last=phrases[-1])
 
 
-def _box_sentence(label: str, box: Box) -> str:
-    return (
-        f"{label[0].upper()}{label[1:]} is reached in {box.density:.0%} of runs (coverage {box.coverage:.0%}) "
-        f"when {_join(_conditions(box))} ({box.mass:.0%} of all runs fall in this box)."
-    )
+def _box_sentence(label: str, box: Box, lang: str = "en") -> str:
+    _ = gettext_for(lang)
+    return _("{label} is reached in {density:.0%} of runs (coverage {coverage:.0%}) when {conditions} ({mass:.0%} of "
+             "all runs fall in this box).").format(
+        label=label[0].upper() + label[1:], density=box.density, coverage=box.coverage,
+        conditions=_join(_conditions(box, lang), lang), mass=box.mass)  # fmt: skip
 
 
-def _base_sentence(label: str, rate: float, n: int) -> str:
-    return f"Across all {n} runs, {label} is reached in {rate:.0%}."
-
-
-def _glossary(label: str) -> str:
-    return f"(Coverage: the share of all runs reaching {label} that fall in the box.)"
-
-
-def _summary(label: str, rate: float, n: int, regions: list[Box], threshold: float, closest: Box | None) -> str:
+def _summary(label: str, rate: float, n: int, regions: list[Box] | tuple[Box, ...], threshold: float,
+             closest: Box | None, lang: str = "en") -> str:  # fmt: skip
     """The base rate, one sentence per box, and when there is none, why not and how close the search came."""
-    lines = [_base_sentence(label, rate, n)]
+    _ = gettext_for(lang)
+    lines = [_("Across all {n} runs, {label} is reached in {rate:.0%}.").format(n=n, label=label, rate=rate)]
     if regions and rate >= threshold:
-        lines.append(f"That is already above the {threshold:.0%} threshold; the boxes show where it is most certain.")
+        lines.append(_("That is already above the {threshold:.0%} threshold; the boxes show where it is most "
+                       "certain.").format(threshold=threshold))  # fmt: skip
     if len(regions) == 1:
-        lines.append(_box_sentence(label, regions[0]))
+        lines.append(_box_sentence(label, regions[0], lang))
     else:  # later boxes are searched among the runs earlier boxes left, so say which is which
-        lines += [f"Box {i}: {_box_sentence(label, box)}" for i, box in enumerate(regions, start=1)]
+        lines += [_("Box {number}: {sentence}").format(number=i, sentence=_box_sentence(label, box, lang))
+                  for i, box in enumerate(regions, start=1)]  # fmt: skip
     if regions:
-        lines.append(_glossary(label))
+        lines.append(_("(Coverage: the share of all runs reaching {label} that fall in the box.)").format(label=label))
     elif rate >= threshold:
-        lines.append(
-            f"That is already above the {threshold:.0%} threshold, so no restriction of the parameters is needed; "
-            "raise the threshold to see where it is most likely."
-        )
+        lines.append(_("That is already above the {threshold:.0%} threshold, so no restriction of the parameters is "
+                       "needed; raise the threshold to see where it is most likely.").format(threshold=threshold))
     else:
-        lines.append(f"No region was found where {label} is reached in at least {threshold:.0%} of runs.")
+        lines.append(_("No region was found where {label} is reached in at least {threshold:.0%} of runs.").format(
+            label=label, threshold=threshold))  # fmt: skip
         if closest is not None:
-            lines.append(
-                f"The densest box found reaches it in {closest.density:.0%} of runs when {_join(_conditions(closest))} "
-                f"({closest.mass:.0%} of all runs). Lower the threshold, add runs, or try the decision tree "
-                "(method 'tree'), which can separate regions that PRIM's peeling cannot."
-            )
+            lines.append(_("The densest box found reaches it in {density:.0%} of runs when {conditions} ({mass:.0%} of "
+                           "all runs). Lower the threshold, add runs, or try the decision tree (method 'tree'), which "
+                           "can separate regions that PRIM's peeling cannot.").format(
+                density=closest.density, conditions=_join(_conditions(closest, lang), lang), mass=closest.mass))
     return "\n".join(lines)
 
 
-def _trivial_summary(label: str, hits: np.ndarray) -> str | None:
+def _trivial_summary(label: str, hits: np.ndarray, lang: str = "en") -> str | None:
     """The plain answer when there is nothing to discover: the outcome is never or always reached."""
+    _ = gettext_for(lang)
     n, head = len(hits), label[0].upper() + label[1:]
     if not hits.any():
-        return f"{head} is not reached in any of the {n} runs: there is no region of parameter space to describe."
+        return _("{label} is not reached in any of the {n} runs: there is no region of parameter space to "
+                 "describe.").format(label=head, n=n)  # fmt: skip
     if hits.all():
-        return f"{head} is reached in all {n} runs: no parameter region is needed to explain it."
+        return _("{label} is reached in all {n} runs: no parameter region is needed to explain it.").format(
+            label=head, n=n)  # fmt: skip
     return None
+
+
+FALLBACK_NOTE = N_("ema_workbench is not available, so a decision tree was used instead of PRIM.")
+
+
+def describe(discovery: Discovery, lang: str = "en") -> str:
+    """What a discovery found, in plain words in ``lang`` (its ``summary`` is this text in the language it was made in).
+
+    The outcome's name is ``discovery.label``: give a discovery with a label in the reader's language
+    (``dataclasses.replace(found, label=...)``) for a summary wholly in that language.
+    """
+    _ = gettext_for(lang)
+    if discovery.base_rate in (0.0, 1.0):  # never or always reached: nothing to discover
+        return _trivial_summary(discovery.label, np.full(discovery.n_runs, discovery.base_rate == 1.0), lang) or ""
+    note = _(FALLBACK_NOTE) + "\n" if discovery.fallback else ""
+    return note + _summary(discovery.label, discovery.base_rate, discovery.n_runs, discovery.regions,
+                           discovery.threshold, discovery.closest, lang)  # fmt: skip
 
 
 def _boxes_table(regions: list[Box]) -> pd.DataFrame:
@@ -472,11 +495,12 @@ def discover(
         try:
             _import_prim()
         except ImportError:
-            method, note = "tree", "ema_workbench is not available, so a decision tree was used instead of PRIM.\n"
+            method, note = "tree", FALLBACK_NOTE + "\n"
     if method == "tree":
         regions, rules = _run_tree(frame, hits, threshold, mass_min, max_boxes, max_depth, seed)
         summary = note + _summary(label, rate, n, regions, threshold, None)
-        return Discovery(method, summary, _boxes_table(regions), regions=tuple(regions), rules=rules, **common)
+        return Discovery(method, summary, _boxes_table(regions), regions=tuple(regions), rules=rules,
+                         fallback=bool(note), **common)  # fmt: skip
     regions, trajectory, selected, densest = _run_prim(
         frame, hits, threshold, peel_alpha, paste_alpha, mass_min, max_boxes
     )
@@ -488,6 +512,7 @@ def discover(
         regions=tuple(regions),
         trajectory=trajectory,
         selected=selected,
+        closest=None if regions else densest,
         **common,
     )
 
@@ -517,8 +542,9 @@ def _axes_parameters(discovery: Discovery, X: pd.DataFrame) -> list[str]:
     return sorted(chosen[:2], key=numeric.index)
 
 
-def _draw_box(ax, box: Box, X: pd.DataFrame, px: str, py: str, number: int) -> None:
+def _draw_box(ax, box: Box, X: pd.DataFrame, px: str, py: str, number: int, lang: str = "en") -> None:
     """The box's extent on the two plotted parameters; its other restrictions go into the legend."""
+    _ = gettext_for(lang)
 
     def span(name: str) -> tuple[float, float]:
         low, high = box.limits.get(name, (np.nan, np.nan))
@@ -526,10 +552,11 @@ def _draw_box(ax, box: Box, X: pd.DataFrame, px: str, py: str, number: int) -> N
         return (lo_all if np.isnan(low) else low), (hi_all if np.isnan(high) else high)
 
     (x0, x1), (y0, y1) = span(px), span(py)
-    label = f"box {number}: reached in {box.density:.0%} (coverage {box.coverage:.0%})"
+    label = _("box {number}: reached in {density:.0%} (coverage {coverage:.0%})").format(
+        number=number, density=box.density, coverage=box.coverage)  # fmt: skip
     elsewhere = _off_axes(box, {px, py})
     if elsewhere is not None and number > 1:  # box 1's are in the title
-        label += f",\n  also needs {_join(_conditions(elsewhere))}"
+        label += _(",\n  also needs {conditions}").format(conditions=_join(_conditions(elsewhere, lang), lang))
     style = "-" if number == 1 else "--"
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=BOX_COLOUR, lw=2, ls=style, label=label))
 
@@ -545,15 +572,16 @@ def _off_axes(box: Box | None, shown: set[str]) -> Box | None:
     return dataclasses.replace(box, limits=limits, categories=categories)
 
 
-def _draw_scatter(ax, discovery: Discovery, X: pd.DataFrame, hits: np.ndarray) -> None:
+def _draw_scatter(ax, discovery: Discovery, X: pd.DataFrame, hits: np.ndarray, lang: str = "en") -> None:
     """Runs on the two most restricted parameters, coloured by outcome, with the boxes drawn over them.
 
     Runs outside the first box's restrictions on other parameters are faded,
     so that the box is judged on the runs it actually holds.
     """
+    _ = gettext_for(lang)
     params = _axes_parameters(discovery, X)
     if not params:
-        ax.text(0.5, 0.5, "no numeric parameter to plot", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, _("no numeric parameter to plot"), ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return
     px = params[0]
@@ -562,82 +590,98 @@ def _draw_scatter(ax, discovery: Discovery, X: pd.DataFrame, hits: np.ndarray) -
     ys = X[py].to_numpy(dtype=float) if py else np.random.default_rng(0).uniform(-0.4, 0.4, len(X)) + hits
     hidden = _off_axes(discovery.regions[0] if discovery.regions else None, {px, py})
     shown = _in_region(X, hidden.limits, hidden.categories, hidden.strict_low) if hidden else np.ones(len(X), bool)
-    for mask, colour, label in ((~hits, MISS_COLOUR, "not reached"), (hits, HIT_COLOUR, "reached")):
+    for mask, colour, label in ((~hits, MISS_COLOUR, _("not reached")), (hits, HIT_COLOUR, _("reached"))):
         ax.scatter(xs[mask & shown], ys[mask & shown], s=8, color=colour, label=label, linewidths=0)
         ax.scatter(xs[mask & ~shown], ys[mask & ~shown], s=8, color=colour, alpha=0.2, linewidths=0)
     if py:
         for number, box in enumerate(discovery.regions, start=1):
-            _draw_box(ax, box, X, px, py, number)
+            _draw_box(ax, box, X, px, py, number, lang)
     ax.set_xlabel(px)
-    ax.set_ylabel(py or "outcome (jittered)")
-    title = f"{'PRIM' if discovery.method == 'prim' else 'Decision tree'}: runs reaching {discovery.label}"
+    ax.set_ylabel(py or _("outcome (jittered)"))
+    title = _("{method}: runs reaching {label}").format(
+        method="PRIM" if discovery.method == "prim" else _("Decision tree"), label=discovery.label)  # fmt: skip
     if hidden:
-        title += f"\nbox 1 also needs {_join(_conditions(hidden))} (other runs faded)"
+        title += "\n" + _("box 1 also needs {conditions} (other runs faded)").format(
+            conditions=_join(_conditions(hidden, lang), lang))  # fmt: skip
     elif not discovery.regions:
-        title += "\n(no box found)"
+        title += "\n" + _("(no box found)")
     ax.set_title(title, fontsize="medium")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, fontsize="small", markerscale=2)
 
 
-def _draw_trajectory(ax, discovery: Discovery) -> None:
+def _draw_trajectory(ax, discovery: Discovery, lang: str = "en") -> None:
     """PRIM's trade-off: each peeling step trades coverage for density; the chosen box is ringed."""
+    _ = gettext_for(lang)
     path = discovery.trajectory
     points = ax.scatter(path["coverage"], path["density"], c=path["res_dim"], cmap="viridis", s=18)
-    bar = ax.figure.colorbar(points, ax=ax, label="parameters restricted")
+    bar = ax.figure.colorbar(points, ax=ax, label=_("parameters restricted"))
     bar.locator = MaxNLocator(integer=True)
     bar.update_ticks()
     if discovery.selected is not None:
         row = path.loc[discovery.selected]
         ax.scatter([row["coverage"]], [row["density"]], s=120, facecolors="none", edgecolors=BOX_COLOUR, linewidths=2)
     ax.axhline(discovery.threshold, color="0.4", linestyle=":", linewidth=1)
-    ax.text(0.02, discovery.threshold, f" threshold {discovery.threshold:.0%}", va="bottom", fontsize="small")
-    ax.set_xlabel("coverage (share of all hits in the box)")
-    ax.set_ylabel("density (share of the box's runs that hit)")
+    ax.text(0.02, discovery.threshold, " " + _("threshold {threshold:.0%}").format(threshold=discovery.threshold),
+            va="bottom", fontsize="small")  # fmt: skip
+    ax.set_xlabel(_("coverage (share of all hits in the box)"))
+    ax.set_ylabel(_("density (share of the box's runs that hit)"))
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.set_title("Peeling trajectory of box 1", fontsize="medium")
+    ax.set_title(_("Peeling trajectory of box 1"), fontsize="medium")
 
 
-def _draw_rules(ax, rules: str) -> None:
+def _draw_rules(ax, rules: str, lang: str = "en") -> None:
+    _ = gettext_for(lang)
     lines = rules.splitlines()
     if len(lines) > MAX_RULE_LINES:
-        lines = [*lines[:MAX_RULE_LINES], f"... ({len(lines) - MAX_RULE_LINES} more lines)"]
+        lines = [*lines[:MAX_RULE_LINES], _("... ({count} more lines)").format(count=len(lines) - MAX_RULE_LINES)]
     ax.text(0, 1, "\n".join(lines), family="monospace", fontsize=7, va="top", transform=ax.transAxes)
     ax.set_axis_off()
-    ax.set_title("Decision tree", fontsize="medium")
+    ax.set_title(_("Decision tree"), fontsize="medium")
 
 
-def plot_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, path: str | Path | None = None) -> Figure:
+def plot_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, path: str | Path | None = None,
+                   lang: str = "en") -> Figure:  # fmt: skip
     """The boxes over the runs (two most restricted parameters) and PRIM's trajectory or the tree's rules.
 
-    Bare Figure with the Agg canvas, as in ``plots.py``; saved as PNG when ``path`` is given.
+    Bare Figure with the Agg canvas, as in ``plots.py``; saved as PNG when ``path`` is given. ``lang`` 'zh'
+    draws it in Chinese (the outcome's name is ``discovery.label``; parameters keep their identifiers).
     """
+    if lang == "zh":
+        from .fonts import enable_chinese
+
+        enable_chinese()
     frame = _prepare_x(X)
     hits = _check_outcome(outcome, len(frame))
     second = discovery.trajectory is not None or discovery.rules is not None
     fig = Figure(figsize=(11 if second else 6, 5), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 2 if second else 1, squeeze=False)[0]
-    _draw_scatter(axes[0], discovery, frame, hits)
+    _draw_scatter(axes[0], discovery, frame, hits, lang)
     if discovery.trajectory is not None:
-        _draw_trajectory(axes[1], discovery)
+        _draw_trajectory(axes[1], discovery, lang)
     elif discovery.rules is not None:
-        _draw_rules(axes[1], discovery.rules)
+        _draw_rules(axes[1], discovery.rules, lang)
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
 
 
-def write_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, out_dir: str | Path) -> dict[str, Path]:
-    """``discovery_boxes.csv``, ``discovery.txt`` (the summary, and the tree's rules) and ``discovery.png``."""
+def write_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, out_dir: str | Path,
+                    lang: str = "en") -> dict[str, Path]:  # fmt: skip
+    """``discovery_boxes.csv``, ``discovery.txt`` (the summary, and the tree's rules) and ``discovery.png``.
+
+    ``lang`` is the language of the summary and the figure (the CSV keeps the identifiers).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"boxes": out / "discovery_boxes.csv", "summary": out / "discovery.txt", "figure": out / "discovery.png"}
     discovery.boxes.to_csv(paths["boxes"], index=False)
-    text = discovery.summary + ("\n\n" + discovery.rules if discovery.rules else "")
+    summary = discovery.summary if lang == "en" else describe(discovery, lang)
+    text = summary + ("\n\n" + discovery.rules if discovery.rules else "")
     paths["summary"].write_text(text + "\n", encoding="utf-8")
-    plot_discovery(discovery, X, outcome, paths["figure"])
+    plot_discovery(discovery, X, outcome, paths["figure"], lang)
     return paths
 
 
-__all__ = ["METHODS", "Box", "Discovery", "discover", "plot_discovery", "write_discovery"]
+__all__ = ["METHODS", "Box", "Discovery", "describe", "discover", "plot_discovery", "write_discovery"]

@@ -9,6 +9,9 @@
 
 Each experiment is an ordinary sweep (:mod:`simulation.sweep`), so it runs on any executor, resumes after
 an interruption, and its raw results stay in ``DIR/sweep`` for further analysis.
+
+Figures and plain-words results take ``lang`` ('en', the default, or 'zh'); tables and their CSV files keep
+the identifiers (:func:`simulation.names.display_table` shows them with display names).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .compare import DEFAULT_SCENARIOS
+from .fonts import enable_chinese
+from .i18n import gettext_for
+from .names import configuration_name
 from .plots import LINE_COLOUR, plot_comparison
 from .runner import DEFAULT_STEPS
 from .stages import STAGES
@@ -90,32 +96,34 @@ def withdrawal_table(summary: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("withdrawal_year", na_position="last").reset_index(drop=True)
 
 
-def plot_withdrawal(table: pd.DataFrame, horizon_years: float, path: Path | None = None) -> Figure:
+def plot_withdrawal(table: pd.DataFrame, horizon_years: float, path: Path | None = None, lang: str = "en") -> Figure:
     """Index at the horizon and public cost against the withdrawal year, with the guardian for reference."""
+    _ = gettext_for(lang)
     fixed = table[table["withdrawal_year"].notna()]
     guardian = table[table["configuration"] == GUARDIAN].iloc[0]
-    fig, (left, right) = _figure(2, width=5.2)
+    fig, (left, right) = _figure(2, width=5.2, lang=lang)
     left.fill_between(fixed["withdrawal_year"], fixed["final_index_p10"], fixed["final_index_p90"],
-                      color=LINE_COLOUR, alpha=0.15, lw=0, label="fixed withdrawal, 10-90% of seeds")
+                      color=LINE_COLOUR, alpha=0.15, lw=0, label=_("fixed withdrawal, 10-90% of seeds"))
     left.plot(fixed["withdrawal_year"], fixed["final_index"], marker="o", color=LINE_COLOUR,
-              label="fixed withdrawal, mean")
-    left.axhline(guardian["final_index"], color="#c0392b", ls="--", label="responsive guardian")
-    left.set_xlabel("year government withdraws")
-    left.set_ylabel(f"self-governance index at year {horizon_years:g}")
+              label=_("fixed withdrawal, mean"))
+    left.axhline(guardian["final_index"], color="#c0392b", ls="--", label=_("responsive guardian"))
+    left.set_xlabel(_("year government withdraws"))
+    left.set_ylabel(_("self-governance index at year {year:g}").format(year=horizon_years))
     left.set_ylim(0, 1)
     left.legend(frameon=False, fontsize="small", loc="lower right")
     right.plot(fixed["withdrawal_year"], fixed["total_public_cost"], marker="o", color=LINE_COLOUR,
-               label="fixed withdrawal")
-    right.axhline(guardian["total_public_cost"], color="#c0392b", ls="--", label="responsive guardian")
-    right.set_xlabel("year government withdraws")
-    right.set_ylabel("total public cost per 1,000 residents")
+               label=_("fixed withdrawal"))
+    right.axhline(guardian["total_public_cost"], color="#c0392b", ls="--", label=_("responsive guardian"))
+    right.set_xlabel(_("year government withdraws"))
+    right.set_ylabel(_("total public cost per 1,000 residents"))
     right.legend(frameon=False, fontsize="small")
-    fig.suptitle("When should government step back?")
+    fig.suptitle(_("When should government step back?"))
     return _save(fig, path)
 
 
-def describe_withdrawal(table: pd.DataFrame) -> str:
+def describe_withdrawal(table: pd.DataFrame, lang: str = "en") -> str:
     """The experiment's answer in plain words, read from the table."""
+    _ = gettext_for(lang)
     fixed = table[table["withdrawal_year"].notna()]
     guardian = table[table["configuration"] == GUARDIAN].iloc[0]
     collapsed = fixed[fixed["final_independent"] < 0.5]["withdrawal_year"]
@@ -123,27 +131,29 @@ def describe_withdrawal(table: pd.DataFrame) -> str:
     lines = []
     if len(collapsed):
         years = ", ".join(str(int(y)) for y in collapsed)
-        lines.append(f"Withdrawing in year {years} leaves most seeds short of independence at the horizon "
-                     f"(index {fixed['final_index'].min():.2f} at worst).")
+        lines.append(_("Withdrawing in year {years} leaves most seeds short of independence at the horizon "
+                       "(index {worst:.2f} at worst).").format(years=years, worst=fixed["final_index"].min()))
     if len(good):
         earliest = good.iloc[0]
-        lines.append(f"The earliest fixed withdrawal that ends within 0.05 of the guardian's index "
-                     f"({guardian['final_index']:.2f}) is in year {int(earliest['withdrawal_year'])}, at a cost of "
-                     f"{earliest['total_public_cost']:,.0f} against the guardian's "
-                     f"{guardian['total_public_cost']:,.0f}.")
+        lines.append(_("The earliest fixed withdrawal that ends within 0.05 of the guardian's index ({index:.2f}) is "
+                       "in year {year}, at a cost of {cost:,.0f} against the guardian's {guardian_cost:,.0f}.").format(
+            index=guardian["final_index"], year=int(earliest["withdrawal_year"]),
+            cost=earliest["total_public_cost"], guardian_cost=guardian["total_public_cost"]))
     late, best = fixed.iloc[-1], fixed.loc[fixed["final_index"].idxmax()]
     if late["final_independent"] < 0.5 <= guardian["final_independent"]:
-        lines.append("Late withdrawal leaves most seeds short of independence where the guardian gets there: "
-                     "support kept too long locks in dependence.")
+        lines.append(_("Late withdrawal leaves most seeds short of independence where the guardian gets there: "
+                       "support kept too long locks in dependence."))
     elif late["withdrawal_year"] > best["withdrawal_year"]:
-        lines.append(f"Withdrawing later than year {int(best['withdrawal_year'])} ends lower again "
-                     f"({late['final_index']:.2f} in year {int(late['withdrawal_year'])} against "
-                     f"{best['final_index']:.2f}): support kept too long builds reliance on government.")
+        lines.append(_("Withdrawing later than year {best_year} ends lower again ({late_index:.2f} in year "
+                       "{late_year} against {best_index:.2f}): support kept too long builds reliance on "
+                       "government.").format(
+            best_year=int(best["withdrawal_year"]), late_index=late["final_index"],
+            late_year=int(late["withdrawal_year"]), best_index=best["final_index"]))
     else:
-        lines.append("Among the years tried, the later the withdrawal, the higher the index at the horizon.")
+        lines.append(_("Among the years tried, the later the withdrawal, the higher the index at the horizon."))
     if guardian["final_index"] >= best["final_index"]:
-        lines.append("No fixed year does better than the responsive guardian.")
-    return " ".join(lines)
+        lines.append(_("No fixed year does better than the responsive guardian."))
+    return ("" if lang == "zh" else " ").join(lines)  # Chinese sentences end in 。 and need no space
 
 
 # --- configurations --------------------------------------------------------------------------------
@@ -174,25 +184,27 @@ def configurations_table(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot_configuration_costs(table: pd.DataFrame, path: Path | None = None) -> Figure:
+def plot_configuration_costs(table: pd.DataFrame, path: Path | None = None, lang: str = "en") -> Figure:
     """Years to independence and public cost per configuration, side by side."""
-    fig, (left, right) = _figure(2, width=5.0)
-    names = table["configuration"]
+    _ = gettext_for(lang)
+    fig, (left, right) = _figure(2, width=5.0, lang=lang)
+    names = [configuration_name(name, lang) for name in table["configuration"]]
     y = np.arange(len(names))
     years = table["median_year_independence"].fillna(0)
     left.barh(y, years, color=LINE_COLOUR)
     for i, (reached, value) in enumerate(zip(table["reached_independence"], years, strict=True)):
-        label = "never" if reached == 0 else f"{value:.1f} y ({reached:.0%} of seeds)"
+        label = _("never") if reached == 0 else _("{years:.1f} y ({share:.0%} of seeds)").format(
+            years=value, share=reached)
         left.text(value + 0.2, i, label, va="center", fontsize="small")
     left.set_yticks(y, names)
     left.invert_yaxis()
-    left.set_xlabel("median years to independence")
+    left.set_xlabel(_("median years to independence"))
     left.set_xlim(0, max(20.0, float(years.max()) + 6))
     right.barh(y, table["total_public_cost"], color=MUTED)
     right.set_yticks(y, [])
     right.invert_yaxis()
-    right.set_xlabel("total public cost per 1,000 residents")
-    fig.suptitle("Which configuration reaches self-governance, when, and at what public cost")
+    right.set_xlabel(_("total public cost per 1,000 residents"))
+    fig.suptitle(_("Which configuration reaches self-governance, when, and at what public cost"))
     return _save(fig, path)
 
 
@@ -236,19 +248,21 @@ def _absorption(run: pd.DataFrame, shock_step: int) -> dict[str, float]:
     return {"solved": solved, "trust_before": before, "trust_drop": drop, "recovery_months": months}
 
 
-def plot_shock(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int, path: Path | None = None) -> Figure:
+def plot_shock(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int, path: Path | None = None,
+               lang: str = "en") -> Figure:  # fmt: skip
     """Mean trust around the shock per configuration (median over seeds), months relative to the shock."""
+    _ = gettext_for(lang)
     runs = series.merge(summary[["run_id", "configuration"]], on="run_id")
     runs = runs[(runs["step"] >= shock_step - 12) & (runs["step"] <= shock_step + 60)]
-    fig, (ax,) = _figure(1, width=7.0)
+    fig, (ax,) = _figure(1, width=7.0, lang=lang)
     for name, group in runs.groupby("configuration", sort=False):
         median = group.groupby("step")["mean_trust"].median()
-        ax.plot(median.index - shock_step, median.to_numpy(), label=name)
-    ax.axvline(0, color="#c0392b", ls=":", label="the shock")
-    ax.set_xlabel("months since the shock")
-    ax.set_ylabel("mean trust among residents (median over seeds)")
+        ax.plot(median.index - shock_step, median.to_numpy(), label=configuration_name(name, lang))
+    ax.axvline(0, color="#c0392b", ls=":", label=_("the shock"))
+    ax.set_xlabel(_("months since the shock"))
+    ax.set_ylabel(_("mean trust among residents (median over seeds)"))
     ax.legend(frameon=False, fontsize="small", ncol=2)
-    fig.suptitle("How each configuration absorbs a large conflict")
+    fig.suptitle(_("How each configuration absorbs a large conflict"))
     return _save(fig, path)
 
 
@@ -265,8 +279,12 @@ def run_experiment(
     progress: bool | None = True,
     new_dir: bool = False,
     allow_large: bool = False,
+    lang: str = "en",
 ) -> ExperimentResult:
     """Run (or resume) an experiment's sweep, then write its table, figures and plain-words result.
+
+    ``lang`` is the language of the figures and the plain-words result ('zh' needs a Chinese font:
+    :class:`simulation.fonts.FontError` otherwise); the table keeps its identifiers in either language.
 
     ``new_dir``: if ``out_dir/sweep`` holds runs of another sweep or made with other inputs, write to the
     first of ``out_dir-2``, ``out_dir-3``, ... that can hold this one (``result.sweep.out_dir`` says which).
@@ -279,46 +297,52 @@ def run_experiment(
     out = free_results_parent(Path(out_dir), spec) if new_dir else Path(out_dir)
     sweep = run_sweep(spec, out / "sweep", executor=executor, workers=workers, scheduler=scheduler,
                       progress=progress)
-    table, figures, text = report(out, settings)
+    table, figures, text = report(out, settings, lang)
     table.to_csv(out / f"{name}.csv", index=False)
     (out / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
     return ExperimentResult(name, table, figures, sweep, text)
 
 
-def _report_withdrawal(out: Path, settings: Settings) -> tuple[pd.DataFrame, list[Path], str]:
+def _report_withdrawal(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
     table = withdrawal_table(read_summary(out / "sweep"))
     figure = out / "withdrawal_timing.png"
-    plot_withdrawal(table, settings.steps / 12, figure)
-    return table, [figure], describe_withdrawal(table)
+    plot_withdrawal(table, settings.steps / 12, figure, lang)
+    return table, [figure], describe_withdrawal(table, lang)
 
 
-def _report_configurations(out: Path, settings: Settings) -> tuple[pd.DataFrame, list[Path], str]:
+def _report_configurations(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
+    _ = gettext_for(lang)
     summary = read_summary(out / "sweep")
     table = configurations_table(summary)
     series = read_series(out / "sweep").merge(summary[["run_id", "configuration", "replicate"]], on="run_id")
     trajectories = series.rename(columns={"configuration": "scenario", "replicate": "seed"})
     figures = [out / "configurations_trajectories.png", out / "configurations_cost.png"]
-    plot_comparison(trajectories, path=figures[0])
-    plot_configuration_costs(table, figures[1])
+    plot_comparison(trajectories, path=figures[0], lang=lang)
+    plot_configuration_costs(table, figures[1], lang)
     best = table.sort_values(["reached_independence", "total_public_cost"], ascending=[False, True]).iloc[0]
-    text = (f"{best['configuration']} reaches independence in {best['reached_independence']:.0%} of seeds at the "
-            f"lowest cost among those that get there most reliably ({best['total_public_cost']:,.0f}).")
+    text = _("{configuration} reaches independence in {share:.0%} of seeds at the lowest cost among those that get "
+             "there most reliably ({cost:,.0f}).").format(
+        configuration=configuration_name(best["configuration"], lang), share=best["reached_independence"],
+        cost=best["total_public_cost"])  # fmt: skip
     return table, figures, text
 
 
-def _report_shock(out: Path, settings: Settings) -> tuple[pd.DataFrame, list[Path], str]:
+def _report_shock(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
+    _ = gettext_for(lang)
     summary, series = read_summary(out / "sweep"), read_series(out / "sweep")
     shock_step = 12 * settings.shock_year
     table = shock_table(series, summary, shock_step)
     figure = out / "shock.png"
-    plot_shock(series, summary, shock_step, figure)
+    plot_shock(series, summary, shock_step, figure, lang)
     calmest = table.sort_values("trust_drop").iloc[0]
-    text = (f"A conflict in year {settings.shock_year}: {calmest['configuration']} loses the least trust "
-            f"({calmest['trust_drop']:.3f}); see shock.csv for resolution and recovery per configuration.")
+    text = _("A conflict in year {year}: {configuration} loses the least trust ({drop:.3f}); see shock.csv for "
+             "resolution and recovery per configuration.").format(
+        year=settings.shock_year, configuration=configuration_name(calmest["configuration"], lang),
+        drop=calmest["trust_drop"])  # fmt: skip
     return table, [figure], text
 
 
-EXPERIMENTS: dict[str, tuple[Callable[[Settings], dict], Callable[[Path, Settings], tuple]]] = {
+EXPERIMENTS: dict[str, tuple[Callable[[Settings], dict], Callable[[Path, Settings, str], tuple]]] = {
     "withdrawal-timing": (withdrawal_sweep, _report_withdrawal),
     "configurations": (configurations_sweep, _report_configurations),
     "shock": (shock_sweep, _report_shock),
@@ -344,7 +368,9 @@ def _sweep(description: str, configurations: dict[str, dict], settings: Settings
     }
 
 
-def _figure(panels: int, width: float) -> tuple[Figure, list]:
+def _figure(panels: int, width: float, lang: str = "en") -> tuple[Figure, list]:
+    if lang == "zh":
+        enable_chinese()  # FontError, one line with the fix, when no font has Chinese glyphs
     fig = Figure(figsize=(width * panels, 4.0), layout="constrained")
     FigureCanvasAgg(fig)
     return fig, list(fig.subplots(1, panels, squeeze=False)[0])

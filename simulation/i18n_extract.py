@@ -1,13 +1,21 @@
-"""A Babel extractor for the configuration files: their ``title`` and ``description`` go into the catalogue.
+"""Babel extractors for texts that are data rather than calls: configuration files and parameter meanings.
 
-Named in ``babel.cfg`` as ``[simulation.i18n_extract.extract_scenario: scenarios/*.toml]`` (Babel reads a
-dotted method name as module.function), so that ``pybabel extract`` collects the texts a student reads
-about each configuration alongside the messages of the code. The files themselves stay English: they are
-the project's one definition of a configuration.
+Named in ``babel.cfg`` (Babel reads a dotted method name as module.function), so that ``pybabel extract``
+collects them alongside the messages of the code:
+
+- ``[simulation.i18n_extract.extract_scenario: scenarios/*.toml]``: each configuration file's ``title`` and
+  ``description``, the texts a student reads about it. The files themselves stay English: they are the
+  project's one definition of a configuration.
+- ``[simulation.i18n_extract.extract_parameters: simulation/parameters.py]``: the meaning and the unit of
+  every parameter, the third and fourth arguments of its ``_p(default, section, unit, meaning, ...)``
+  declaration, what ``parameters --lang zh`` shows. They stay in ``parameters.py``, defined once beside
+  each value; this extractor reads them with :mod:`ast` (the file is not imported) and hands the rest of
+  the file to Babel's Python extractor, so a ``_()`` call there is still found.
 """
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -27,3 +35,25 @@ def extract_scenario(
         if isinstance(value, str):
             line = next((k + 1 for k, row in enumerate(lines) if row.lstrip().startswith(key)), 0)
             yield line, "_", value, [f"configuration {key}"]
+
+
+PARAMETER_DECLARATION = "_p"
+PARAMETER_TEXTS = {2: "parameter unit", 3: "parameter meaning"}  # positional argument -> translator comment
+
+
+def extract_parameters(
+    fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: dict[str, Any]
+) -> Iterator[tuple[int, str, str, list[str]]]:
+    """The unit and meaning of each ``_p(...)`` declaration, then the file's ordinary messages."""
+    from babel.messages.extract import extract_python
+
+    source = fileobj.read()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == PARAMETER_DECLARATION:
+            for position, comment in PARAMETER_TEXTS.items():
+                if len(node.args) > position:
+                    argument = node.args[position]
+                    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                        yield argument.lineno, "_", argument.value, [comment]
+    fileobj.seek(0)
+    yield from extract_python(fileobj, keywords, comment_tags, options)

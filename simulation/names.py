@@ -13,7 +13,12 @@ comparison of models), so that a student can find them in the source texts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .i18n import N_, gettext_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STAGE_NAMES = {"dependence": N_("dependence"), "learning": N_("learning"), "independence": N_("independence")}
 ROLE_NAMES = {
@@ -72,6 +77,48 @@ COLUMN_NAMES = {
     "index_funding": N_("index: own funds"),
 }
 
+# Columns of the per-run summaries and of the experiments' and analyses' tables (their CSV files keep these
+# identifiers); what a printed table shows in their place.
+RESULT_NAMES = {
+    "configuration": N_("configuration"),
+    "runs": N_("runs"),
+    "output": N_("output"),
+    "parameter": N_("parameter"),
+    "final_index": N_("final index"),
+    "final_index_sd": N_("final index (sd)"),
+    "final_index_p10": N_("final index (10%)"),
+    "final_index_p90": N_("final index (90%)"),
+    "total_public_cost": N_("total public cost"),
+    "trust_in_strangers_last_year": N_("trust in strangers (last 12 months)"),
+    "participation_last_year": N_("participation (last 12 months)"),
+    "misperception_last_year": N_("see committee as government (last 12)"),
+    "admin_task_completion": N_("admin task completion (mean)"),
+    "admin_task_completion_mean": N_("admin task completion (mean)"),
+    "ngo_count_final": N_("NGOs (final)"),
+    "withdrawal_year": N_("withdrawal year"),
+    "reached_learning": N_("reached learning"),
+    "reached_independence": N_("reached independence"),
+    "median_year_learning": N_("median year of learning"),
+    "median_year_independence": N_("median year of independence"),
+    "final_independent": N_("independent at the end"),
+    "solved_in_shock_months": N_("solved in the shock months"),
+    "trust_before": N_("trust before"),
+    "trust_drop": N_("trust drop"),
+    "recovered": N_("recovered"),
+    "median_recovery_months": N_("median months to recover"),
+}
+SECTION_NAMES = {
+    "community": N_("community"),
+    "residents": N_("residents"),
+    "committee": N_("committee"),
+    "organisations": N_("organisations"),
+    "problems": N_("problems"),
+    "policy": N_("policy"),
+    "supervision": N_("supervision"),
+    "index": N_("index"),
+    "shock": N_("shock"),
+}
+
 
 def _named(table: dict[str, str], key: str, lang: str) -> str:
     """A name from ``table`` in ``lang``; an identifier without a display name shows as itself."""
@@ -103,6 +150,55 @@ def choice_name(value: str, lang: str = "en") -> str:
     return _named({**MODE_NAMES, **POLICY_NAMES}, value, lang)
 
 
+def result_name(column: str, lang: str = "en") -> str:
+    """The display name of a per-run output or a results table's column (its identifier when it has none)."""
+    return _named(RESULT_NAMES, column, lang)
+
+
+def section_name(section: str, lang: str = "en") -> str:
+    """A parameter section (community, residents, ...) in the reader's language."""
+    return _named(SECTION_NAMES, section, lang)
+
+
+def parameter_text(text: str, lang: str = "en") -> str:
+    """A parameter's meaning or unit (``parameters.FIELDS`` metadata) in the reader's language.
+
+    The texts stay where they are defined, in ``simulation/parameters.py``; ``babel.cfg`` extracts them with
+    :func:`simulation.i18n_extract.extract_parameters`, as it does the configuration files' texts.
+    """
+    return gettext_for(lang)(text)
+
+
+def display_table(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A results table as a person reads it: display names for its columns, configurations and outputs.
+
+    English returns the table itself (its identifiers are what the CSV and the code use); in Chinese the
+    column headers, the ``configuration`` cells and the ``output`` cells read in Chinese. The CSV files keep
+    the identifiers.
+    """
+    if lang == "en":
+        return table
+    shown = table.copy()
+    if "configuration" in shown.columns:
+        shown["configuration"] = shown["configuration"].map(lambda name: configuration_name(str(name), lang))
+    if "output" in shown.columns:
+        shown["output"] = shown["output"].map(lambda name: output_name(str(name), lang))
+    return shown.rename(columns={column: result_name(str(column), lang) for column in shown.columns})
+
+
+def output_name(text: str, lang: str = "en") -> str:
+    """An analysed output, or 'configuration: output' as sensitivity tables of several configurations name it.
+
+    English keeps the identifier (final_index: what ``--outputs`` takes); Chinese shows display names.
+    """
+    if lang == "en":
+        return text
+    head, sep, tail = text.rpartition(": ")
+    if sep:
+        return f"{configuration_name(head, lang)}: {result_name(tail, lang)}"
+    return result_name(text, lang)
+
+
 def scenario_text(text: str, lang: str = "en") -> str:
     """A configuration file's title or description: its English text is the catalogue's message.
 
@@ -116,12 +212,18 @@ def scenario_text(text: str, lang: str = "en") -> str:
 __all__ = [
     "COLUMN_NAMES",
     "CONFIGURATION_NAMES",
+    "RESULT_NAMES",
     "ROLE_NAMES",
     "STAGE_NAMES",
     "choice_name",
     "column_name",
     "configuration_name",
+    "display_table",
+    "output_name",
+    "parameter_text",
+    "result_name",
     "role_name",
     "scenario_text",
+    "section_name",
     "stage_name",
 ]

@@ -155,12 +155,17 @@ def plot_calibration(
     priors: Mapping[str, tuple[float, float]],
     history: pd.DataFrame,
     path: str | Path | None = None,
+    lang: str = "en",
 ) -> Figure:
     """ABC-SMC diagnostics: each parameter's weighted distribution per generation, and epsilon per generation.
 
     Later generations are drawn darker; a posterior that is still as wide as the
-    prior (the x range) means the targets do not pin that parameter down.
+    prior (the x range) means the targets do not pin that parameter down. ``lang`` 'zh' draws the
+    labels in Chinese (parameters keep their identifiers).
     """
+    _ = gettext_for(lang)
+    if lang == "zh":
+        enable_chinese()
     names = list(priors)
     fig = Figure(figsize=(4.2 * (len(names) + 1), 3.6), layout="constrained")
     FigureCanvasAgg(fig)
@@ -173,19 +178,19 @@ def plot_calibration(
             shade = cmap(0.3 + 0.7 * (t / last if last else 1.0))
             ax.hist(particles[name], bins=20, range=(low, high), weights=particles["weight"], density=True,
                     histtype="step" if t < last else "stepfilled", color=shade, alpha=1.0 if t < last else 0.7,
-                    label=f"generation {t}" if t in (0, last) else None)
+                    label=_("generation {number}").format(number=t) if t in (0, last) else None)
         ax.set_xlim(low, high)
         ax.set_xlabel(name)
         ax.set_yticks([])
-    axes[0].set_ylabel("posterior density")
+    axes[0].set_ylabel(_("posterior density"))
     axes[0].legend(frameon=False, fontsize="small")
     ax = axes[-1]
     ax.plot(history["generation"], history["epsilon"], marker="o", color=LINE_COLOUR)
     ax.set_yscale("log")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("distance threshold ε")
+    ax.set_xlabel(_("generation"))
+    ax.set_ylabel(_("distance threshold ε"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle("ABC-SMC calibration")
+    fig.suptitle(_("ABC-SMC calibration"))
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig

@@ -46,6 +46,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .i18n import gettext_for
+
 METHODS = ("morris", "sobol")
 
 # Options each step accepts; anything else is a typo the user should hear about.
@@ -467,8 +469,9 @@ def _panel_grid(n_panels: int) -> tuple[int, int]:
     return math.ceil(n_panels / cols), cols
 
 
-def _draw_sobol(ax, part: pd.DataFrame) -> None:
+def _draw_sobol(ax, part: pd.DataFrame, lang: str = "en") -> None:
     """S1 and ST side by side per parameter, error bars = confidence half-widths."""
+    _ = gettext_for(lang)
     y = np.arange(len(part))
     height = 0.38
     ax.barh(
@@ -477,7 +480,7 @@ def _draw_sobol(ax, part: pd.DataFrame) -> None:
         height,
         xerr=part["S1_conf"],
         color=S1_COLOUR,
-        label="S1 (first order)",
+        label=_("S1 (first order)"),
         error_kw={"elinewidth": 1, "capsize": 2},
     )
     ax.barh(
@@ -486,14 +489,15 @@ def _draw_sobol(ax, part: pd.DataFrame) -> None:
         height,
         xerr=part["ST_conf"],
         color=ST_COLOUR,
-        label="ST (total)",
+        label=_("ST (total)"),
         error_kw={"elinewidth": 1, "capsize": 2},
     )
-    ax.set_xlabel("Sobol' index (share of output variance)")
+    ax.set_xlabel(_("Sobol' index (share of output variance)"))
 
 
-def _draw_morris(ax, part: pd.DataFrame) -> None:
+def _draw_morris(ax, part: pd.DataFrame, lang: str = "en") -> None:
     """mu* with its confidence half-width; sigma as a marker (large sigma: non-linear or interacting)."""
+    _ = gettext_for(lang)
     y = np.arange(len(part))
     ax.barh(
         y,
@@ -501,19 +505,28 @@ def _draw_morris(ax, part: pd.DataFrame) -> None:
         0.6,
         xerr=part["mu_star_conf"],
         color=S1_COLOUR,
-        label="μ* (mean |effect|)",
+        label=_("μ* (mean |effect|)"),
         error_kw={"elinewidth": 1, "capsize": 2},
     )
-    ax.plot(part["sigma"], y, "D", color=ST_COLOUR, markerfacecolor="none", label="σ (spread of effects)")
-    ax.set_xlabel("elementary effect (output units per full range)")
+    ax.plot(part["sigma"], y, "D", color=ST_COLOUR, markerfacecolor="none", label=_("σ (spread of effects)"))
+    ax.set_xlabel(_("elementary effect (output units per full range)"))
 
 
-def plot_indices(table: pd.DataFrame, path: str | Path | None = None) -> Figure:
+def plot_indices(table: pd.DataFrame, path: str | Path | None = None, lang: str = "en") -> Figure:
     """Bar chart of the indices, one panel per output; saved as PNG when ``path`` is given.
 
     Built on a bare Figure with the Agg canvas, as in ``plots.py``: no display
     and no pyplot state needed, and the figure still shows in a notebook.
+    ``lang`` 'zh' draws the labels and the outputs' names in Chinese (parameters keep their
+    identifiers; :class:`simulation.fonts.FontError` when no Chinese font is installed).
     """
+    from .names import output_name
+
+    _ = gettext_for(lang)
+    if lang == "zh":
+        from .fonts import enable_chinese
+
+        enable_chinese()
     method = _method_of(table)
     if "output" not in table.columns:
         table = table.assign(output=SCALAR_OUTPUT)
@@ -526,10 +539,10 @@ def plot_indices(table: pd.DataFrame, path: str | Path | None = None) -> Figure:
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     for ax, output in zip(axes.flat, outputs, strict=False):
         part = table[table["output"] == output].set_index("parameter").reindex(params).reset_index()
-        (_draw_sobol if method == "sobol" else _draw_morris)(ax, part)
+        (_draw_sobol if method == "sobol" else _draw_morris)(ax, part, lang)
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_yticks(np.arange(len(params)), params)
-        ax.set_title(output)
+        ax.set_title(output_name(output, lang))
         ax.grid(axis="x", color="0.9")
         ax.set_axisbelow(True)
     for ax in axes.flat[len(outputs) :]:
@@ -539,7 +552,7 @@ def plot_indices(table: pd.DataFrame, path: str | Path | None = None) -> Figure:
     order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("σ"))  # bars first, markers after
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize="small")
-    title = "Sobol' indices (95% confidence)" if method == "sobol" else "Morris screening (95% confidence on μ*)"
+    title = _("Sobol' indices (95% confidence)") if method == "sobol" else _("Morris screening (95% confidence on μ*)")
     fig.suptitle(title)
     if path is not None:
         fig.savefig(path, dpi=120)
@@ -552,14 +565,18 @@ def write_results(
     method: str,
     second_order: pd.DataFrame | None = None,
     runs: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> dict[str, Path]:
-    """Write ``{method}_indices.csv`` and ``.png`` (and the pair table and runs if given); return the paths."""
+    """Write ``{method}_indices.csv`` and ``.png`` (and the pair table and runs if given); return the paths.
+
+    ``lang`` is the figure's language; the CSV files keep the identifiers.
+    """
     _check_method(method)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"indices": out / f"{method}_indices.csv", "figure": out / f"{method}_indices.png"}
     table.to_csv(paths["indices"], index=False)
-    plot_indices(table, paths["figure"])
+    plot_indices(table, paths["figure"], lang)
     if second_order is not None:
         paths["second_order"] = out / f"{method}_second_order.csv"
         second_order.to_csv(paths["second_order"], index=False)
