@@ -233,7 +233,7 @@ def cmd_parameters(args: argparse.Namespace) -> int:
     In Chinese the meanings, units and section names are translated; parameter names, sections and choices
     stay identifiers (what ``--set`` and ``--section`` take).
     """
-    lang = args.lang
+    lang, _ = args.lang, gettext_for(args.lang)
     defaults = {name: f.default for name, f in FIELDS.items()}
     rows = [
         (name, str(defaults[name]), _range_text(name), parameter_text(f.metadata["unit"], lang),
@@ -249,7 +249,7 @@ def cmd_parameters(args: argparse.Namespace) -> int:
             header = f"[{sect}]" if shown == sect else f"[{sect}] {shown}"
             print(header if section is None else f"\n{header}")
             section = sect
-        described = f"{meaning} ({unit})" if lang == "en" else f"{meaning}（{unit}）"
+        described = _("{meaning} ({unit})").format(meaning=meaning, unit=unit)
         print(f"  {name.ljust(widths[0])}  {default.rjust(widths[1])}  {valid.ljust(widths[2])}  {described}")
     return EXIT_OK
 
