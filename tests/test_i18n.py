@@ -128,3 +128,140 @@ def test_without_a_chinese_font_compare_says_so_in_one_line(monkeypatch, tmp_pat
                  "--lang", "zh"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "fonts-noto-cjk" in err
+
+
+# --- the research commands: experiment, sensitivity, discover, calibrate, parameters ------------------------------
+
+TINY_SWEEP = (
+    'description = "tiny"\nscenarios = ["guardian"]\nseeds = 1\nsteps = 24\nseed = 1\n'
+    "[fixed]\nn_residents = 150\n[vary]\nfunding = { low = 1.0, high = 12.0 }\n"
+    "admin_load = { low = 0.0, high = 1.0 }\n"
+)
+TINY_CALIBRATION = """scenario = "shenyang"
+steps = 12
+n_residents = 100
+window = [6, 12]
+population_size = 10
+generations = 2
+seed = 3
+[parameters]
+initial_trust_mean = [0.1, 0.9]
+[targets]
+mean_trust = 0.5
+"""
+
+
+@pytest.fixture
+def chinese_figures():
+    """Chinese figures can be drawn here, and a missing glyph (matplotlib's warning) fails the test."""
+    import warnings
+
+    from simulation.fonts import cjk_family
+
+    if cjk_family() is None:
+        pytest.skip("no CJK font (apt-get install fonts-noto-cjk; .ci/run installs it)")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Glyph .* missing")
+        yield
+
+
+def _has_chinese(text: str) -> bool:
+    return re.search("[\u4e00-\u9fff]", text) is not None
+
+
+def test_parameters_lists_every_meaning_in_chinese(capsys):
+    from simulation.names import parameter_text
+    from simulation.parameters import FIELDS
+
+    assert main(["parameters", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "[community] 社区" in out and "居民数（单位：居民）" in out and "n_residents" in out
+    untranslated = [f.metadata["meaning"] for f in FIELDS.values()
+                    if not _has_chinese(parameter_text(f.metadata["meaning"], "zh"))]  # fmt: skip
+    assert not untranslated
+    assert main(["parameters", "--lang", "en"]) == 0
+    assert "number of residents (residents)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("withdrawal-timing", ["放手年份", "期末指数"]),
+    ("configurations", ["治理模式", "监护人模式"]),
+    ("shock", ["信任下降", "第 1 年发生冲突"]),
+])  # fmt: skip
+def test_experiments_print_and_draw_in_chinese(tmp_path, capsys, chinese_figures, name, words):
+    code = main(["experiment", name, "--seeds", "1", "--residents", "100", "--steps", "24", "--shock-year", "1",
+                 "--executor", "inline", "--no-progress", "--out", str(tmp_path), "--lang", "zh"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert all(word in out for word in words), out
+    assert "写入" in out or "wrote" not in out
+    pngs = list(tmp_path.glob("*.png"))
+    assert pngs and all(png.stat().st_size > 0 for png in pngs)
+    csv = (tmp_path / f"{name}.csv").read_text().splitlines()[0]
+    assert not _has_chinese(csv)  # the data keeps its identifiers
+
+
+def test_sensitivity_and_discover_in_chinese(tmp_path, capsys, chinese_figures):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_SWEEP)
+    out = tmp_path / "morris"
+    code = main(["sensitivity", str(spec), "--method", "morris", "--samples", "3", "--executor", "inline",
+                 "--no-progress", "--outputs", "final_index", "--out", str(out), "--lang", "zh"])  # fmt: skip
+    stdout = capsys.readouterr().out
+    assert code == 0 and "参数" in stdout and "期末指数" in stdout and "mu_star" in stdout
+    assert (out / "morris_indices.png").stat().st_size > 0
+    assert "output" in (out / "morris_indices.csv").read_text().splitlines()[0]
+    code = main(["discover", str(out / "sweep"), "--outcome", "first_learning", "--method", "tree", "--lang", "zh"])
+    stdout = capsys.readouterr().out
+    assert code == 0 and "次运行" in stdout and "学习进步" in stdout
+    found = out / "sweep" / "discovery"
+    assert _has_chinese((found / "discovery.txt").read_text(encoding="utf-8"))
+    assert (found / "discovery.png").stat().st_size > 0
+
+
+def test_calibrate_in_chinese(tmp_path, capsys, chinese_figures):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(TINY_CALIBRATION)
+    code = main(["calibrate", str(spec), "--out", str(tmp_path / "cal"), "--executor", "inline", "--lang", "zh"])
+    captured = capsys.readouterr()
+    assert code == 0 and "沈阳模式 (shenyang)经过 2 代后的后验分布" in captured.out and "90% 区间" in captured.out
+    assert "正在校准沈阳模式" in captured.err
+    assert (tmp_path / "cal" / "diagnostics.png").stat().st_size > 0
+
+
+def test_a_discovery_reads_the_same_in_english_and_in_chinese_words():
+    import numpy as np
+    import pandas as pd
+
+    from simulation.discovery import describe, discover
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"funding": rng.uniform(0, 10, 200), "admin_load": rng.uniform(0, 1, 200)})
+    found = discover(X, (X["funding"] > 6).to_numpy(), method="tree")
+    assert describe(found, "en") == found.summary  # one source of the words
+    chinese = describe(found, "zh")
+    assert "全部 200 次运行" in chinese and "funding" in chinese
+
+
+@pytest.mark.parametrize("command", [
+    ["parameters"], ["experiment", "shock"], ["sensitivity", "sweeps/smoke.toml", "--method", "morris"],
+    ["discover", "nowhere"], ["calibrate", "calibration/karamay.toml"],
+])  # fmt: skip
+def test_the_research_commands_refuse_a_language_in_one_line(capsys, command):
+    assert main([*command, "--lang", "fr"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "'fr'" in err and "en, zh" in err
+
+
+@pytest.mark.parametrize("command", [
+    ["experiment", "shock", "--shock-year", "1", "--steps", "24"], ["calibrate", "calibration/karamay.toml"],
+])  # fmt: skip
+def test_without_a_chinese_font_the_research_commands_say_so_in_one_line(monkeypatch, tmp_path, capsys, command):
+    from simulation import fonts
+
+    monkeypatch.setattr(fonts, "can_draw", lambda lang: lang != "zh")
+    monkeypatch.chdir(ROOT)
+    assert main([*command, "--out", str(tmp_path / "out"), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "fonts-noto-cjk" in err
+    assert not (tmp_path / "out" / "sweep").exists()
