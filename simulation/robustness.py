@@ -1,6 +1,6 @@
 """Where the theory holds: every parameter screened, then the patterns over the plausible space.
 
-Two sweeps on the sweep runner (so both resume after an interruption and run on any executor):
+Three sweeps on the sweep runner (so each resumes after an interruption and runs on any executor):
 
 1. **Screening.** A Morris design over every parameter that has a plausible range
    (:func:`simulation.parameters.plausible_range`) under the guardian, for the headline outputs.
@@ -9,6 +9,8 @@ Two sweeps on the sweep runner (so both resume after an interruption and run on 
    values, varied in that configuration only), with every run of :data:`simulation.patterns.RUNS` at
    every point, paired by seed. Each pattern of ODD 1.2 (and ablation of 9.4) is evaluated per point:
    the share of the space where it holds, and PRIM boxes describing where it fails.
+3. **Equal budget.** Every configuration with its spending scaled, over the influential parameters no
+   configuration sets (:mod:`simulation.budget`): the self-governance each reaches at the same cost.
 
 ``python -m simulation experiment robustness [--quick]`` writes everything to ``results/robustness/``.
 """
@@ -26,6 +28,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from . import budget
 from .discovery import discover, write_discovery
 from .parameters import FIELDS, plausible_range
 from .patterns import PATTERNS, RUNS, evaluate
@@ -47,15 +50,17 @@ class Settings:
     n_residents: int = 2000
     steps: int = 240
     trajectories: int = 10  # Morris: runs = trajectories x (parameters + 1)
-    influential: int = 12  # parameters of the screening carried into the Latin hypercube
+    influential: int = 12  # most influential parameters no configuration sets, carried into the hypercube
     points: int = 120  # Latin-hypercube points; each runs every configuration of patterns.RUNS
     seeds: int = 1  # per point (paired: the same seed for every configuration at a point)
+    budget_points: int = 5  # equal-budget comparison: parameter points ...
+    budget_seeds: int = 2  # ... and seeds per point, each running every configuration at every spending scale
     seed: int = 20261128
 
     @classmethod
     def quick(cls) -> Settings:
-        """A small version for the test suite: the machinery end to end in well under a minute."""
-        return cls(n_residents=100, steps=36, trajectories=2, influential=4, points=8)
+        """A small version for the test suite: the machinery end to end in about a minute."""
+        return cls(n_residents=100, steps=36, trajectories=2, influential=4, points=8, budget_points=2, budget_seeds=1)
 
 
 @dataclass
@@ -64,6 +69,7 @@ class RobustnessResult:
     holds: pd.DataFrame  # per point and replicate: whether each pattern holds
     shares: pd.DataFrame  # per pattern: share of the space where it holds, with an interval
     failures: dict[str, str]  # per pattern that fails somewhere: PRIM's description of where
+    budget: pd.DataFrame  # per configuration: cost, index, index at the common budget, index per cost
     files: list[Path]
     sweeps: list[SweepResult]
 
@@ -106,23 +112,34 @@ def assumption_levers(scenario: str) -> dict[str, tuple[float, float]]:
     return levers
 
 
-def pattern_factors(influential: list[str]) -> dict[str, dict[str, float]]:
-    """The Latin hypercube's factors: influential parameters no configuration sets, and assumption levers.
+def pattern_factors(ranked: list[str], count: int) -> dict[str, dict[str, float]]:
+    """The Latin hypercube's factors: the ``count`` most influential parameters no configuration sets, and
+    the configurations' assumption levers.
 
     A parameter a pattern configuration's file or override sets is never varied for all configurations
-    (that would erase the configuration); it is varied as an assumption lever of its own file instead.
+    (that would erase the configuration); it is varied as an assumption lever of its own file instead, or
+    not at all where the file takes it from the essays or from the calibration.
     """
     scenarios = sorted({scenario for scenario, _ in RUNS.values()})
     overridden = {key for _, overrides in RUNS.values() for key in overrides}
-    set_somewhere = overridden.union(*(scenario_keys(s) for s in scenarios))
-    ranges = screened_parameters()
-    factors = {name: _bounds(*ranges[name]) for name in influential if name not in set_somewhere}
+    factors = global_factors(ranked, count, scenarios, overridden)
     for scenario in scenarios:
         own_overrides = {key for sc, overrides in RUNS.values() if sc == scenario for key in overrides}
         for key, (low, high) in assumption_levers(scenario).items():
             if key not in own_overrides and low < high:
                 factors[f"{scenario}.{key}"] = _bounds(low, high)
     return factors
+
+
+def global_factors(
+    ranked: list[str], count: int, scenarios: list[str], also_set: set[str]
+) -> dict[str, dict[str, float]]:
+    """The ``count`` most influential parameters (``ranked``, most first) that none of ``scenarios`` sets (nor
+    ``also_set``): safe to vary for every configuration at once."""
+    set_somewhere = also_set.union(*(scenario_keys(s) for s in scenarios))
+    ranges = screened_parameters()
+    free = [name for name in ranked if name not in set_somewhere and name in ranges]
+    return {name: _bounds(*ranges[name]) for name in free[:count]}
 
 
 def _bounds(low: float, high: float) -> dict[str, float]:
@@ -278,24 +295,52 @@ def run_robustness(
     screen = run_sweep(screen_spec, out / "screening", **options)
     screening = screening_table(screen_spec, out / "screening")
     rank = ranking(screening)
-    factors = pattern_factors(list(rank.index[: settings.influential]))
+    factors = pattern_factors(list(rank.index), settings.influential)
     pattern_spec = load_sweep(patterns_sweep(settings, factors), name="patterns", allow_large=allow_large)
     swept = run_sweep(pattern_spec, out / "patterns", **options)
     holds = evaluate(read_summary(out / "patterns"))
     design = pattern_spec.design.points.reset_index(drop=True).rename_axis("point").reset_index()
     shares = pattern_shares(holds)
     failures, files = where_patterns_fail(holds, design, out)
+    equal_budget = _equal_budget(settings, list(rank.index), out, options, allow_large)
     screening.to_csv(out / "screening.csv", index=False)
     rank.to_csv(out / "screening_ranking.csv")
     holds.to_csv(out / "patterns_per_point.csv", index=False)
     shares.to_csv(out / "pattern_shares.csv", index=False)
-    figures = [plot_screening(rank, out / "screening.png"), plot_shares(shares, out / "pattern_shares.png")]
-    (out / "robustness.txt").write_text(describe(rank, shares, failures, settings) + "\n", encoding="utf-8")
-    files = [out / "screening.csv", out / "pattern_shares.csv", *figures, out / "robustness.txt", *files]
-    return RobustnessResult(screening, holds, shares, failures, files, [screen, swept])
+    equal_budget.table.to_csv(out / "equal_budget.csv", index=False)
+    figures = [plot_screening(rank, out / "screening.png"), plot_shares(shares, out / "pattern_shares.png"),
+               out / "equal_budget.png"]  # fmt: skip
+    text = describe(rank, shares, failures, equal_budget.table, settings)
+    (out / "robustness.txt").write_text(text + "\n", encoding="utf-8")
+    files = [out / "screening.csv", out / "pattern_shares.csv", out / "equal_budget.csv", *figures,
+             out / "robustness.txt", *files]  # fmt: skip
+    sweeps = [screen, swept, equal_budget.sweep]
+    return RobustnessResult(screening, holds, shares, failures, equal_budget.table, files, sweeps)
 
 
-def describe(rank: pd.DataFrame, shares: pd.DataFrame, failures: dict[str, str], settings: Settings) -> str:
+@dataclass
+class _Budget:
+    table: pd.DataFrame
+    sweep: SweepResult
+
+
+def _equal_budget(settings: Settings, ranked: list[str], out: Path, options: dict, allow_large: bool) -> _Budget:
+    """Third sweep: every configuration at scaled spending over global parameters; the table and figure."""
+    also_set = set(budget.SPENDING_LEVERS)
+    factors = global_factors(ranked, settings.influential, list(budget.CONFIGURATIONS), also_set)
+    data = budget.budget_sweep(settings.n_residents, settings.steps, settings.seed + 2, factors,
+                               settings.budget_points, settings.budget_seeds)  # fmt: skip
+    spec = load_sweep(data, name="equal_budget", allow_large=allow_large)
+    swept = run_sweep(spec, out / "equal_budget", **options)
+    summary = read_summary(out / "equal_budget")
+    table = budget.budget_table(budget.at_common_budget(summary))
+    budget.plot_budget(summary, table, out / "equal_budget.png")
+    return _Budget(table, swept)
+
+
+def describe(
+    rank: pd.DataFrame, shares: pd.DataFrame, failures: dict[str, str], budget_table: pd.DataFrame, settings: Settings
+) -> str:
     """The results in plain words."""
     top = ", ".join(rank.index[:8])
     lines = [
@@ -308,4 +353,9 @@ def describe(rank: pd.DataFrame, shares: pd.DataFrame, failures: dict[str, str],
                      f"(90% interval {row.low_90:.0%}-{row.high_90:.0%}): {row.says}")  # fmt: skip
     for key, text in failures.items():
         lines.append(f"Where {key} fails: {' '.join(text.split())}")
+    lines.append(f"At the same public spending (the median of the configurations' own costs, "
+                 f"about {budget_table['budget'].median():,.0f}), final index, median and 10-90%:")  # fmt: skip
+    for row in budget_table.itertuples():
+        lines.append(f"  {row.configuration:12s} {row.index_at_budget:.3f} ({row.index_at_budget_p10:.3f}-"
+                     f"{row.index_at_budget_p90:.3f}); as configured {row.own_index:.3f} at cost {row.own_cost:,.0f}")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ Communities are tiny and runs short; processes that must be killed run as subpro
 
 from __future__ import annotations
 
+import ctypes
 import json
 import resource
 import signal
@@ -42,9 +43,22 @@ LONG_SWEEP = 'scenarios = ["guardian"]\nseeds = 400\nsteps = 120\n[fixed]\nn_res
 
 
 def start(*args: str, **kwargs) -> subprocess.Popen:
-    """``python -m simulation ARGS`` in the background, output captured."""
+    """``python -m simulation ARGS`` in the background, output captured; it ends if the test run is killed."""
     return subprocess.Popen([sys.executable, "-m", "simulation", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kwargs)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_end_with_parent, **kwargs)  # fmt: skip
+
+
+def _end_with_parent() -> None:
+    """In the child before it starts: ask Linux for SIGTERM when the test process dies.
+
+    A test run killed mid-test runs no teardown; without this, a command it started (a dashboard, a
+    sweep) would be re-parented to PID 1 and keep running. SIGTERM lets the command stop its own workers.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def descendants_once(proc: subprocess.Popen, count: int, timeout: float = 60.0) -> list[psutil.Process]:
@@ -125,6 +139,19 @@ def _start_dashboard(port: int) -> tuple[subprocess.Popen, psutil.Process]:
     wait_for(answers, timeout=120, what="the dashboard answering")
     (server,) = psutil.Process(proc.pid).children()
     return proc, server
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_a_killed_test_run_leaves_no_command_behind():
+    """The test run itself killed with -9 while a dashboard it started is up: nothing stays behind."""
+    port = dashboard.free_port()
+    script = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from tests.test_faults import start; "
+              f"start('dashboard', '--port', '{port}'); time.sleep(600)")  # fmt: skip
+    test_run = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    left = descendants_once(test_run, 2, timeout=120)  # the dashboard command and its server
+    test_run.kill()
+    test_run.wait(timeout=30)
+    assert_all_gone(left)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])  # SIGHUP as SIGTERM

@@ -36,7 +36,7 @@ def test_assumption_levers_are_read_with_their_ranges_from_the_scenario_files():
 
 
 def test_the_hypercube_never_varies_for_everyone_what_a_configuration_sets():
-    factors = pattern_factors(["participation_baseline", "admin_load", "funding", "trust_decay"])
+    factors = pattern_factors(["participation_baseline", "admin_load", "funding", "trust_decay", "weight_peer"], 2)
     global_names = {name for name in factors if "." not in name}
     assert global_names == {"participation_baseline", "trust_decay"}  # levers belong to their configurations
     assert "shanghai.admin_load" in factors
