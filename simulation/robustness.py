@@ -44,6 +44,9 @@ NOT_SCREENED = ("n_residents",)  # size is a choice of the analysis, not an unce
 MORRIS_LEVELS = 4
 # SALib's Morris step in the unit hypercube, levels / (2 (levels - 1)): an elementary effect is (dy) / step.
 MORRIS_STEP = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
+# A parameter without effect has mu* scattered around the noise floor, with a relative sd of
+# sqrt(pi/2 - 1) / sqrt(trajectories) (0.24 for 10): above 1.5 times the floor is about two of those sds.
+NOISE_MARGIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -227,13 +230,13 @@ def ranking(screening: pd.DataFrame, floor: pd.Series | None = None) -> pd.DataF
     """One row per parameter: its scaled mu* per output and its overall influence (the largest of them).
 
     With the seed-noise ``floor`` (:func:`noise_floor`), ``above_noise`` says for how many outputs the
-    parameter's mu* exceeds it.
+    parameter's mu* exceeds :data:`NOISE_MARGIN` times it.
     """
     wide = screening.pivot(index="parameter", columns="output", values="scaled")[list(SCREEN_OUTPUTS)]
     wide["influence"] = wide.max(axis=1)
     if floor is not None:
         raw = screening.pivot(index="parameter", columns="output", values="mu_star")[list(SCREEN_OUTPUTS)]
-        wide["above_noise"] = (raw > floor[list(SCREEN_OUTPUTS)]).sum(axis=1)
+        wide["above_noise"] = (raw > NOISE_MARGIN * floor[list(SCREEN_OUTPUTS)]).sum(axis=1)
     return wide.sort_values("influence", ascending=False)
 
 
