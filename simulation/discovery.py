@@ -24,8 +24,9 @@ ema_workbench 3.0 quirks handled here:
   here from the peeling trajectory (the largest coverage with density at
   least ``threshold``, then the highest density);
 - it peels only float64, int32/int64 and non-numeric columns, and silently
-  ignores any other numeric dtype (float32, nullable Int64): columns are
-  converted first.
+  ignores any other numeric dtype (float32, nullable Int64); and it pastes box
+  edges halfway between whole numbers (20.5), which pandas refuses to write
+  into an int64 column: numeric columns are converted to float64 first.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def _check_outcome(outcome: Any, n_rows: int) -> np.ndarray:
 
 
 def _prepare_x(X: Any) -> pd.DataFrame:
-    """Parameters as float64, int64 or categorical columns, the only dtypes PRIM peels."""
+    """Parameters as float64 or categorical columns, dtypes PRIM peels and pastes."""
     if not isinstance(X, pd.DataFrame):
         raise ValueError(f"X must be a pandas DataFrame of parameters, got {type(X).__name__}")
     if X.shape[1] == 0 or len(X) == 0:
@@ -139,9 +140,9 @@ def _prepare_x(X: Any) -> pd.DataFrame:
         values = X[column]
         if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
             prepared[str(column)] = values.astype(str).astype("category")
-        elif pd.api.types.is_integer_dtype(values):
-            prepared[str(column)] = values.astype(np.int64)
         else:
+            # Whole-number parameters too: ema_workbench's PRIM pastes a box edge halfway between two values
+            # (20.5) and pandas refuses to write that into an int64 column (TypeError while pasting).
             prepared[str(column)] = values.astype(np.float64)
     return pd.DataFrame(prepared).reset_index(drop=True)
 

@@ -41,6 +41,12 @@ SUMMARY = "simulation.patterns:run_summary"
 SCREEN_OUTPUTS = ("final_index", "months_to_independence", "trust_in_strangers_last_year", "total_public_cost")
 ASSUMPTION = re.compile(r"assumption:.*?\(plausible\s+(-?[\d.]+)\s*-\s*(-?[\d.]+)")
 NOT_SCREENED = ("n_residents",)  # size is a choice of the analysis, not an uncertainty
+MORRIS_LEVELS = 4
+# SALib's Morris step in the unit hypercube, levels / (2 (levels - 1)): an elementary effect is (dy) / step.
+MORRIS_STEP = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
+# A parameter without effect has mu* scattered around the noise floor, with a relative sd of
+# sqrt(pi/2 - 1) / sqrt(trajectories) (0.24 for 10): above 1.5 times the floor is about two of those sds.
+NOISE_MARGIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,14 @@ class Settings:
     seeds: int = 1  # per point (paired: the same seed for every configuration at a point)
     budget_points: int = 5  # equal-budget comparison: parameter points ...
     budget_seeds: int = 2  # ... and seeds per point, each running every configuration at every spending scale
+    noise_seeds: int = 10  # the guardian at its defaults, to tell parameter effects from seed noise
     seed: int = 20261128
 
     @classmethod
     def quick(cls) -> Settings:
         """A small version for the test suite: the machinery end to end in about a minute."""
-        return cls(n_residents=100, steps=36, trajectories=2, influential=4, points=8, budget_points=2, budget_seeds=1)
+        return cls(n_residents=100, steps=36, trajectories=2, influential=4, points=8, budget_points=2, budget_seeds=1,
+                   noise_seeds=3)  # fmt: skip
 
 
 @dataclass
@@ -160,8 +168,31 @@ def screening_sweep(settings: Settings) -> dict[str, Any]:
         "seed": settings.seed,
         "fixed": {"n_residents": settings.n_residents},
         "vary": {name: _bounds(*bounds) for name, bounds in screened_parameters().items()},
-        "design": {"method": "morris", "samples": settings.trajectories, "num_levels": 4},
+        "design": {"method": "morris", "samples": settings.trajectories, "num_levels": MORRIS_LEVELS},
     }
+
+
+def noise_sweep(settings: Settings) -> dict[str, Any]:
+    """The guardian at its defaults on several seeds: how far seed noise alone moves each output."""
+    return {
+        "description": "Robustness 0: seed noise of the headline outputs (guardian at its defaults)",
+        "scenarios": ["guardian"],
+        "summary": SUMMARY,
+        "seeds": settings.noise_seeds,
+        "steps": settings.steps,
+        "seed": settings.seed + 3,
+        "fixed": {"n_residents": settings.n_residents},
+    }
+
+
+def noise_floor(summary: pd.DataFrame) -> pd.Series:
+    """The Morris mu* that seed noise alone gives each output: E|y1 - y2| / step for two seeds, y ~ N(m, sd).
+
+    E|y1 - y2| = 2 sd / sqrt(pi). A parameter whose mu* is near this floor cannot be told from noise with
+    one seed per trajectory point.
+    """
+    sd = summary[list(SCREEN_OUTPUTS)].std(ddof=1)
+    return 2 * sd / np.sqrt(np.pi) / MORRIS_STEP
 
 
 def patterns_sweep(settings: Settings, factors: dict[str, dict[str, float]]) -> dict[str, Any]:
@@ -188,17 +219,24 @@ def screening_table(spec: Any, sweep_dir: Path) -> pd.DataFrame:
     design = spec.design
     outputs = design_point_outputs(read_summary(sweep_dir), list(SCREEN_OUTPUTS), len(design))
     problem = Problem.from_salib(design.problem)
-    table = analyze(problem, "morris", design.matrix, outputs, seed=spec.seed, num_levels=4)
+    table = analyze(problem, "morris", design.matrix, outputs, seed=spec.seed, num_levels=MORRIS_LEVELS)
     largest = table.groupby("output")["mu_star"].transform("max").replace(0, np.nan)
     table["scaled"] = (table["mu_star"] / largest).fillna(0.0)
     table["rank"] = table.groupby("output")["mu_star"].rank(ascending=False, method="min").astype(int)
     return table
 
 
-def ranking(screening: pd.DataFrame) -> pd.DataFrame:
-    """One row per parameter: its scaled mu* per output and its overall influence (the largest of them)."""
+def ranking(screening: pd.DataFrame, floor: pd.Series | None = None) -> pd.DataFrame:
+    """One row per parameter: its scaled mu* per output and its overall influence (the largest of them).
+
+    With the seed-noise ``floor`` (:func:`noise_floor`), ``above_noise`` says for how many outputs the
+    parameter's mu* exceeds :data:`NOISE_MARGIN` times it.
+    """
     wide = screening.pivot(index="parameter", columns="output", values="scaled")[list(SCREEN_OUTPUTS)]
     wide["influence"] = wide.max(axis=1)
+    if floor is not None:
+        raw = screening.pivot(index="parameter", columns="output", values="mu_star")[list(SCREEN_OUTPUTS)]
+        wide["above_noise"] = (raw > NOISE_MARGIN * floor[list(SCREEN_OUTPUTS)]).sum(axis=1)
     return wide.sort_values("influence", ascending=False)
 
 
@@ -248,8 +286,11 @@ def where_patterns_fail(
 # --- figures -----------------------------------------------------------------------------------------------
 
 
-def plot_screening(rank: pd.DataFrame, path: Path, top: int = 25) -> Path:
-    """The most influential parameters: mu* per output, scaled to the output's most influential parameter."""
+def plot_screening(rank: pd.DataFrame, scaled_floor: pd.Series, path: Path, top: int = 25) -> Path:
+    """The most influential parameters: mu* per output, scaled to the output's most influential parameter.
+
+    ``scaled_floor``: each output's seed-noise mu* on the same scale; the largest is drawn as a line.
+    """
     shown = rank.head(top).iloc[::-1]
     fig = Figure(figsize=(9, 0.32 * len(shown) + 1.6), layout="constrained")
     FigureCanvasAgg(fig)
@@ -259,6 +300,7 @@ def plot_screening(rank: pd.DataFrame, path: Path, top: int = 25) -> Path:
         ax.barh(np.arange(len(shown)) + i * height, shown[output], height=height, label=output.replace("_", " "))
     ax.set_yticks(np.arange(len(shown)) + 0.4 - height / 2, shown.index, fontsize="small")
     ax.set_xlabel("Morris mu*, relative to the output's most influential parameter")
+    ax.axvline(float(scaled_floor.max()), color="grey", ls=":", lw=1, label="seed noise (the largest of the outputs)")
     ax.set_title(f"The {len(shown)} most influential of {len(rank)} parameters (guardian)", fontsize="medium")
     ax.legend(frameon=False, fontsize="small", loc="lower right")
     fig.savefig(path, dpi=120)
@@ -293,8 +335,12 @@ def run_robustness(
     options = {"executor": executor, "workers": workers, "scheduler": scheduler, "progress": progress}
     screen_spec = load_sweep(screening_sweep(settings), name="screening", allow_large=allow_large)
     screen = run_sweep(screen_spec, out / "screening", **options)
+    noise_spec = load_sweep(noise_sweep(settings), name="noise", allow_large=allow_large)
+    noise = run_sweep(noise_spec, out / "noise", **options)
+    floor = noise_floor(read_summary(out / "noise"))
     screening = screening_table(screen_spec, out / "screening")
-    rank = ranking(screening)
+    screening["noise_floor"] = screening["output"].map(floor)
+    rank = ranking(screening, floor)
     factors = pattern_factors(list(rank.index), settings.influential)
     pattern_spec = load_sweep(patterns_sweep(settings, factors), name="patterns", allow_large=allow_large)
     swept = run_sweep(pattern_spec, out / "patterns", **options)
@@ -308,13 +354,17 @@ def run_robustness(
     holds.to_csv(out / "patterns_per_point.csv", index=False)
     shares.to_csv(out / "pattern_shares.csv", index=False)
     equal_budget.table.to_csv(out / "equal_budget.csv", index=False)
-    figures = [plot_screening(rank, out / "screening.png"), plot_shares(shares, out / "pattern_shares.png"),
-               out / "equal_budget.png"]  # fmt: skip
+    scaled_floor = floor / screening.groupby("output")["mu_star"].max()
+    figures = [
+        plot_screening(rank, scaled_floor, out / "screening.png"),
+        plot_shares(shares, out / "pattern_shares.png"),
+        out / "equal_budget.png",
+    ]
     text = describe(rank, shares, failures, equal_budget.table, settings)
     (out / "robustness.txt").write_text(text + "\n", encoding="utf-8")
     files = [out / "screening.csv", out / "pattern_shares.csv", out / "equal_budget.csv", *figures,
              out / "robustness.txt", *files]  # fmt: skip
-    sweeps = [screen, swept, equal_budget.sweep]
+    sweeps = [screen, noise, swept, equal_budget.sweep]
     return RobustnessResult(screening, holds, shares, failures, equal_budget.table, files, sweeps)
 
 
@@ -343,9 +393,11 @@ def describe(
 ) -> str:
     """The results in plain words."""
     top = ", ".join(rank.index[:8])
+    above = int((rank["above_noise"] > 0).sum()) if "above_noise" in rank else len(rank)
     lines = [
         f"Screening ({len(rank)} parameters, {settings.trajectories} Morris trajectories, "
-        f"{settings.n_residents:,} residents, {settings.steps} months): the most influential are {top}.",
+        f"{settings.n_residents:,} residents, {settings.steps} months): the most influential are {top}; "
+        f"{above} of {len(rank)} move at least one output by more than seed noise does.",
         f"Patterns over {int(shares['points'].max())} Latin-hypercube points (paired seeds):",
     ]
     for row in shares.itertuples():

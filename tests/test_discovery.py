@@ -154,6 +154,15 @@ def test_categorical_parameters_are_restricted_to_values():
         assert "staff" not in found.summary
 
 
+def test_whole_number_parameters_do_not_break_pasting():
+    """ema_workbench pastes a box edge between two whole numbers (20.5); an int64 column used to raise."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"k": rng.integers(6, 37, 120), "x": rng.random(120), "y": rng.random(120)})
+    hits = (((X["k"] < 20) & (X["x"] > 0.3)) | (rng.random(120) < 0.1)).to_numpy()
+    found = discover(X, hits, threshold=0.5)
+    assert "k" in found.summary
+
+
 def test_prim_leaves_matplotlib_style_alone(runs):
     # ema_workbench calls seaborn.set_palette on import; that must not leak into the project's figures.
     before = mpl.rcParams["axes.prop_cycle"]

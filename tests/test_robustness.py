@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.budget import CONFIGURATIONS, at_common_budget
 from simulation.cli import main
 from simulation.parameters import FIELDS
 from simulation.patterns import PATTERNS, RUNS, evaluate
 from simulation.robustness import (
     Settings,
     assumption_levers,
+    noise_floor,
     pattern_factors,
     run_robustness,
     scenario_keys,
@@ -39,7 +42,8 @@ def test_the_hypercube_never_varies_for_everyone_what_a_configuration_sets():
     factors = pattern_factors(["participation_baseline", "admin_load", "funding", "trust_decay", "weight_peer"], 2)
     global_names = {name for name in factors if "." not in name}
     assert global_names == {"participation_baseline", "trust_decay"}  # levers belong to their configurations
-    assert "shanghai.admin_load" in factors
+    assert "shanghai.funding" in factors
+    assert "shanghai.admin_load" not in factors  # the dose runs set it (0.6, 0.3)
     assert "guardian.supervision" not in factors  # a pattern run overrides it (withdrawal unwatched)
     # The sweep runner accepts every factor: each scoped one names a configuration's scenario.
     spec = load_sweep(
@@ -115,7 +119,11 @@ def test_the_quick_analysis_writes_its_tables_figures_and_words(quick, capsys):
     assert ((shares["share"] >= shares["low_90"]) & (shares["share"] <= shares["high_90"])).all()
     ranking = pd.read_csv(out / "screening_ranking.csv", index_col=0)
     assert len(ranking) == len(screened_parameters()) and ranking["influence"].is_monotonic_decreasing
-    for name in ("screening.png", "pattern_shares.png", "robustness.txt"):
+    assert ranking["above_noise"].between(0, 4).all()
+    budget = pd.read_csv(out / "equal_budget.csv")
+    assert set(budget["configuration"]) == set(CONFIGURATIONS)
+    assert (budget["own_cost"] > 0).all()
+    for name in ("screening.png", "pattern_shares.png", "equal_budget.png", "robustness.txt"):
         assert (out / name).stat().st_size > 0
 
 
@@ -123,7 +131,7 @@ def test_a_finished_analysis_rerun_resumes_every_sweep_and_gives_the_same_number
     out, _ = quick
     before = pd.read_csv(out / "pattern_shares.csv")
     result = run_robustness(out, Settings.quick(), executor="inline", progress=False)
-    assert [sweep.done for sweep in result.sweeps] == [0, 0]  # nothing run again
+    assert [sweep.done for sweep in result.sweeps] == [0, 0, 0, 0]  # nothing run again
     pd.testing.assert_frame_equal(result.shares.reset_index(drop=True), before, check_dtype=False)
 
 
@@ -140,3 +148,39 @@ def test_bad_options_are_one_line_before_any_run(tmp_path, capsys, args, message
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
     assert not (tmp_path / "r" / "screening").exists()
+
+
+def test_the_common_budget_is_read_off_each_configurations_cost_curve():
+    """Two configurations: one buys 0.1 index per 100 cost units, the other 0.05; the budget is their median cost."""
+    rows = []
+    for name, slope, own_cost in (("cheap", 0.001, 100.0), ("dear", 0.0005, 300.0)):
+        for scale in (0.5, 1.0, 2.0):
+            cost = own_cost * scale
+            rows.append({"configuration": f"{name}@{scale:g}", "point": 0, "replicate": 0, "status": "ok",
+                         "total_public_cost": cost, "final_index": slope * cost})  # fmt: skip
+    per_run = at_common_budget(pd.DataFrame(rows)).set_index("configuration")
+    assert per_run["budget"].eq(200.0).all()  # the median of 100 and 300
+    assert per_run.loc["cheap", "index_at_budget"] == pytest.approx(0.2)  # reached by scaling up
+    assert per_run.loc["dear", "index_at_budget"] == pytest.approx(0.1)  # reached by scaling down
+    assert per_run.loc["cheap", "index_per_10k_cost"] == pytest.approx(10.0)
+
+
+def test_a_budget_outside_a_configurations_reach_has_no_value():
+    rows = [{"configuration": f"{name}@{scale:g}", "point": 0, "replicate": 0, "status": "ok",
+             "total_public_cost": cost * scale, "final_index": 0.3}
+            for name, cost in (("a", 100.0), ("b", 120.0), ("c", 1000.0)) for scale in (0.9, 1.0, 1.1)]  # fmt: skip
+    per_run = at_common_budget(pd.DataFrame(rows)).set_index("configuration")
+    assert np.isnan(per_run.loc["c", "index_at_budget"])  # cannot spend as little as 120
+    assert per_run.loc["b", "index_at_budget"] == pytest.approx(0.3)
+
+
+def test_the_noise_floor_is_the_mu_star_of_two_seeds_differing_by_chance():
+    rng = np.random.default_rng(0)
+    sd = {"final_index": 0.01, "months_to_independence": 10.0, "trust_in_strangers_last_year": 0.02,
+          "total_public_cost": 30.0}  # fmt: skip
+    draws = pd.DataFrame({name: rng.normal(0, s, 20_000) for name, s in sd.items()})
+    floor = noise_floor(draws)
+    # Simulated: mean |y1 - y2| over independent pairs, divided by SALib's Morris step.
+    pairs = (draws.iloc[::2].to_numpy() - draws.iloc[1::2].to_numpy())
+    simulated = np.abs(pairs).mean(axis=0) / (4 / 6)
+    assert floor.to_numpy() == pytest.approx(simulated, rel=0.03)
