@@ -19,6 +19,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .compare import DEFAULT_SCENARIOS
+from .fonts import enable_chinese
+from .i18n import gettext_for
+from .names import configuration_name
 from .parameters import FIELDS
 from .scenarios import load_scenario
 
@@ -95,22 +98,26 @@ def budget_table(per_run: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("index_at_budget", ascending=False).rename_axis("configuration").reset_index()
 
 
-def plot_budget(summary: pd.DataFrame, table: pd.DataFrame, path: Any) -> Figure:
+def plot_budget(summary: pd.DataFrame, table: pd.DataFrame, path: Any, lang: str = "en") -> Figure:
     """Left: each configuration's index against its cost as spending is scaled. Right: index at the common budget."""
     runs = summary[summary["status"] == "ok"].copy()
     parts = runs["configuration"].str.split(SEPARATOR, expand=True)
     runs["name"], runs["scale"] = parts[0], parts[1].astype(float)
     curves = runs.groupby(["name", "scale"])[["total_public_cost", "final_index"]].median().reset_index()
+    _ = gettext_for(lang)
+    if lang == "zh":
+        enable_chinese()
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2)
     for name, curve in curves.groupby("name"):
-        line = left.plot(curve["total_public_cost"], curve["final_index"], marker="o", ms=3, label=name)[0]
+        line = left.plot(curve["total_public_cost"], curve["final_index"], marker="o", ms=3,
+                         label=configuration_name(name, lang))[0]  # fmt: skip
         own = curve[curve["scale"] == 1.0]
         left.plot(own["total_public_cost"], own["final_index"], marker="o", ms=7, color=line.get_color())
-    left.axvline(table["budget"].median(), color="grey", ls="--", lw=1, label="common budget (median)")
-    left.set_xlabel("public cost over the run (spending levers scaled 0.25-3; large dot: as configured)")
-    left.set_ylabel("final self-governance index (median)")
+    left.axvline(table["budget"].median(), color="grey", ls="--", lw=1, label=_("common budget (median)"))
+    left.set_xlabel(_("public cost over the run (spending levers scaled 0.25-3; large dot: as configured)"))
+    left.set_ylabel(_("final self-governance index (median)"))
     left.legend(frameon=False, fontsize="x-small")
     ordered = table.iloc[::-1]
     y = np.arange(len(ordered))
@@ -118,7 +125,7 @@ def plot_budget(summary: pd.DataFrame, table: pd.DataFrame, path: Any) -> Figure
     right.errorbar(ordered["index_at_budget"], y, fmt="none", ecolor="black", capsize=3, lw=1,
                    xerr=[ordered["index_at_budget"] - ordered["index_at_budget_p10"],
                          ordered["index_at_budget_p90"] - ordered["index_at_budget"]])  # fmt: skip
-    right.set_yticks(y, ordered["configuration"])
-    right.set_xlabel("final index at the common budget (median, 10-90% over seeds and parameters)")
+    right.set_yticks(y, [configuration_name(name, lang) for name in ordered["configuration"]])
+    right.set_xlabel(_("final index at the common budget (median, 10-90% over seeds and parameters)"))
     fig.savefig(path, dpi=120)
     return fig

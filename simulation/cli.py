@@ -613,14 +613,17 @@ def _robustness(args: argparse.Namespace) -> int:
         changes["seeds"] = _check_positive(args.seeds, "--seeds")
     settings = dataclasses.replace(settings, **changes)
     executor = _executor_args(args)
+    _check_figure_language(args.lang)
     with _sweep_errors():
         spec = load_sweep(screening_sweep(settings), name="screening", allow_large=args.allow_large)
         out = _sweep_out(Path(args.out or "results/robustness"), spec, args.new_dir, child="screening")
         _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
                                args.allow_large)  # fmt: skip
-        result = run_robustness(out, settings, allow_large=args.allow_large, **executor)
+        result = run_robustness(out, settings, allow_large=args.allow_large, lang=args.lang, **executor)
     print((out / "robustness.txt").read_text(encoding="utf-8"))
-    print("wrote " + ", ".join(str(path) for path in result.files[:5]) + f" and {out}/discovery/")
+    _ = gettext_for(args.lang)
+    paths = ", ".join(str(path) for path in [*result.files[:5], out / "discovery"])
+    print(_("wrote {paths}").format(paths=paths))
     return EXIT_OK
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .i18n import N_
 from .runner import summarise
 
 # Every run a pattern or ablation compares: name -> (scenario, overrides).
@@ -182,30 +183,31 @@ class Pattern:
 
 
 PATTERNS: tuple[Pattern, ...] = (
-    Pattern("P1", "the guardian passes dependence, learning, independence and ends supervising", ("guardian",),
+    Pattern("P1", N_("the guardian passes dependence, learning, independence and ends supervising"), ("guardian",),
             p1_guardian_passes_the_stages),
-    Pattern("P2a", "premature withdrawal fails (no independence, lower index and trust, trust not gone)",
+    Pattern("P2a", N_("premature withdrawal fails (no independence, lower index and trust, trust not gone)"),
             ("early_withdrawal", "guardian"), p2a_premature_withdrawal_fails),
-    Pattern("P2b", "never letting go ends below the guardian, with more reliance", ("guardian_fixed", "guardian"),
+    Pattern("P2b", N_("never letting go ends below the guardian, with more reliance"), ("guardian_fixed", "guardian"),
             p2b_never_letting_go_keeps_the_community_behind),
-    Pattern("P2c", "withdrawal at month 48 unwatched ends below the same withdrawal watched",
+    Pattern("P2c", N_("withdrawal at month 48 unwatched ends below the same withdrawal watched"),
             ("withdraw_48_unwatched", "withdraw_48"), p2c_walking_away_is_worse_than_watching),
-    Pattern("P3a", "Shanghai gets its tasks done, stays in dependence, few residents decide", ("shanghai",),
+    Pattern("P3a", N_("Shanghai gets its tasks done, stays in dependence, few residents decide"), ("shanghai",),
             p3a_shanghai_effective_but_not_self_governing),
-    Pattern("P3b", "Shanghai's index rises step by step as its load falls 0.9, 0.6, 0.3",
+    Pattern("P3b", N_("Shanghai's index rises step by step as its load falls 0.9, 0.6, 0.3"),
             ("shanghai", "shanghai_load_06", "shanghai_load_03"), p3b_shanghai_responds_to_load_as_a_dose),
-    Pattern("P4a", "Shanghai costs most of the four historical configurations", HISTORICAL, p4a_shanghai_costs_most),
-    Pattern("P4b", "the guardian costs less than Shanghai, Karamay and the workstation", ("guardian", *ADMINISTRATIVE),
-            p4b_self_governance_costs_less),
-    Pattern("P5a", "Karamay within 0.04 of its survey targets (31% trust strangers, 70.5% misperceive)",
+    Pattern("P4a", N_("Shanghai costs most of the four historical configurations"), HISTORICAL,
+            p4a_shanghai_costs_most),
+    Pattern("P4b", N_("the guardian costs less than Shanghai, Karamay and the workstation"),
+            ("guardian", *ADMINISTRATIVE), p4b_self_governance_costs_less),
+    Pattern("P5a", N_("Karamay within 0.04 of its survey targets (31% trust strangers, 70.5% misperceive)"),
             ("karamay",), p5a_karamay_targets),
-    Pattern("P5b", "Karamay's participants mostly in low-level activities and mostly vulnerable", ("karamay",),
+    Pattern("P5b", N_("Karamay's participants mostly in low-level activities and mostly vulnerable"), ("karamay",),
             p5b_karamay_participants),
-    Pattern("A1", "without ties the guardian ends lower", ("network_none", "guardian"), a1_ties_matter),
-    Pattern("A2", "a random network builds less trust in strangers than the housing network",
+    Pattern("A1", N_("without ties the guardian ends lower"), ("network_none", "guardian"), a1_ties_matter),
+    Pattern("A2", N_("a random network builds less trust in strangers than the housing network"),
             ("network_random", "guardian"), a2_housing_structure_matters),
-    Pattern("A3", "without party members the guardian ends lower", ("no_party", "guardian"), a3_party_cells_matter),
-    Pattern("A4", "more organisations from above lower organisations' independence", ("top_down", "guardian"),
+    Pattern("A3", N_("without party members the guardian ends lower"), ("no_party", "guardian"), a3_party_cells_matter),
+    Pattern("A4", N_("more organisations from above lower organisations' independence"), ("top_down", "guardian"),
             a4_organisations_from_above_stay_embedded),
 )  # fmt: skip
 

@@ -12,7 +12,8 @@ Three sweeps on the sweep runner (so each resumes after an interruption and runs
 3. **Equal budget.** Every configuration with its spending scaled, over the influential parameters no
    configuration sets (:mod:`simulation.budget`): the self-governance each reaches at the same cost.
 
-``python -m simulation experiment robustness [--quick]`` writes everything to ``results/robustness/``.
+``python -m simulation experiment robustness [--quick] [--lang zh]`` writes everything to
+``results/robustness/``; figures and words in the language asked for, tables with English identifiers.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from matplotlib.figure import Figure
 
 from . import budget
 from .discovery import discover, write_discovery
+from .fonts import enable_chinese
+from .i18n import N_, gettext_for
+from .names import configuration_name
 from .parameters import FIELDS, plausible_range
 from .patterns import PATTERNS, RUNS, evaluate
 from .scenarios import SCENARIO_DIR
@@ -39,6 +43,12 @@ from .sweep_analysis import design_point_outputs
 
 SUMMARY = "simulation.patterns:run_summary"
 SCREEN_OUTPUTS = ("final_index", "months_to_independence", "trust_in_strangers_last_year", "total_public_cost")
+OUTPUT_LABELS = {
+    "final_index": N_("final index"),
+    "months_to_independence": N_("months to independence"),
+    "trust_in_strangers_last_year": N_("trust in strangers"),
+    "total_public_cost": N_("public cost"),
+}
 ASSUMPTION = re.compile(r"assumption:.*?\(plausible\s+(-?[\d.]+)\s*-\s*(-?[\d.]+)")
 NOT_SCREENED = ("n_residents",)  # size is a choice of the analysis, not an uncertainty
 MORRIS_LEVELS = 4
@@ -262,7 +272,7 @@ def _wilson(k: int, n: int, z: float = 1.645) -> tuple[float, float]:
 
 
 def where_patterns_fail(
-    holds: pd.DataFrame, design: pd.DataFrame, out_dir: Path
+    holds: pd.DataFrame, design: pd.DataFrame, out_dir: Path, lang: str = "en"
 ) -> tuple[dict[str, str], list[Path]]:
     """PRIM over the factors each failing pattern can depend on: global ones and its configurations' levers."""
     failures, files = {}, []
@@ -276,8 +286,9 @@ def where_patterns_fail(
         scenarios = {RUNS[name][0] for name in pattern.runs}
         columns = [c for c in design.columns if c != "point" and ("." not in c or c.split(".")[0] in scenarios)]
         X = points.loc[known, columns].reset_index(drop=True)
-        found = discover(X, failed.to_numpy(), label=f"{pattern.key} fails")
-        written = write_discovery(found, X, failed.to_numpy(), out_dir / "discovery" / pattern.key)
+        label = gettext_for(lang)("{pattern} fails").format(pattern=pattern.key)
+        found = discover(X, failed.to_numpy(), label=label, lang=lang)
+        written = write_discovery(found, X, failed.to_numpy(), out_dir / "discovery" / pattern.key, lang=lang)
         failures[pattern.key] = found.summary
         files.extend(written.values())
     return failures, files
@@ -286,39 +297,43 @@ def where_patterns_fail(
 # --- figures -----------------------------------------------------------------------------------------------
 
 
-def plot_screening(rank: pd.DataFrame, scaled_floor: pd.Series, path: Path, top: int = 25) -> Path:
+def plot_screening(rank: pd.DataFrame, scaled_floor: pd.Series, path: Path, top: int = 25, lang: str = "en") -> Path:
     """The most influential parameters: mu* per output, scaled to the output's most influential parameter.
 
     ``scaled_floor``: each output's seed-noise mu* on the same scale; the largest is drawn as a line.
     """
+    _ = gettext_for(lang)
     shown = rank.head(top).iloc[::-1]
-    fig = Figure(figsize=(9, 0.32 * len(shown) + 1.6), layout="constrained")
+    fig = _figure((9, 0.32 * len(shown) + 1.6), lang)
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     height = 0.8 / len(SCREEN_OUTPUTS)
     for i, output in enumerate(SCREEN_OUTPUTS):
-        ax.barh(np.arange(len(shown)) + i * height, shown[output], height=height, label=output.replace("_", " "))
+        ax.barh(np.arange(len(shown)) + i * height, shown[output], height=height, label=_(OUTPUT_LABELS[output]))
     ax.set_yticks(np.arange(len(shown)) + 0.4 - height / 2, shown.index, fontsize="small")
-    ax.set_xlabel("Morris mu*, relative to the output's most influential parameter")
-    ax.axvline(float(scaled_floor.max()), color="grey", ls=":", lw=1, label="seed noise (the largest of the outputs)")
-    ax.set_title(f"The {len(shown)} most influential of {len(rank)} parameters (guardian)", fontsize="medium")
+    ax.set_xlabel(_("Morris mu*, relative to the output's most influential parameter"))
+    ax.axvline(float(scaled_floor.max()), color="grey", ls=":", lw=1,
+               label=_("seed noise (the largest of the outputs)"))  # fmt: skip
+    ax.set_title(_("The {shown} most influential of {total} parameters (guardian)").format(
+        shown=len(shown), total=len(rank)), fontsize="medium")  # fmt: skip
     ax.legend(frameon=False, fontsize="small", loc="lower right")
     fig.savefig(path, dpi=120)
     return path
 
 
-def plot_shares(shares: pd.DataFrame, path: Path) -> Path:
+def plot_shares(shares: pd.DataFrame, path: Path, lang: str = "en") -> Path:
     """The share of the plausible space where each pattern holds, with its 90% interval."""
-    fig = Figure(figsize=(8, 0.35 * len(shares) + 1.4), layout="constrained")
-    FigureCanvasAgg(fig)
+    _ = gettext_for(lang)
+    fig = _figure((8, 0.35 * len(shares) + 1.4), lang)
     ax = fig.subplots()
     y = np.arange(len(shares))[::-1]
     ax.barh(y, shares["share"], color="#4c72b0")
     ax.errorbar(shares["share"], y, xerr=[shares["share"] - shares["low_90"], shares["high_90"] - shares["share"]],
                 fmt="none", ecolor="black", capsize=3, lw=1)  # fmt: skip
-    ax.set_yticks(y, [f"{k}: {s}" for k, s in zip(shares["pattern"], shares["says"], strict=True)], fontsize="x-small")
+    labels = [f"{k}: {_(says)}" for k, says in zip(shares["pattern"], shares["says"], strict=True)]
+    ax.set_yticks(y, labels, fontsize="x-small")
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of sampled parameter points where the pattern holds (90% interval)")
+    ax.set_xlabel(_("share of sampled parameter points where the pattern holds (90% interval)"))
     fig.savefig(path, dpi=120)
     return path
 
@@ -328,9 +343,15 @@ def plot_shares(shares: pd.DataFrame, path: Path) -> Path:
 
 def run_robustness(
     out_dir: str | Path, settings: Settings = Settings(), *, executor: Any = "processes", workers: int | None = None,
-    scheduler: str | None = None, progress: bool | None = True, allow_large: bool = False,
+    scheduler: str | None = None, progress: bool | None = True, allow_large: bool = False, lang: str = "en",
 ) -> RobustnessResult:  # fmt: skip
-    """Run (or resume) both sweeps, then write the tables, figures and plain-words results to ``out_dir``."""
+    """Run (or resume) the sweeps, then write the tables, figures and plain-words results to ``out_dir``.
+
+    ``lang`` ('en' or 'zh') is the language of the figures and words; in Chinese a font with Chinese glyphs
+    must be installed (:class:`simulation.fonts.FontError` otherwise, before any run).
+    """
+    if lang == "zh":
+        enable_chinese()
     out = Path(out_dir)
     options = {"executor": executor, "workers": workers, "scheduler": scheduler, "progress": progress}
     screen_spec = load_sweep(screening_sweep(settings), name="screening", allow_large=allow_large)
@@ -347,8 +368,8 @@ def run_robustness(
     holds = evaluate(read_summary(out / "patterns"))
     design = pattern_spec.design.points.reset_index(drop=True).rename_axis("point").reset_index()
     shares = pattern_shares(holds)
-    failures, files = where_patterns_fail(holds, design, out)
-    equal_budget = _equal_budget(settings, list(rank.index), out, options, allow_large)
+    failures, files = where_patterns_fail(holds, design, out, lang)
+    equal_budget = _equal_budget(settings, list(rank.index), out, options, allow_large, lang)
     screening.to_csv(out / "screening.csv", index=False)
     rank.to_csv(out / "screening_ranking.csv")
     holds.to_csv(out / "patterns_per_point.csv", index=False)
@@ -356,11 +377,11 @@ def run_robustness(
     equal_budget.table.to_csv(out / "equal_budget.csv", index=False)
     scaled_floor = floor / screening.groupby("output")["mu_star"].max()
     figures = [
-        plot_screening(rank, scaled_floor, out / "screening.png"),
-        plot_shares(shares, out / "pattern_shares.png"),
+        plot_screening(rank, scaled_floor, out / "screening.png", lang=lang),
+        plot_shares(shares, out / "pattern_shares.png", lang),
         out / "equal_budget.png",
     ]
-    text = describe(rank, shares, failures, equal_budget.table, settings)
+    text = describe(rank, shares, failures, equal_budget.table, settings, lang)
     (out / "robustness.txt").write_text(text + "\n", encoding="utf-8")
     files = [out / "screening.csv", out / "pattern_shares.csv", out / "equal_budget.csv", *figures,
              out / "robustness.txt", *files]  # fmt: skip
@@ -374,7 +395,9 @@ class _Budget:
     sweep: SweepResult
 
 
-def _equal_budget(settings: Settings, ranked: list[str], out: Path, options: dict, allow_large: bool) -> _Budget:
+def _equal_budget(
+    settings: Settings, ranked: list[str], out: Path, options: dict, allow_large: bool, lang: str = "en"
+) -> _Budget:
     """Third sweep: every configuration at scaled spending over global parameters; the table and figure."""
     also_set = set(budget.SPENDING_LEVERS)
     factors = global_factors(ranked, settings.influential, list(budget.CONFIGURATIONS), also_set)
@@ -384,30 +407,45 @@ def _equal_budget(settings: Settings, ranked: list[str], out: Path, options: dic
     swept = run_sweep(spec, out / "equal_budget", **options)
     summary = read_summary(out / "equal_budget")
     table = budget.budget_table(budget.at_common_budget(summary))
-    budget.plot_budget(summary, table, out / "equal_budget.png")
+    budget.plot_budget(summary, table, out / "equal_budget.png", lang)
     return _Budget(table, swept)
 
 
 def describe(
-    rank: pd.DataFrame, shares: pd.DataFrame, failures: dict[str, str], budget_table: pd.DataFrame, settings: Settings
-) -> str:
+    rank: pd.DataFrame, shares: pd.DataFrame, failures: dict[str, str], budget_table: pd.DataFrame, settings: Settings,
+    lang: str = "en",
+) -> str:  # fmt: skip
     """The results in plain words."""
+    _ = gettext_for(lang)
     top = ", ".join(rank.index[:8])
     above = int((rank["above_noise"] > 0).sum()) if "above_noise" in rank else len(rank)
     lines = [
-        f"Screening ({len(rank)} parameters, {settings.trajectories} Morris trajectories, "
-        f"{settings.n_residents:,} residents, {settings.steps} months): the most influential are {top}; "
-        f"{above} of {len(rank)} move at least one output by more than seed noise does.",
-        f"Patterns over {int(shares['points'].max())} Latin-hypercube points (paired seeds):",
-    ]
+        _("Screening ({parameters} parameters, {trajectories} Morris trajectories, {residents:,} residents, "
+          "{months} months): the most influential are {top}; {above} of {parameters} move at least one output "
+          "by more than seed noise does.").format(
+            parameters=len(rank), trajectories=settings.trajectories, residents=settings.n_residents,
+            months=settings.steps, top=top, above=above),
+        _("Patterns over {points} Latin-hypercube points (paired seeds):").format(points=int(shares["points"].max())),
+    ]  # fmt: skip
     for row in shares.itertuples():
-        lines.append(f"  {row.pattern:4s} holds at {row.share:6.1%} of points "
-                     f"(90% interval {row.low_90:.0%}-{row.high_90:.0%}): {row.says}")  # fmt: skip
+        lines.append("  " + _("{pattern} holds at {share:.1%} of points (90% interval {low:.0%}-{high:.0%}): {says}")
+                     .format(pattern=row.pattern, share=row.share, low=row.low_90, high=row.high_90,
+                             says=_(row.says)))  # fmt: skip
     for key, text in failures.items():
-        lines.append(f"Where {key} fails: {' '.join(text.split())}")
-    lines.append(f"At the same public spending (the median of the configurations' own costs, "
-                 f"about {budget_table['budget'].median():,.0f}), final index, median and 10-90%:")  # fmt: skip
+        lines.append(_("Where {pattern} fails: {text}").format(pattern=key, text=" ".join(text.split())))
+    lines.append(_("At the same public spending (the median of the configurations' own costs, about {budget:,.0f}), "
+                   "final index, median and 10-90%:").format(budget=budget_table["budget"].median()))  # fmt: skip
     for row in budget_table.itertuples():
-        lines.append(f"  {row.configuration:12s} {row.index_at_budget:.3f} ({row.index_at_budget_p10:.3f}-"
-                     f"{row.index_at_budget_p90:.3f}); as configured {row.own_index:.3f} at cost {row.own_cost:,.0f}")
+        sentence = _("{configuration} {index:.3f} ({low:.3f}-{high:.3f}); as configured {own:.3f} at cost {cost:,.0f}")
+        values = {"index": row.index_at_budget, "low": row.index_at_budget_p10, "high": row.index_at_budget_p90,
+                  "own": row.own_index, "cost": row.own_cost}  # fmt: skip
+        lines.append("  " + sentence.format(configuration=configuration_name(row.configuration, lang), **values))
     return "\n".join(lines)
+
+
+def _figure(size: tuple[float, float], lang: str) -> Figure:
+    if lang == "zh":
+        enable_chinese()  # FontError, one line with the fix, when no font has Chinese glyphs
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig

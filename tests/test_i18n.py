@@ -265,3 +265,28 @@ def test_without_a_chinese_font_the_research_commands_say_so_in_one_line(monkeyp
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "fonts-noto-cjk" in err
     assert not (tmp_path / "out" / "sweep").exists()
+
+
+def test_the_robustness_figures_and_words_in_chinese(tmp_path, chinese_figures):
+    """The robustness experiment's figures and summary in Chinese, from hand-made results (no runs)."""
+    import pandas as pd
+
+    from simulation import budget, robustness
+    from simulation.patterns import PATTERNS
+
+    holds = pd.DataFrame({"point": range(4), "replicate": 0, **{p.key: [True, True, False, True] for p in PATTERNS}})
+    shares = robustness.pattern_shares(holds)
+    robustness.plot_shares(shares, tmp_path / "shares.png", "zh")
+    rows = [{"configuration": f"{name}@{scale:g}", "point": 0, "replicate": 0, "status": "ok",
+             "total_public_cost": 1000.0 * scale * (i + 1), "final_index": 0.1 * (i + 1)}
+            for i, name in enumerate(("guardian", "shanghai")) for scale in (0.5, 1.0, 2.0)]  # fmt: skip
+    summary = pd.DataFrame(rows)
+    table = budget.budget_table(budget.at_common_budget(summary))
+    budget.plot_budget(summary, table, tmp_path / "budget.png", "zh")
+    rank = pd.DataFrame({o: [1.0, 0.5] for o in robustness.SCREEN_OUTPUTS}, index=["funding", "weight_peer"])
+    rank["influence"], rank["above_noise"] = 1.0, 1
+    floor = pd.Series({o: 0.1 for o in robustness.SCREEN_OUTPUTS})
+    robustness.plot_screening(rank, floor, tmp_path / "screening.png", lang="zh")
+    text = robustness.describe(rank, shares, {"P1": "…"}, table, robustness.Settings.quick(), "zh")
+    assert "监护人模式依次经历索取依赖、学习进步、成熟独立" in text and "上海模式" in text
+    assert all((tmp_path / name).stat().st_size > 0 for name in ("shares.png", "budget.png", "screening.png"))
