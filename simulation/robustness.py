@@ -30,6 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import budget
+from .discovery import describe as describe_discovery
 from .discovery import discover, write_discovery
 from .fonts import enable_chinese
 from .i18n import N_, gettext_for
@@ -287,9 +288,9 @@ def where_patterns_fail(
         columns = [c for c in design.columns if c != "point" and ("." not in c or c.split(".")[0] in scenarios)]
         X = points.loc[known, columns].reset_index(drop=True)
         label = gettext_for(lang)("{pattern} fails").format(pattern=pattern.key)
-        found = discover(X, failed.to_numpy(), label=label, lang=lang)
+        found = discover(X, failed.to_numpy(), label=label)
         written = write_discovery(found, X, failed.to_numpy(), out_dir / "discovery" / pattern.key, lang=lang)
-        failures[pattern.key] = found.summary
+        failures[pattern.key] = describe_discovery(found, lang)
         files.extend(written.values())
     return failures, files
 
@@ -436,10 +437,15 @@ def describe(
     lines.append(_("At the same public spending (the median of the configurations' own costs, about {budget:,.0f}), "
                    "final index, median and 10-90%:").format(budget=budget_table["budget"].median()))  # fmt: skip
     for row in budget_table.itertuples():
+        name = configuration_name(row.configuration, lang)
+        if pd.isna(row.index_at_budget):  # its scaled spending never reaches the common budget
+            sentence = _("{configuration} cannot spend the common budget; as configured {own:.3f} at cost {cost:,.0f}")
+            lines.append("  " + sentence.format(configuration=name, own=row.own_index, cost=row.own_cost))
+            continue
         sentence = _("{configuration} {index:.3f} ({low:.3f}-{high:.3f}); as configured {own:.3f} at cost {cost:,.0f}")
         values = {"index": row.index_at_budget, "low": row.index_at_budget_p10, "high": row.index_at_budget_p90,
                   "own": row.own_index, "cost": row.own_cost}  # fmt: skip
-        lines.append("  " + sentence.format(configuration=configuration_name(row.configuration, lang), **values))
+        lines.append("  " + sentence.format(configuration=name, **values))
     return "\n".join(lines)
 
 
