@@ -5,39 +5,19 @@ from __future__ import annotations
 import functools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
 import pandas as pd
 import pytest
 
 from simulation import run_scenario
 from simulation.executors import cpu_count, limit_threads
+from simulation.patterns import RUNS
 
 SEEDS = (1, 2, 3, 4, 5)  # the Karamay calibration used seeds 101-105, never these
 RESIDENTS = 2000
 MONTHS = 240
-
-# Every run the pattern and ablation tests compare: (scenario, overrides). Paired comparisons use the same
-# seeds, so two runs of a pair differ only in the one thing changed (and in the random draws it shifts).
-RUNS: dict[str, tuple[str, dict[str, Any]]] = {
-    "guardian": ("guardian", {}),
-    "guardian_fixed": ("guardian", {"policy": "fixed"}),
-    "early_withdrawal": ("early_withdrawal", {}),
-    "withdraw_48": ("guardian", {"withdraw_at_step": 48}),
-    "withdraw_48_unwatched": ("guardian", {"withdraw_at_step": 48, "supervision": 0.0}),
-    "network_none": ("guardian", {"network": "none"}),
-    "network_random": ("guardian", {"network": "random"}),
-    "no_party": ("guardian", {"party_member_share": 0.0}),
-    "top_down": ("guardian", {"top_down_ngo_rate": 2.0}),
-    "shanghai": ("shanghai", {}),
-    "shanghai_load_06": ("shanghai", {"admin_load": 0.6}),
-    "shanghai_load_03": ("shanghai", {"admin_load": 0.3}),
-    "shenyang": ("shenyang", {}),
-    "jianghan": ("jianghan", {}),
-    "hangzhou": ("hangzhou", {}),
-    "workstation": ("workstation", {}),
-    "karamay": ("karamay", {}),
-}
+# RUNS, every run the pattern and ablation tests compare, is defined once in simulation.patterns. Paired
+# comparisons use the same seeds, so two runs of a pair differ only in the one thing changed.
 
 
 def _simulate(job: tuple[str, int]) -> tuple[str, int, pd.DataFrame]:

@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from simulation import i18n
 from simulation.cli import main
 from simulation.names import column_name, configuration_name, role_name, stage_name
+from tests.test_faults import BASE_SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,18 +138,7 @@ TINY_SWEEP = (
     "[fixed]\nn_residents = 150\n[vary]\nfunding = { low = 1.0, high = 12.0 }\n"
     "admin_load = { low = 0.0, high = 1.0 }\n"
 )
-TINY_CALIBRATION = """scenario = "shenyang"
-steps = 12
-n_residents = 100
-window = [6, 12]
-population_size = 10
-generations = 2
-seed = 3
-[parameters]
-initial_trust_mean = [0.1, 0.9]
-[targets]
-mean_trust = 0.5
-"""
+TINY_CALIBRATION = BASE_SPEC  # the smallest calibration the fault tests use
 
 
 @pytest.fixture
