@@ -227,9 +227,45 @@ class PartyCell(Agent):
         served = self.reachable[draw < p.party_reach * p.party_service]
         residents.trust[served] += p.party_trust_gain * (1 - residents.trust[served])
         residents.mobilised[contacted] = np.maximum(residents.mobilised[contacted], 1 - p.party_service)
+        self._take_stock(residents.trust[self.reachable])
+
+    def _take_stock(self, reached_trust: np.ndarray) -> None:
+        """Trust capital and mediation capacity from the trust of the residents the cell reaches."""
+        p = self.model.params
         size = self.model.compound_sizes[self.compound] / 1000
-        self.trust_capital = float(residents.trust[self.reachable].sum() / self.reachable.size)
+        self.trust_capital = float(reached_trust.sum() / reached_trust.size)
         self.mediation_capacity = p.party_mediation * size * p.party_service * self.trust_capital
+
+    @classmethod
+    def step_all(cls, model: CommunityModel) -> None:
+        """Step every party cell in random order, as ``shuffle_do("step")`` does, with one draw for all.
+
+        For speed only: the numbers are the same, bit for bit, as stepping the cells one by one. The
+        cells are shuffled with ``model.random`` exactly as Mesa's ``shuffle_do`` shuffles them (the
+        same order, the same draws from ``model.random``); the cells reach disjoint residents (each those
+        of its own compound), so no cell changes what another reads; and one ``model.rng.random`` of the
+        total size gives the same numbers, in the same order, as one draw per cell in turn. Each cell's
+        trust capital is summed over its own slice, which numpy sums as it sums a separate array.
+        """
+        agents = model.agents_by_type[cls]
+        cells = list(agents)
+        agents.random.shuffle(cells)
+        cells = [cell for cell in cells if cell.reachable.size]
+        if not cells:
+            return
+        p, residents = model.params, model.residents
+        reachable = np.concatenate([cell.reachable for cell in cells])
+        draw = model.rng.random(reachable.size)
+        contacted = reachable[draw < p.party_reach]
+        served = reachable[draw < p.party_reach * p.party_service]
+        residents.trust[served] += p.party_trust_gain * (1 - residents.trust[served])
+        residents.mobilised[contacted] = np.maximum(residents.mobilised[contacted], 1 - p.party_service)
+        reached_trust = residents.trust[reachable]
+        start = 0
+        for cell in cells:
+            end = start + cell.reachable.size
+            cell._take_stock(reached_trust[start:end])
+            start = end
 
 
 class Resident(FixedAgent):

@@ -147,7 +147,7 @@ class CommunityModel(mesa.Model):
         reset_monthly(r)
         self.government.step()
         levers = self.levers
-        self.agents_by_type[PartyCell].shuffle_do("step")
+        PartyCell.step_all(self)  # = agents_by_type[PartyCell].shuffle_do("step"), faster
         organisations.membership_pull(self)
         decide_activity(
             self.rng, r, self.network, p, self.metrics["participation_rate"], self.committee.openness, self.steps

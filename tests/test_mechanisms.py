@@ -457,6 +457,22 @@ def test_trusted_serving_party_cells_organise_groups_around_a_party_member():
     assert not organise(1.0, party_service=1.0, party_member_share=0.0).ngo_by_id
 
 
+def test_party_cells_stepped_together_do_what_stepping_each_in_random_order_does():
+    together = CommunityModel(scenario="guardian", n_residents=1000, rng=3)
+    one_by_one = CommunityModel(scenario="guardian", n_residents=1000, rng=3)
+    for model in (together, one_by_one):  # a cell that reaches no one draws nothing and keeps its capital
+        model.agents_by_type[PartyCell][2].reachable = np.array([], dtype=np.int64)
+    for _ in range(3):
+        PartyCell.step_all(together)
+        one_by_one.agents_by_type[PartyCell].shuffle_do("step")
+    for name in ("trust", "mobilised"):
+        assert getattr(together.residents, name).tobytes() == getattr(one_by_one.residents, name).tobytes()
+    cells = [[(cell.trust_capital, cell.mediation_capacity) for cell in m.agents_by_type[PartyCell]]
+             for m in (together, one_by_one)]  # fmt: skip
+    assert cells[0] == cells[1] and cells[0][2] == (0.0, 0.0)
+    assert together.random.random() == one_by_one.random.random() and together.rng.random() == one_by_one.rng.random()
+
+
 def test_residents_join_organisations_through_people_they_know():
     def joined(network):
         model = CommunityModel(scenario="guardian", n_residents=800, rng=1, initial_grassroots_ngos=3,
