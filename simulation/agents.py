@@ -218,43 +218,38 @@ class PartyCell(Agent):
         self.trust_capital = 0.0  # mean trust of the residents it reaches
 
     def step(self) -> None:
-        p, residents = self.model.params, self.model.residents
-        if self.reachable.size == 0:
-            return
-        # One draw decides both: contacted with chance party_reach, served with chance party_reach * party_service.
-        draw = self.model.rng.random(self.reachable.size)
-        contacted = self.reachable[draw < p.party_reach]
-        served = self.reachable[draw < p.party_reach * p.party_service]
-        residents.trust[served] += p.party_trust_gain * (1 - residents.trust[served])
-        residents.mobilised[contacted] = np.maximum(residents.mobilised[contacted], 1 - p.party_service)
-        self._take_stock(residents.trust[self.reachable])
-
-    def _take_stock(self, reached_trust: np.ndarray) -> None:
-        """Trust capital and mediation capacity from the trust of the residents the cell reaches."""
-        p = self.model.params
-        size = self.model.compound_sizes[self.compound] / 1000
-        self.trust_capital = float(reached_trust.sum() / reached_trust.size)
-        self.mediation_capacity = p.party_mediation * size * p.party_service * self.trust_capital
+        """Serve or mobilise the residents the cell reaches, then take stock of their trust (docs/ODD.md 7.2)."""
+        self._act(self.model, [self])
 
     @classmethod
     def step_all(cls, model: CommunityModel) -> None:
-        """Step every party cell in random order, as ``shuffle_do("step")`` does, with one draw for all.
+        """Step every party cell in random order: what ``shuffle_do("step")`` does, with one draw for all.
 
         For speed only: the numbers are the same, bit for bit, as stepping the cells one by one. The
-        cells are shuffled with ``model.random`` exactly as Mesa's ``shuffle_do`` shuffles them (the
-        same order, the same draws from ``model.random``); the cells reach disjoint residents (each those
-        of its own compound), so no cell changes what another reads; and one ``model.rng.random`` of the
-        total size gives the same numbers, in the same order, as one draw per cell in turn. Each cell's
-        trust capital is summed over its own slice, which numpy sums as it sums a separate array.
+        cells are shuffled with the agent set's random generator (``model.random``) exactly as Mesa's
+        ``shuffle_do`` shuffles them: the same order, the same draws.
         """
         agents = model.agents_by_type[cls]
         cells = list(agents)
         agents.random.shuffle(cells)
+        cls._act(model, cells)
+
+    @staticmethod
+    def _act(model: CommunityModel, cells: list[PartyCell]) -> None:
+        """The given cells act in this order, as arrays.
+
+        The same numbers as each cell acting in turn: the cells reach disjoint residents (each those of its
+        own compound), so no cell changes what another reads; one ``model.rng.random`` of the total size
+        gives the same numbers, in the same order, as one draw per cell in turn; and each cell's trust is
+        summed over its own slice, which numpy sums as it sums a separate array (``np.add.reduceat``
+        would not). A cell that reaches no one draws nothing and keeps its capital.
+        """
         cells = [cell for cell in cells if cell.reachable.size]
         if not cells:
             return
         p, residents = model.params, model.residents
         reachable = np.concatenate([cell.reachable for cell in cells])
+        # One draw decides both: contacted with chance party_reach, served with chance party_reach * party_service.
         draw = model.rng.random(reachable.size)
         contacted = reachable[draw < p.party_reach]
         served = reachable[draw < p.party_reach * p.party_service]
@@ -266,6 +261,13 @@ class PartyCell(Agent):
             end = start + cell.reachable.size
             cell._take_stock(reached_trust[start:end])
             start = end
+
+    def _take_stock(self, reached_trust: np.ndarray) -> None:
+        """Trust capital (mean trust of the residents the cell reaches) and the mediation capacity it gives."""
+        p = self.model.params
+        size = self.model.compound_sizes[self.compound] / 1000
+        self.trust_capital = float(reached_trust.sum() / reached_trust.size)
+        self.mediation_capacity = p.party_mediation * size * p.party_service * self.trust_capital
 
 
 class Resident(FixedAgent):
