@@ -177,9 +177,10 @@ class NGO(Agent):
 
     def step(self) -> None:
         p = self.model.params
+        embedded = self.embedded
         self.age += 1
         # Fees and donations come from engaged members; a government-made organisation raises little of its own.
-        self.own_revenue = p.ngo_own_revenue * self.capacity * self.engagement * (1 - self.embedded)
+        self.own_revenue = p.ngo_own_revenue * self.capacity * self.engagement * (1 - embedded)
         income = self.government_funding + self.own_revenue
         funded = min(1.0, income / p.ngo_budget)
         boost = 1 + self.model.fostering if self.origin == "grassroots" else 1.0
@@ -188,7 +189,7 @@ class NGO(Agent):
         if income > 0:
             # Independence follows the funding mix; a government-made organisation stays embedded
             # (essay 6: "大部分为政府机构的衍生物,行政色彩十分浓厚,自主活动的能力和动力缺乏").
-            own_share = self.own_revenue / income * (1 - self.embedded)
+            own_share = self.own_revenue / income * (1 - embedded)
             self.independence += p.ngo_independence_rate * (own_share - self.independence)
         if self.capacity < p.ngo_dissolve_capacity:
             self.dissolve()

@@ -52,14 +52,15 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
     """All columns for the current month (stage and role are added by the model)."""
     r, p, n = model.residents, model.params, model.residents.n
     active = r.activity != NONE
-    n_active = int(active.sum())
+    n_active = np.count_nonzero(active)
     per_active = (lambda count: count / n_active) if n_active else (lambda count: 0.0)
     ngos = list(model.ngo_by_id.values())
+    mean_trust = float(r.trust.mean())
     components = index_components(
         p,
         decision_reach=decision_reach(model),
         organised_share=organised_share(model),
-        mean_trust=float(r.trust.mean()),
+        mean_trust=mean_trust,
         committee_standing=model.committee.standing,
         own_funds=model.own_funds,
         n_residents=n,
@@ -69,19 +70,19 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
     demand = float(month.demand.sum()) if month else 0.0
     return {
         "self_governance_index": components.index(p),
-        "trust_in_strangers": float((r.trust > p.trust_threshold).mean()),
+        "trust_in_strangers": share(r.trust > p.trust_threshold),
         "participation_rate": n_active / n,
-        "decision_participation_share": per_active(int((r.activity == DECISION).sum())),
-        "low_level_participation_share": per_active(int((r.activity == LOW_LEVEL).sum())),
-        "vulnerable_participant_share": per_active(int((active & r.vulnerable).sum())),
+        "decision_participation_share": per_active(np.count_nonzero(r.activity == DECISION)),
+        "low_level_participation_share": per_active(np.count_nonzero(r.activity == LOW_LEVEL)),
+        "vulnerable_participant_share": per_active(np.count_nonzero(active & r.vulnerable)),
         "ngo_count": len(ngos),
         "ngo_independence": float(np.mean([ngo.independence for ngo in ngos])) if ngos else 0.0,
         "committee_autonomy": model.committee.autonomy,
         "administrative_load": model.committee.admin_pressure,
         "admin_task_completion": model.committee.admin_completion,
-        "misperception_share": float((r.ownership < 0.5).mean()),
+        "misperception_share": share(r.ownership < 0.5),
         "public_cost": model.public_cost / model.per_thousand,
-        "mean_trust": float(r.trust.mean()),
+        "mean_trust": mean_trust,
         "mean_efficacy": float(r.efficacy.mean()),
         "mean_skill": float(r.skill.mean()),
         "grassroots_ngo_count": sum(ngo.origin == "grassroots" for ngo in ngos),
@@ -97,10 +98,15 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
     }
 
 
+def share(mask: np.ndarray) -> float:
+    """Share of True in ``mask``: the same number as ``float(mask.mean())``, several times faster."""
+    return np.count_nonzero(mask) / mask.size
+
+
 def decision_reach(model: CommunityModel) -> float:
     """Share of residents who took part in a decision within the last ``decision_window`` months."""
     since = model.steps - model.residents.last_decision
-    return float((since < model.params.decision_window).mean())
+    return share(since < model.params.decision_window)
 
 
 def organised_share(model: CommunityModel) -> float:

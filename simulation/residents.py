@@ -166,7 +166,7 @@ def _update_ties(net: SocialNetwork, p: Parameters, active: np.ndarray, success:
     trust = net.tie_trust
     # Each tie once, then copied to its other direction (both hold the same value).
     ends_a, ends_b = net.upper_ends
-    both = np.flatnonzero(active[ends_a] & active[ends_b])
+    both = np.flatnonzero(np.take(active, ends_a) & np.take(active, ends_b))  # take: faster than active[ends_a]
     entries, mirrors = net.upper[both], net.mirror[both]
     trust[entries] += p.tie_trust_gain * 0.5 * (success[ends_a[both]] + success[ends_b[both]]) * (1 - trust[entries])
     trust[mirrors] = trust[entries]
