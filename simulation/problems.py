@@ -28,6 +28,7 @@ unresolved problems erode trust.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -84,7 +85,12 @@ class Places:
     @property
     def area(self) -> np.ndarray:
         """The compound each place lies in (a building's compound, a compound itself); -1 for the community."""
-        return np.concatenate((self.building_compound, np.arange(self.n_compounds), [-1]))
+        return np.concatenate((self.local_area, [-1]))
+
+    @cached_property
+    def local_area(self) -> np.ndarray:
+        """The compound of every place but the community (which is the last place): ``area[:-1]``, kept."""
+        return np.concatenate((self.building_compound, np.arange(self.n_compounds)))
 
     def arrivals(self, rate_per_thousand: float, building_share: float, community_share: float) -> np.ndarray:
         """This month's new problems at every place: a steady flow proportional to the people living there."""
@@ -107,13 +113,12 @@ class Places:
 
     def spread_in_areas(self, per_compound: np.ndarray, demand: np.ndarray) -> np.ndarray:
         """Spread capacity held per compound over the compound's places, in proportion to their demand."""
-        area = self.area
-        local = area >= 0
-        area_demand = np.bincount(area[local], weights=demand[local], minlength=self.n_compounds)
+        area, local_demand = self.local_area, demand[:-1]
+        area_demand = np.bincount(area, weights=local_demand, minlength=self.n_compounds)
+        within = area_demand[area]
+        share = np.divide(local_demand, within, out=np.zeros(area.size), where=within > 0)
         out = np.zeros(self.size)
-        share = np.divide(demand[local], area_demand[area[local]], out=np.zeros(local.sum()),
-                          where=area_demand[area[local]] > 0)  # fmt: skip
-        out[local] = per_compound[area[local]] * share
+        out[:-1] = per_compound[area] * share
         return out
 
     def experienced(self, per_place: np.ndarray, level_shares: tuple[float, float, float]) -> np.ndarray:
