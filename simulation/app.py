@@ -448,7 +448,7 @@ MEASURES_GUIDE = N_("""#### How to read these plots
 - **NGOs**: organisations founded by residents (orange, dashed) are independent; those created by
   government are not. When every organisation is the residents' own, the two lines meet.
 - **Committee**: administrative tasks eat its time; the more it works for government, the more residents
-  take it for a government organ, and the less autonomy it has.
+  think it represents the government's will, and the less autonomy it has.
 - **Public cost**: self-governance should be the low-cost path.""")
 
 

@@ -2,9 +2,13 @@
 
 A calibration spec (TOML) names a configuration, the parameters to calibrate
 with uniform priors, and the target statistics (per-step columns averaged over
-a window of months, e.g. the Karamay survey's trust in strangers). pyabc's
-ABC-SMC then narrows the priors to the parameter values whose simulated
-statistics come close to the targets; what remains is the posterior.
+a window of months, e.g. the Karamay survey's trust in strangers). A target is
+a point or, where a survey says "over 70%", a bound that counts only when it
+is broken (:class:`TargetDistance`). pyabc's ABC-SMC then narrows the priors to
+the parameter values whose simulated statistics come close to the targets;
+what remains is the posterior. A posterior predictive check then runs draws
+from the posterior on seeds the calibration never used and reports, per target
+and per non-target check, the median and 90% interval against the survey.
 
 Runs are reproducible: every simulation's seed is derived from the spec's seed
 and the parameter values, and the sampler maps particles in a fixed order over
@@ -61,10 +65,13 @@ SPEC_KEYS = {
     "min_epsilon": "stop when the distance threshold falls below this",
     "seed": "seed of the whole calibration",
     "parameters": "table: name = [low, high] uniform prior",
-    "targets": "table: per-step column = target value",
+    "targets": "table: per-step column = target value, or {at_least = x} / {at_most = x} for a survey bound",
+    "checks": "table, optional: statistics that are not targets, {at_least = x} / {at_most = x}, checked after",
+    "predictive_runs": "posterior predictive runs after the calibration, on seeds it never used",
 }
+SIDES = ("at_least", "at_most")  # a bound's two readings; a plain number is a point target
 # Whole-number settings and their least value; each is checked for its type before anything runs.
-COUNTS = {"steps": 1, "seeds": 1, "population_size": 2, "generations": 1, "seed": 0}
+COUNTS = {"steps": 1, "seeds": 1, "population_size": 2, "generations": 1, "seed": 0, "predictive_runs": 0}
 MAX_POPULATION = 100_000  # particles per generation; above, a typo is likelier than a plan (--allow-large)
 MAX_GENERATIONS = 1_000
 STAMP = "calibration.json"
@@ -90,6 +97,11 @@ class CalibrationSpec:
     scenario: str
     priors: dict[str, tuple[float, float]]
     targets: dict[str, float]
+    # How each target is read: "equal" (a point), "at_least" or "at_most" (a survey's "over 70%" is a bound).
+    sides: dict[str, str] = field(default_factory=dict)
+    # Statistics that are not targets, each (side, value): checked on the posterior predictive runs only.
+    checks: dict[str, tuple[str, float]] = field(default_factory=dict)
+    predictive_runs: int = 40
     description: str = ""
     steps: int = 240
     n_residents: int = 1000
@@ -102,7 +114,7 @@ class CalibrationSpec:
     source: dict[str, Any] = field(default_factory=dict)
 
     def scaled(self, factor: float) -> CalibrationSpec:
-        """A cheaper version (smaller population, fewer generations), for smoke runs and CI.
+        """A cheaper version (smaller population, fewer generations and predictive runs), for smoke runs and CI.
 
         ``factor`` must be a number in (0, 1]; 1 is the spec itself.
         """
@@ -115,6 +127,7 @@ class CalibrationSpec:
                 **self.__dict__,
                 "population_size": max(10, int(self.population_size * factor)),
                 "generations": max(2, int(round(self.generations * factor))),
+                "predictive_runs": min(self.predictive_runs, max(5, int(self.predictive_runs * factor))),
             }
         )
 
@@ -130,6 +143,8 @@ def load_calibration(spec: str | Path | dict[str, Any], allow_large: bool = Fals
     unknown = sorted(set(data) - set(SPEC_KEYS))
     if unknown:
         raise CalibrationError(f"unknown key '{unknown[0]}' in calibration spec; valid: {', '.join(SPEC_KEYS)}")
+    if "checks" in data and not isinstance(data["checks"], dict):
+        raise CalibrationError(f"[checks] must be a table (column = {{at_least = x}}), got {data['checks']!r}")
     for key in ("scenario", "parameters", "targets"):
         if key not in data:
             raise CalibrationError(f"calibration spec is missing '{key}' ({SPEC_KEYS[key]})")
@@ -139,8 +154,13 @@ def load_calibration(spec: str | Path | dict[str, Any], allow_large: bool = Fals
     except (ScenarioError, ParameterError) as err:
         raise CalibrationError(str(err)) from None
     priors = {name: _prior(name, bounds) for name, bounds in _table(data, "parameters").items()}
-    targets = {name: _target(name, value) for name, value in _table(data, "targets").items()}
-    spec_obj = CalibrationSpec(priors=priors, targets=targets, source=data, **settings)
+    read = {name: _target(name, value, "targets") for name, value in _table(data, "targets").items()}
+    targets = {name: value for name, (_side, value) in read.items()}
+    sides = {name: side for name, (side, _value) in read.items()}
+    checks = {name: _target(name, value, "checks") for name, value in data.get("checks", {}).items()}
+    if any(side == "equal" for side, _value in checks.values()):
+        raise CalibrationError("a check in [checks] must be a bound, {at_least = x} or {at_most = x}")
+    spec_obj = CalibrationSpec(priors=priors, targets=targets, sides=sides, checks=checks, source=data, **settings)
     _check_settings(spec_obj, allow_large)
     return spec_obj
 
@@ -215,13 +235,21 @@ def _prior(name: str, bounds: Any) -> tuple[float, float]:
     return low, high
 
 
-def _target(name: str, value: Any) -> float:
+def _target(name: str, value: Any, table: str) -> tuple[str, float]:
+    """A target's reading and value: a number is a point; {at_least = x} or {at_most = x} is a bound."""
     from .measures import COLUMNS
 
+    what = "target" if table == "targets" else "check"
     if name not in COLUMNS or name in ("stage", "government_role"):
         numeric = [c for c in COLUMNS if c not in ("stage", "government_role")]
-        raise CalibrationError(f"unknown target '{name}'; valid: {', '.join(numeric)}")
-    return _finite(value, f"target '{name}'")
+        raise CalibrationError(f"unknown {what} '{name}'; valid: {', '.join(numeric)}")
+    if not isinstance(value, dict):
+        return "equal", _finite(value, f"{what} '{name}'")
+    if len(value) != 1 or next(iter(value)) not in SIDES:
+        raise CalibrationError(f"{what} '{name}' must be a number or one of {{at_least = x}}, {{at_most = x}}, "
+                               f"got {value!r}")  # fmt: skip
+    side, bound = next(iter(value.items()))
+    return side, _finite(bound, f"{what} '{name}'")
 
 
 def _check_settings(spec: CalibrationSpec, allow_large: bool = False) -> None:
@@ -229,7 +257,9 @@ def _check_settings(spec: CalibrationSpec, allow_large: bool = False) -> None:
     if not 0 <= first <= last <= spec.steps:
         raise CalibrationError(f"window {list(spec.window)} must lie within months 0..{spec.steps}")
     if not allow_large:
-        for name, limit in (("population_size", MAX_POPULATION), ("generations", MAX_GENERATIONS)):
+        limits = (("population_size", MAX_POPULATION), ("generations", MAX_GENERATIONS),
+                  ("predictive_runs", MAX_POPULATION))  # fmt: skip
+        for name, limit in limits:
             if getattr(spec, name) > limit:
                 raise CalibrationError(f"'{name}' = {getattr(spec, name):,} is above the limit of {limit:,}; "
                                        f"make it smaller, or pass {ALLOW_LARGE} if you mean it")  # fmt: skip
@@ -263,6 +293,29 @@ def simulate_statistics(spec: CalibrationSpec, values: dict[str, float]) -> dict
     return {name: float(np.mean([row[name] for row in rows])) for name in spec.targets}
 
 
+@dataclass(frozen=True)
+class TargetDistance:
+    """Euclidean distance to the targets, where a bound counts only when it is broken.
+
+    A survey's "超过70.54%" (over 70.54%) says the share is at least that; a run at 0.80 meets it and
+    should not be pushed back toward 0.7054, as a point target would (picklable for pyabc's workers).
+    """
+
+    sides: tuple[tuple[str, str], ...]  # (statistic, "equal" | "at_least" | "at_most")
+
+    def __call__(self, simulated: dict[str, float], observed: dict[str, float]) -> float:
+        return math.sqrt(sum(gap(side, simulated[name], observed[name]) ** 2 for name, side in self.sides))
+
+
+def gap(side: str, value: float, target: float) -> float:
+    """How far ``value`` is from meeting a target read as ``side``; 0 when a bound is met."""
+    if side == "at_least":
+        return max(0.0, target - value)
+    if side == "at_most":
+        return max(0.0, value - target)
+    return value - target
+
+
 def run_seed(calibration_seed: int, values: dict[str, float], replicate: int) -> int:
     """A seed that depends only on the calibration seed, the parameter values and the replicate."""
     words = [np.frombuffer(np.float64(values[k]).tobytes(), dtype=np.uint32) for k in sorted(values)]
@@ -278,6 +331,7 @@ class CalibrationResult:
     history: pd.DataFrame  # one row per generation: epsilon, particles, samples, acceptance
     generations: pd.DataFrame  # every generation's particles, for the diagnostic plot
     summary: dict[str, Any]
+    predictive: pd.DataFrame | None = None  # posterior predictive runs: parameters, seed, statistics
 
 
 def calibrate(
@@ -307,16 +361,18 @@ def calibrate(
     if problem is not None:
         raise CalibrationError(problem)
     out.mkdir(parents=True, exist_ok=True)
-    # pyabc reports each generation through logging: shown when progress is wanted, silent otherwise.
-    logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
+    # pyabc logs every step at INFO, with dictionaries of internals; we report one line per generation instead.
+    logging.getLogger("ABC").setLevel(logging.WARNING)
     prior = pyabc.Distribution(
         **{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in spec.priors.items()}
     )
     safe = SafePoints()
-    sampler = SeededMappingSampler(map_=executor.map if executor else map, seed=spec.seed, waiting=safe.waiting)
-    abc = pyabc.ABCSMC(
-        Simulator(spec), prior, pyabc.PNormDistance(p=2), population_size=spec.population_size, sampler=sampler
-    )
+    sampler = SeededMappingSampler(
+        map_=executor.map if executor else map, seed=spec.seed, waiting=safe.waiting,
+        report=_generation_reporter(spec, progress, lang) if progress else None,
+    )  # fmt: skip
+    distance = TargetDistance(tuple((name, spec.sides.get(name, "equal")) for name in spec.targets))
+    abc = pyabc.ABCSMC(Simulator(spec), prior, distance, population_size=spec.population_size, sampler=sampler)
     database, stamp = out / DATABASE, _read_stamp(out)
     url = f"sqlite:///{database}"
     if database.exists() and stamp is not None:
@@ -340,10 +396,99 @@ def calibrate(
             ) from None  # fmt: skip
     _write_stamp(out, spec, complete=True)
     result = _collect(abc.history, spec)
+    if spec.predictive_runs:
+        if progress:
+            progress(_progress_text(lang, "predictive").format(runs=spec.predictive_runs))
+        try:
+            result.predictive = posterior_predictive(spec, result.posterior, executor)
+        except KeyboardInterrupt as interrupt:
+            raise CalibrationInterrupted(
+                f"interrupted during the posterior predictive check; all {spec.generations} generations are kept "
+                f"in {out / DATABASE}; run the same command again to redo the check", signal_of(interrupt),
+            ) from None  # fmt: skip
+        result.summary["predictive"] = predictive_summary(spec, result.predictive)
     _write(result, out, spec, lang)
     if progress:
         progress(format_summary(result, lang))
     return result
+
+
+def _progress_text(lang: str, which: str) -> str:
+    _ = gettext_for(lang)
+    if which == "predictive":
+        return _("posterior predictive check: {runs} runs of the posterior on seeds the calibration never used")
+    if which == "first":
+        return _("sample from the prior to set the first distance threshold: {runs} runs")
+    return _("generation {number} of {total}: {particles} particles accepted from {runs} runs ({share:.0%})")
+
+
+def _generation_reporter(spec: CalibrationSpec, progress: Callable[[str], None], lang: str) -> Callable:
+    """One line per finished generation, in place of pyabc's log."""
+
+    def report(t: int, accepted: int, runs: int) -> None:
+        if t < 0:  # pyabc's calibration sample, drawn from the prior before generation 0
+            progress(_progress_text(lang, "first").format(runs=runs))
+        else:
+            share = accepted / max(runs, 1)
+            text = _progress_text(lang, "generation")
+            progress(text.format(number=t + 1, total=spec.generations, particles=accepted, runs=runs, share=share))
+
+    return report
+
+
+# --- the posterior predictive check ---------------------------------------------------------------------------
+
+
+def posterior_predictive(spec: CalibrationSpec, posterior: pd.DataFrame, executor: Executor | None = None
+                         ) -> pd.DataFrame:  # fmt: skip
+    """Run ``spec.predictive_runs`` particles drawn from the posterior (by weight) on seeds the calibration never
+    used: one row per run with its parameters and every target and check statistic.
+
+    The draws and the seeds come from the calibration seed's own stream (``spawn_key`` 'predictive'), so the check
+    is reproducible; calibration runs take their seeds from the parameter values instead (:func:`run_seed`).
+    """
+    stream = np.random.SeedSequence(spec.seed, spawn_key=(PREDICTIVE_STREAM,))
+    rng = np.random.default_rng(stream)
+    weights = posterior["weight"].to_numpy(dtype=float)
+    rows = rng.choice(len(posterior), size=spec.predictive_runs, p=weights / weights.sum())
+    draws = [{name: float(posterior[name].iloc[row]) for name in spec.priors} for row in rows]
+    seeds = stream.spawn(1)[0].generate_state(spec.predictive_runs, dtype=np.uint32).tolist()
+    statistics = [*spec.targets, *(name for name in spec.checks if name not in spec.targets)]
+    runs = (executor.map if executor else map)(
+        functools.partial(_predictive_run, spec, statistics), draws, seeds
+    )
+    return pd.DataFrame([{**values, "seed": seed, **stats} for values, seed, stats in zip(draws, seeds, runs,
+                                                                                         strict=True)])  # fmt: skip
+
+
+PREDICTIVE_STREAM = 0x505043  # "PPC": a stream of the calibration seed that no calibration run draws from
+
+
+def _predictive_run(spec: CalibrationSpec, statistics: list[str], values: dict[str, float], seed: int
+                    ) -> dict[str, float]:  # fmt: skip
+    first, last = spec.window
+    table = run_scenario(spec.scenario, steps=spec.steps, seed=int(seed), n_residents=spec.n_residents, **values)
+    window = table[(table["step"] >= first) & (table["step"] <= last)]
+    return {name: float(window[name].mean()) for name in statistics}
+
+
+def predictive_summary(spec: CalibrationSpec, predictive: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per target and check: what the survey says, the predictive median and 90% interval, and whether it holds.
+
+    A point target holds when it lies inside the 90% interval; a bound holds when the median meets it (the share
+    of runs meeting it is given too).
+    """
+    rules = {name: (spec.sides.get(name, "equal"), value, "target") for name, value in spec.targets.items()}
+    rules.update({name: (side, value, "check") for name, (side, value) in spec.checks.items()})
+    summary = {}
+    for name, (side, value, role) in rules.items():
+        values = predictive[name].to_numpy(dtype=float)
+        median, low, high = (float(np.quantile(values, q)) for q in (0.5, 0.05, 0.95))
+        meeting = float(np.mean([gap(side, v, value) == 0 for v in values])) if side != "equal" else None
+        holds = low <= value <= high if side == "equal" else gap(side, median, value) == 0
+        summary[name] = {"role": role, "side": side, "value": value, "median": median, "ci90": [low, high],
+                         "share_meeting": meeting, "holds": bool(holds)}  # fmt: skip
+    return summary
 
 
 # --- the output directory: which calibration it holds --------------------------------------------------------
@@ -423,11 +568,13 @@ class SeededMappingSampler(pyabc.sampler.MappingSampler):
     executor, and a calibration continued after an interruption gives the same posterior as one that was not."""
 
     def __init__(
-        self, map_: Callable = map, seed: int = 0, waiting: Callable[[], Any] = contextlib.nullcontext, **kwargs: Any
-    ) -> None:
+        self, map_: Callable = map, seed: int = 0, waiting: Callable[[], Any] = contextlib.nullcontext,
+        report: Callable[[int, int, int], None] | None = None, **kwargs: Any,
+    ) -> None:  # fmt: skip
         super().__init__(map_=map_, **kwargs)
         self.seed = seed
         self.waiting = waiting  # the only place an interruption may be raised (see lifeline.SafePoints)
+        self.report = report  # called with (generation, particles accepted, runs) after each generation
 
     def map_function(self, simulate_one, task_seed):  # noqa: ANN001 - pyabc's signature
         # Run in the caller's process too (serial map), so leave its random streams as they were.
@@ -458,6 +605,8 @@ class SeededMappingSampler(pyabc.sampler.MappingSampler):
         sample = self._create_empty_sample()
         for part, _ in results:
             sample += part
+        if self.report:
+            self.report(t, n, self.nr_evaluations_)
         return sample
 
 
@@ -501,23 +650,54 @@ def _summarise(posterior: pd.DataFrame, spec: CalibrationSpec) -> dict[str, Any]
 
 
 def _write(result: CalibrationResult, out: Path, spec: CalibrationSpec, lang: str = "en") -> None:
-    from .plots import plot_calibration
+    from .plots import plot_calibration, plot_predictive
 
     result.posterior.to_csv(out / "posterior.csv", index=False)
     result.history.to_csv(out / "generations.csv", index=False)
     (out / "summary.json").write_text(json.dumps({**result.summary, "spec": spec.source}, indent=2, default=str))
     plot_calibration(result.generations, spec.priors, result.history, out / "diagnostics.png", lang=lang)
+    if result.predictive is not None:
+        result.predictive.to_csv(out / "predictive.csv", index=False)
+        plot_predictive(result.predictive, result.summary["predictive"], out / "predictive.png", lang=lang)
 
 
 def format_summary(result: CalibrationResult, lang: str = "en") -> str:
-    """The posterior in a few lines: mean, sd and 90% interval per parameter (parameters keep their names)."""
+    """Two short tables: each parameter's prior and posterior (median, 90% interval), and, after a posterior
+    predictive check, each target and check against what the survey says (parameters keep their names)."""
     _ = gettext_for(lang)
     scenario = result.summary["scenario"]
     shown = configuration_name(scenario, lang)
     lines = [_("posterior for {configuration} after {generations} generations:").format(
         configuration=scenario if shown == scenario else f"{shown} ({scenario})", generations=len(result.history))]
+    width = max(len(name) for name in [*result.summary["parameters"], *result.summary.get("predictive", {})]) + 2
+    lines.append(f"  {_('parameter'):<{width}} {_('prior'):<16} {_('mean ± sd'):<16} {_('90% interval')}")
     for name, stats in result.summary["parameters"].items():
-        low, high = stats["ci90"]
-        interval = _("90% interval [{low:.3f}, {high:.3f}]").format(low=low, high=high)
-        lines.append(f"  {name:<28} {stats['mean']:.3f} ± {stats['sd']:.3f}   {interval}")
+        (low, high), (prior_low, prior_high) = stats["ci90"], stats["prior"]
+        prior = f"[{prior_low:.3g}, {prior_high:.3g}]"
+        lines.append(f"  {name:<{width}} {prior:<16} {stats['mean']:.3f} ± {stats['sd']:<8.3f} [{low:.3f}, {high:.3f}]")
+    predictive = result.summary.get("predictive")
+    if predictive:
+        runs = 0 if result.predictive is None else len(result.predictive)
+        title = _("posterior predictive check ({runs} runs on seeds the calibration never used):")
+        lines.append(title.format(runs=runs))
+        lines.append(f"  {_('statistic'):<{width}} {_('role'):<14} {_('survey'):<16} {_('median'):<8} "
+                     f"{_('90% interval'):<16} {_('holds')}")  # fmt: skip
+        for name, check in predictive.items():
+            survey = _side_text(check["side"], check["value"], lang)
+            role = _("target") if check["role"] == "target" else _("not a target")
+            low, high = check["ci90"]
+            holds = _("yes") if check["holds"] else _("no")
+            if check["share_meeting"] is not None:
+                holds += " " + _("({share:.0%} of runs)").format(share=check["share_meeting"])
+            lines.append(f"  {name:<{width}} {role:<14} {survey:<16} {check['median']:<8.3f} "
+                         f"[{low:.3f}, {high:.3f}]   {holds}")  # fmt: skip
     return os.linesep.join(lines)
+
+
+def _side_text(side: str, value: float, lang: str) -> str:
+    _ = gettext_for(lang)
+    if side == "at_least":
+        return _("at least {value:.4g}").format(value=value)
+    if side == "at_most":
+        return _("at most {value:.4g}").format(value=value)
+    return f"{value:.4g}"

@@ -752,13 +752,24 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     local = 1 if executor["executor"] == "inline" or executor["scheduler"] else (executor["workers"] or cpu_count())
     _check_community(spec.n_residents, spec.steps, spec.population_size * spec.seeds, local, args.allow_large)
     _ = gettext_for(args.lang)
+    bounds = {"at_least": ">=", "at_most": "<="}
+    targets = ", ".join(f"{name} {bounds.get(spec.sides.get(name, ''), '=')} {value:g}"
+                        for name, value in spec.targets.items())  # fmt: skip
     print(_("calibrating {configuration}: {priors} against {targets} -> {out}").format(
-        configuration=configuration_name(spec.scenario, args.lang), priors=list(spec.priors), targets=spec.targets,
+        configuration=configuration_name(spec.scenario, args.lang), priors=", ".join(spec.priors), targets=targets,
         out=out), file=sys.stderr)  # fmt: skip
+    progress = None if args.no_progress else _flushed_print  # one line per generation, seen as it comes
     with _sweep_errors(), open_executor(executor["executor"], executor["workers"], executor["scheduler"]) as handle:
-        calibrate(spec, out, executor=handle.executor, progress=None if args.no_progress else print, lang=args.lang)
-    print(_("wrote {paths}").format(paths=f"{out}/posterior.csv, generations.csv, summary.json, diagnostics.png"))
+        calibrate(spec, out, executor=handle.executor, progress=progress, lang=args.lang)
+    written = "posterior.csv, generations.csv, summary.json, diagnostics.png"
+    if spec.predictive_runs:
+        written += ", predictive.csv, predictive.png"
+    print(_("wrote {paths}").format(paths=f"{out}/{written}"))
     return EXIT_OK
+
+
+def _flushed_print(line: str) -> None:
+    print(line, flush=True)
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:

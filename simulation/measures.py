@@ -30,7 +30,7 @@ COLUMNS = {
     "committee_autonomy": "autonomy of the residents' committee, 0-1",
     "administrative_load": "share of the committee's work spent on administrative tasks, 0-1",
     "admin_task_completion": "share of pushed-down administrative tasks done (1 when none were pushed down)",
-    "misperception_share": "share of residents who see the committee as a government organ",
+    "misperception_share": "share of residents who think the committee represents the government's will (view < 0.5)",
     "public_cost": "public spending this month, cost units per 1,000 residents",
     "mean_trust": "mean generalised trust, 0-1",
     "mean_efficacy": "mean sense of control, 0-1",

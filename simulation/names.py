@@ -56,7 +56,7 @@ COLUMN_NAMES = {
     "committee_autonomy": N_("committee autonomy"),
     "administrative_load": N_("administrative load"),
     "admin_task_completion": N_("administrative tasks done"),
-    "misperception_share": N_("residents who see the committee as a government organ"),
+    "misperception_share": N_("residents who think the committee represents the government's will"),
     "public_cost": N_("public cost"),
     "mean_trust": N_("mean trust"),
     "mean_efficacy": N_("sense of control"),

@@ -41,7 +41,9 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 HISTORICAL = ("shanghai", "shenyang", "jianghan", "hangzhou")
 ADMINISTRATIVE = ("shanghai", "karamay", "workstation")
-KARAMAY_TARGETS = {"trust_in_strangers": 0.31, "misperception_share": 0.705}  # essay 6 (ODD 9.6)
+# Essay 6 (ODD 6, 9.6): "仅31%" trust strangers (a point) and "超过70.54%" think the committee represents the
+# government's will (a lower bound, as calibration/karamay.toml reads it).
+KARAMAY_TARGETS = {"trust_in_strangers": 0.31, "misperception_share": 0.7054}
 TARGET_TOLERANCE = 0.04  # as in tests/test_patterns.py
 SURVEY_YEARS = 60  # Karamay's checks read the last five years
 
@@ -147,7 +149,7 @@ def p5a_karamay_targets(runs: Runs) -> bool:
     karamay = runs["karamay"]
     return bool(
         abs(karamay["trust_in_strangers_last_5_years"] - KARAMAY_TARGETS["trust_in_strangers"]) <= TARGET_TOLERANCE
-        and abs(karamay["misperception_last_5_years"] - KARAMAY_TARGETS["misperception_share"]) <= TARGET_TOLERANCE
+        and karamay["misperception_last_5_years"] >= KARAMAY_TARGETS["misperception_share"] - TARGET_TOLERANCE
     )
 
 
@@ -199,7 +201,8 @@ PATTERNS: tuple[Pattern, ...] = (
             p4a_shanghai_costs_most),
     Pattern("P4b", N_("the guardian costs less than Shanghai, Karamay and the workstation"),
             ("guardian", *ADMINISTRATIVE), p4b_self_governance_costs_less),
-    Pattern("P5a", N_("Karamay within 0.04 of its survey targets (31% trust strangers, 70.5% misperceive)"),
+    Pattern("P5a", N_("Karamay meets its survey within 0.04 (31% trust strangers; at least 70.5% think the committee "
+               "represents the government's will)"),
             ("karamay",), p5a_karamay_targets),
     Pattern("P5b", N_("Karamay's participants mostly in low-level activities and mostly vulnerable"), ("karamay",),
             p5b_karamay_participants),

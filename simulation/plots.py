@@ -31,6 +31,7 @@ STAGE_COLOURS = {"dependence": "#e8d5d0", "learning": "#f1e6c8", "independence":
 LINE_COLOUR = "#2f4b7c"
 BAND_QUANTILES = (0.1, 0.9)
 MAX_COLUMNS = 3
+CALIBRATION_COLUMNS = 4  # panels per row of the calibration diagnostics (one per parameter, then epsilon)
 
 
 def _thresholds_for(name: str, given: Mapping[str, tuple[float, float]] | None) -> tuple[float, float]:
@@ -167,9 +168,14 @@ def plot_calibration(
     if lang == "zh":
         enable_chinese()
     names = list(priors)
-    fig = Figure(figsize=(4.2 * (len(names) + 1), 3.6), layout="constrained")
+    columns = min(len(names) + 1, CALIBRATION_COLUMNS)
+    rows = math.ceil((len(names) + 1) / columns)
+    fig = Figure(figsize=(3.6 * columns, 3.0 * rows), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(1, len(names) + 1, squeeze=False)[0]
+    grid = fig.subplots(rows, columns, squeeze=False).ravel()
+    for spare in grid[len(names) + 1:]:
+        spare.set_visible(False)
+    axes = grid[: len(names) + 1]
     last = int(generations["generation"].max())
     cmap = matplotlib.colormaps["Blues"]
     for ax, name in zip(axes, names, strict=False):
@@ -180,17 +186,61 @@ def plot_calibration(
                     histtype="step" if t < last else "stepfilled", color=shade, alpha=1.0 if t < last else 0.7,
                     label=_("generation {number}").format(number=t) if t in (0, last) else None)
         ax.set_xlim(low, high)
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # small rates have long tick labels that would overlap
         ax.set_xlabel(name)
         ax.set_yticks([])
     axes[0].set_ylabel(_("posterior density"))
     axes[0].legend(frameon=False, fontsize="small")
     ax = axes[-1]
     ax.plot(history["generation"], history["epsilon"], marker="o", color=LINE_COLOUR)
-    ax.set_yscale("log")
+    if (history["epsilon"] > 0).all():  # a bound target that every particle meets brings epsilon to 0
+        ax.set_yscale("log")
     ax.set_xlabel(_("generation"))
     ax.set_ylabel(_("distance threshold ε"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(_("ABC-SMC calibration"))
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
+
+
+def plot_predictive(
+    predictive: pd.DataFrame,
+    checks: Mapping[str, Mapping],
+    path: str | Path | None = None,
+    lang: str = "en",
+) -> Figure:
+    """Posterior predictive check: per statistic, the runs' values against what the survey says.
+
+    A point target is a line; a bound shades the side that meets it; the grey band is the runs' 90% interval.
+    ``checks`` is :func:`simulation.calibration.predictive_summary`'s result.
+    """
+    _ = gettext_for(lang)
+    if lang == "zh":
+        enable_chinese()
+    names = list(checks)
+    fig = Figure(figsize=(3.6 * len(names), 3.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    for ax, name in zip(axes, names, strict=True):
+        check = checks[name]
+        low, high = check["ci90"]
+        ax.axvspan(low, high, color="0.85", label=_("90% of runs"))
+        ax.hist(predictive[name], bins=15, color=LINE_COLOUR, alpha=0.8)
+        if check["side"] == "equal":
+            ax.axvline(check["value"], color="#d62728", label=_("survey"))
+        else:
+            edge = 1.0 if check["side"] == "at_least" else 0.0
+            ax.axvspan(min(check["value"], edge), max(check["value"], edge), color="#d62728", alpha=0.12,
+                       label=_("survey (bound)"))  # fmt: skip
+            ax.axvline(check["value"], color="#d62728", linestyle="--")
+        role = _("target") if check["role"] == "target" else _("not a target")
+        ax.set_title(f"{name}\n({role})", fontsize="small")
+        ax.set_xlim(0, 1)
+        ax.set_yticks([])
+    axes[0].set_ylabel(_("runs"))
+    axes[0].legend(frameon=False, fontsize="small")
+    fig.suptitle(_("posterior predictive check"))
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig

@@ -586,7 +586,7 @@ MEASURE_LINES = {  # panel -> (column, colour, width, style, label) of each line
     "committee": (
         ("committee_autonomy", "#6a3d9a", 1.8, "-", N_("autonomy")),
         ("administrative_load", "#555555", 1.8, "-", N_("share of work on admin tasks")),
-        ("misperception_share", "#d62728", 1.0, "--", N_("residents who see it as a government organ")),
+        ("misperception_share", "#d62728", 1.0, "--", N_("residents who think it represents the government's will")),
     ),
     "cost": (("public_cost", "#444444", 1.6, "-", N_("cost units per 1,000 residents per month")),),
 }  # fmt: skip
@@ -929,9 +929,9 @@ def contrast(summary: pd.DataFrame, first: str = "hangzhou", second: str = "shan
     a, b = rows.loc[first], rows.loc[second]
     return _(
         "In this comparison: final index {a_index:.2f} ({first}) against {b_index:.2f} ({second}); trust in strangers "
-        "{a_trust:.0%} against {b_trust:.0%}; the committee taken for a government organ by {a_mis:.0%} against "
-        "{b_mis:.0%}; administrative tasks done {a_admin:.0%} against {b_admin:.0%}; public cost {a_cost:,.0f} against "
-        "{b_cost:,.0f}."
+        "{a_trust:.0%} against {b_trust:.0%}; the committee seen as representing the government's will by "
+        "{a_mis:.0%} against {b_mis:.0%}; administrative tasks done {a_admin:.0%} against {b_admin:.0%}; "
+        "public cost {a_cost:,.0f} against {b_cost:,.0f}."
     ).format(
         first=configuration_name(first, lang), second=configuration_name(second, lang), a_index=a.final_index_mean,
         b_index=b.final_index_mean, a_trust=a.trust_in_strangers_mean, b_trust=b.trust_in_strangers_mean,

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import pytest
 
-from simulation.calibration import CalibrationError, calibrate, load_calibration, simulate_statistics
+from simulation.calibration import (
+    CalibrationError,
+    TargetDistance,
+    calibrate,
+    load_calibration,
+    posterior_predictive,
+    simulate_statistics,
+)
 
 BASE = {
     "scenario": "shenyang",
@@ -57,6 +65,12 @@ def test_same_spec_same_posterior_serial_or_parallel(tmp_path):
         ({"targets": {"happiness": 0.5}}, "unknown target 'happiness'"),
         ({"window": [0, 99]}, "window"),
         ({"populaton_size": 5}, "unknown key 'populaton_size'"),
+        ({"targets": {"mean_trust": {"above": 0.5}}}, "must be a number or one of"),
+        ({"targets": {"mean_trust": {"at_least": "half"}}}, "must be a finite number"),
+        ({"checks": {"mean_trust": 0.5}}, "must be a bound"),
+        ({"checks": {"happiness": {"at_least": 0.5}}}, "unknown check 'happiness'"),
+        ({"checks": [1, 2]}, r"\[checks\] must be a table"),
+        ({"predictive_runs": -1}, "'predictive_runs' must be a whole number"),
     ],
 )
 def test_bad_specs_get_one_line_errors(change, message):
@@ -69,4 +83,61 @@ def test_bad_specs_get_one_line_errors(change, message):
 def test_the_shipped_karamay_spec_loads():
     spec = load_calibration("calibration/karamay.toml")
     assert spec.scenario == "karamay"
-    assert spec.targets == {"trust_in_strangers": 0.31, "misperception_share": 0.705}
+    assert spec.targets == {"trust_in_strangers": 0.31, "misperception_share": 0.7054}
+    # "超过70.54%" is a lower bound; the priors reach into the mechanisms, not only the starting means.
+    assert spec.sides == {"trust_in_strangers": "equal", "misperception_share": "at_least"}
+    assert {"trust_threshold", "trust_gain_service", "ownership_learning_rate"} <= set(spec.priors)
+    assert spec.checks["vulnerable_participant_share"] == ("at_least", 0.5)
+
+
+def test_a_bound_counts_only_when_it_is_broken():
+    distance = TargetDistance((("share", "at_least"), ("level", "equal"), ("cost", "at_most")))
+    observed = {"share": 0.7, "level": 0.3, "cost": 10.0}
+    assert distance({"share": 0.95, "level": 0.3, "cost": 2.0}, observed) == 0.0
+    assert distance({"share": 0.6, "level": 0.3, "cost": 10.0}, observed) == pytest.approx(0.1)
+    assert distance({"share": 0.7, "level": 0.2, "cost": 10.0}, observed) == pytest.approx(0.1)
+    assert distance({"share": 0.7, "level": 0.4, "cost": 10.0}, observed) == pytest.approx(0.1)
+    assert distance({"share": 0.7, "level": 0.3, "cost": 13.0}, observed) == pytest.approx(3.0)
+
+
+def test_a_lower_bound_leaves_every_value_that_meets_it(tmp_path):
+    """A point target pulls the posterior onto one value; the same number read as "at least" keeps the whole
+    side of the prior that meets it."""
+    middle = simulate_statistics(load_calibration({**BASE, "targets": {"mean_trust": 0.5}}),
+                                 {"initial_trust_mean": 0.5})["mean_trust"]  # fmt: skip
+    point = calibrate(load_calibration({**BASE, "targets": {"mean_trust": middle}, "predictive_runs": 0}),
+                      tmp_path / "point", progress=None)  # fmt: skip
+    bound = calibrate(load_calibration({**BASE, "targets": {"mean_trust": {"at_least": middle}},
+                                        "predictive_runs": 0}), tmp_path / "bound", progress=None)  # fmt: skip
+
+    def far_above(result):  # posterior weight on starting trust well above the value that gives the target
+        posterior = result.posterior
+        return posterior.loc[posterior["initial_trust_mean"] > 0.65, "weight"].sum() / posterior["weight"].sum()
+
+    assert far_above(bound) > 0.3
+    assert far_above(point) < 0.1
+    assert bound.posterior["initial_trust_mean"].quantile(0.05) > 0.4  # below the bound is still ruled out
+
+
+def test_the_calibration_reports_tables_and_a_predictive_check_not_pyabc_logs(tmp_path, caplog):
+    spec = load_calibration({**BASE, "targets": {"mean_trust": 0.5}, "predictive_runs": 8,
+                             "checks": {"participation_rate": {"at_most": 1.0}}})  # fmt: skip
+    lines: list[str] = []
+    with caplog.at_level("INFO"):
+        result = calibrate(spec, tmp_path, progress=lines.append)
+    assert not [record for record in caplog.records if record.name.startswith("ABC")]
+    report = "\n".join(lines)
+    assert "generation 3 of 3:" in report and "particles accepted from" in report
+    assert "posterior predictive check (8 runs on seeds the calibration never used)" in report
+    assert "participation_rate" in report and "at most 1" in report and "not a target" in report
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    trust = summary["predictive"]["mean_trust"]
+    low, high = trust["ci90"]
+    assert low <= trust["median"] <= high
+    assert summary["predictive"]["participation_rate"] == {**summary["predictive"]["participation_rate"],
+                                                            "holds": True, "share_meeting": 1.0}  # fmt: skip
+    table = pd.read_csv(tmp_path / "predictive.csv")
+    assert len(table) == 8 and table["seed"].nunique() == 8
+    assert (tmp_path / "predictive.png").stat().st_size > 0
+    # The same posterior gives the same check, run for run.
+    pd.testing.assert_frame_equal(posterior_predictive(spec, result.posterior), result.predictive)
