@@ -72,7 +72,7 @@ from .names import (
 )
 from .parameters import FIELDS, SECTIONS, ParameterError, coerce
 from .runner import DEFAULT_STEPS, run_scenario, summarise
-from .scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
+from .scenarios import SCENARIO_DIR, Scenario, ScenarioError, list_scenarios, load_scenario
 from .stages import STAGES
 
 ROBUSTNESS = "robustness"  # an experiment of two sweeps (simulation.robustness), not of experiments.EXPERIMENTS
@@ -202,6 +202,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the shipped configurations with their one-line descriptions; a broken file is shown, not fatal."""
     _ = gettext_for(args.lang)
     names = list_scenarios()
+    if not names:  # an install without its configurations is broken, not empty
+        raise InputError(f"no configurations found in {SCENARIO_DIR}; reinstall the package or run from a checkout")
     width = max((len(n) for n in names), default=0)
     status = EXIT_OK
     for name in names:

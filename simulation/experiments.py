@@ -1,11 +1,11 @@
 """The experiments the guardian theory asks for, each a sweep plus its figures and table.
 
 * ``withdrawal-timing``: government keeps the guardian's nurturing levers until a fixed year, then
-  withdraws; against the responsive guardian. Is there a right time to step back (brief, section 1)?
+  withdraws; against the responsive guardian. Is there a right time to step back (docs/ODD.md 1.2, pattern P2; 7.1)?
 * ``configurations``: the four historical configurations, the workstation and the guardian over many
-  seeds: when each stage is reached, the final index, the public cost (brief, section 4).
+  seeds: when each stage is reached, the final index, the public cost (docs/ODD.md 1.2, patterns P3-P4; 8.1).
 * ``shock``: a large conflict (like a construction project taking a shared garden) hits one compound at a
-  chosen year; how each configuration absorbs it (brief, section 3, "Events" and "Trust through service").
+  chosen year; how each configuration absorbs it (docs/ODD.md 7.7, the shock; 7.9.3, trust through service).
 
 Each experiment is an ordinary sweep (:mod:`simulation.sweep`), so it runs on any executor, resumes after
 an interruption, and its raw results stay in ``DIR/sweep`` for further analysis.

@@ -11,12 +11,25 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .parameters import SECTIONS, ParameterError, Parameters, names_in, unknown_name_error, validate
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+def _scenario_dir() -> Path:
+    """Where the shipped configurations are: inside the installed package, else the checkout's ``scenarios/``.
+
+    A built wheel carries ``scenarios/*.toml`` as ``simulation/configurations/`` (pyproject.toml maps the
+    folder into the package), so an install from a wheel works from any folder; an editable install or a
+    plain checkout reads the top-level ``scenarios/`` that users read and copy.
+    """
+    bundled = Path(str(resources.files("simulation") / "configurations"))
+    return bundled if bundled.is_dir() else Path(__file__).resolve().parent.parent / "scenarios"
+
+
+SCENARIO_DIR = _scenario_dir()
 TOP_LEVEL_KEYS = ("title", "description")
 
 

@@ -1,0 +1,83 @@
+"""A built wheel carries the configurations: installed into a fresh environment, it lists and runs them anywhere.
+
+The configurations live in the top-level ``scenarios/`` folder; pyproject.toml maps that folder into the package
+(``simulation.configurations``). Before, only an editable install from a checkout could find them, and a wheel
+listed nothing and exited 0.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import simulation.cli
+import simulation.scenarios
+from simulation.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = sorted(path.stem for path in (REPO / "scenarios").glob("*.toml"))
+# What a wheel is not built from (and what is slow to copy): environments, results, caches, earlier builds.
+SKIPPED = (".git", ".venv", "results", "test-artifacts", "build", "dist", "*.egg-info", "__pycache__", ".*_cache",
+           "figures", "mutants")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def wheel_env(tmp_path_factory) -> Path:
+    """A fresh virtual environment with the project's wheel installed (not editable); returns its python.
+
+    The dependencies come from the test environment through a plain path in a .pth file: a plain path is
+    not a site directory, so that environment's editable install of this checkout is not loaded with it.
+    """
+    root = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools builds in the source folder and reuses a build/ left there by an earlier
+    # build, which could carry files the current configuration no longer packages.
+    source = root / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*SKIPPED))
+    build = [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(root / "dist")]
+    subprocess.run(build, check=True, timeout=600)
+    wheel = next((root / "dist").glob("community_self_governance-*.whl"))
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "env")], check=True, timeout=120)
+    python = root / "env" / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    (Path(site) / "test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([python, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, timeout=300)
+    return python
+
+
+def _run(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([python, "-m", "simulation", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_the_wheel_lists_and_runs_every_configuration_from_any_folder(wheel_env, tmp_path):
+    located = subprocess.run([wheel_env, "-c", "import simulation.scenarios as s; print(s.SCENARIO_DIR)"],
+                             cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    assert "site-packages" in located and str(REPO) not in located  # the wheel's copy, not the checkout
+
+    listed = _run(wheel_env, tmp_path, "scenarios", "--lang", "en")
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(line.split()[0] for line in listed.stdout.splitlines() if line.strip()) == SHIPPED
+
+    ran = _run(wheel_env, tmp_path, "run", "--scenario", "hangzhou", "--residents", "200", "--steps", "12",
+               "--seed", "1", "--out", "hangzhou.parquet", "--lang", "en")  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    table = pd.read_parquet(tmp_path / "hangzhou.parquet")
+    assert len(table) == 13 and table["self_governance_index"].between(0, 1).all()
+
+    unknown = _run(wheel_env, tmp_path, "run", "--scenario", "atlantis", "--lang", "en")
+    assert unknown.returncode == 2
+    assert "valid: " + ", ".join(SHIPPED) in unknown.stderr
+
+
+def test_no_configurations_found_is_an_error_not_an_empty_list(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(simulation.scenarios, "SCENARIO_DIR", tmp_path)
+    monkeypatch.setattr(simulation.cli, "SCENARIO_DIR", tmp_path)
+    assert main(["scenarios", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "no configurations found in" in err and len(err.strip().splitlines()) == 1
