@@ -41,6 +41,9 @@ METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
 RANGE_KEYS = ("start", "stop", "num")
 BOUND_KEYS = ("low", "high", "integer")
 DEFAULT_NUM_LEVELS = 4
+# Second-order Sobol' indices nearly double the number of runs; for a costly model first and total order are
+# what is read first, so they are opt-in, in sweep files and in simulation.sensitivity alike.
+DEFAULT_SECOND_ORDER = False
 # Spawn key of the design's random stream. Runs use one-element keys (their index), so a two-element key can
 # never coincide with a run's stream.
 DESIGN_STREAM = (0x5EED, 0xDE51)
@@ -206,7 +209,7 @@ def parse_design(table: Any) -> DesignSpec:
                 f"[design] samples = {samples}: Sobol' base samples must be a power of two (e.g. 64, 128, 256); "
                 "Saltelli's sample loses its balance otherwise"
             )
-        second = table.get("calc_second_order", True)
+        second = table.get("calc_second_order", DEFAULT_SECOND_ORDER)
         if not isinstance(second, bool):
             raise DesignError(f"[design] calc_second_order must be true or false, got {second!r}")
         options["calc_second_order"] = second
@@ -320,7 +323,7 @@ def n_points(spec: DesignSpec, factors: list[Factor]) -> int:
     if spec.method == "lhs":
         return spec.samples
     if spec.method == "sobol":
-        return spec.samples * (2 * k + 2 if spec.options.get("calc_second_order", True) else k + 2)
+        return spec.samples * (2 * k + 2 if spec.options.get("calc_second_order", DEFAULT_SECOND_ORDER) else k + 2)
     return spec.samples * (k + 1)  # morris
 
 
@@ -351,21 +354,32 @@ def build_design(spec: DesignSpec, factors: list[Factor], sweep_seed: int = 0) -
 
 def sample_matrix(spec: DesignSpec, problem: dict[str, Any], seed: int) -> np.ndarray:
     """SALib's sample for the method: rows are design points, columns the parameters in problem order."""
-    if spec.method == "lhs":
+    if spec.method not in ("lhs", "sobol", "morris"):
+        raise DesignError(f"method {spec.method!r} is not a sampled design")
+    return draw(spec.method, problem, spec.samples, seed, **spec.options)
+
+
+def draw(method: str, problem: dict[str, Any], n: int, seed: int | None, **options: Any) -> np.ndarray:
+    """SALib's sampler for ``method`` ('lhs', 'sobol' or 'morris'): the one place the project draws a design.
+
+    ``n`` is the number of points (lhs), the base sample (sobol) or of trajectories (morris); ``options`` go
+    to SALib's sampler (``calc_second_order`` defaults to :data:`DEFAULT_SECOND_ORDER`, ``num_levels`` to
+    :data:`DEFAULT_NUM_LEVELS`). Sweeps call it through :func:`build_design`, ``simulation.sensitivity``
+    directly.
+    """
+    if method == "lhs":
         from SALib.sample import latin
 
-        return np.asarray(latin.sample(problem, spec.samples, seed=seed), dtype=float)
-    if spec.method == "sobol":
+        return np.asarray(latin.sample(problem, n, seed=seed, **options), dtype=float)
+    if method == "sobol":
         from SALib.sample import sobol
 
-        second = spec.options.get("calc_second_order", True)
-        return np.asarray(sobol.sample(problem, spec.samples, calc_second_order=second, seed=seed), dtype=float)
-    if spec.method == "morris":
-        from SALib.sample import morris
+        second = bool(options.pop("calc_second_order", DEFAULT_SECOND_ORDER))
+        return np.asarray(sobol.sample(problem, n, calc_second_order=second, seed=seed, **options), dtype=float)
+    from SALib.sample import morris
 
-        levels = spec.options.get("num_levels", DEFAULT_NUM_LEVELS)
-        return np.asarray(morris.sample(problem, spec.samples, num_levels=levels, seed=seed), dtype=float)
-    raise DesignError(f"method {spec.method!r} is not a sampled design")
+    options.setdefault("num_levels", DEFAULT_NUM_LEVELS)
+    return np.asarray(morris.sample(problem, n, seed=seed, **options), dtype=float)
 
 
 def _typed(points: pd.DataFrame) -> pd.DataFrame:

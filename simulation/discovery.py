@@ -8,10 +8,10 @@ of a few parameters, inside which the outcome is frequent (*density*) and
 which hold most of the runs that reach it (*coverage*). Boxes read as policy
 statements, so each comes with a plain-words sentence.
 
-PRIM is taken from ema_workbench, which is maintained by the group that
-published scenario discovery. A decision tree from scikit-learn
-(``method="tree"``) gives the same kind of answer as rules, and is used when
-ema_workbench cannot be imported.
+PRIM is taken from ema_workbench (a required dependency), which is maintained
+by the group that published scenario discovery. A decision tree from
+scikit-learn (``method="tree"``, asked for by name) gives the same kind of
+answer as rules.
 
 ema_workbench 3.0 quirks handled here:
 
@@ -46,7 +46,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from .i18n import N_, gettext_for
+from .i18n import gettext_for
 
 METHODS = ("prim", "tree")
 DEFAULT_LABEL = "independence within the horizon"
@@ -98,7 +98,6 @@ class Discovery:
     selected: int | None = None  # the trajectory row chosen
     rules: str | None = None  # the decision tree as text
     closest: Box | None = None  # when no box reaches the threshold: the densest PRIM found
-    fallback: bool = False  # PRIM was asked for but ema_workbench is missing: a tree was used
 
     @property
     def found(self) -> bool:
@@ -232,9 +231,6 @@ def _trivial_summary(label: str, hits: np.ndarray, lang: str = "en") -> str | No
     return None
 
 
-FALLBACK_NOTE = N_("ema_workbench is not available, so a decision tree was used instead of PRIM.")
-
-
 def describe(discovery: Discovery, lang: str = "en") -> str:
     """What a discovery found, in plain words in ``lang`` (its ``summary`` is this text in the language it was made in).
 
@@ -244,9 +240,8 @@ def describe(discovery: Discovery, lang: str = "en") -> str:
     _ = gettext_for(lang)
     if discovery.base_rate in (0.0, 1.0):  # never or always reached: nothing to discover
         return _trivial_summary(discovery.label, np.full(discovery.n_runs, discovery.base_rate == 1.0), lang) or ""
-    note = _(FALLBACK_NOTE) + "\n" if discovery.fallback else ""
-    return note + _summary(discovery.label, discovery.base_rate, discovery.n_runs, discovery.regions,
-                           discovery.threshold, discovery.closest, lang)  # fmt: skip
+    return _summary(discovery.label, discovery.base_rate, discovery.n_runs, discovery.regions,
+                    discovery.threshold, discovery.closest, lang)  # fmt: skip
 
 
 def _boxes_table(regions: list[Box]) -> pd.DataFrame:
@@ -476,7 +471,7 @@ def discover(
     reported when the outcome is reached in at least ``threshold`` of its
     runs; PRIM peels ``peel_alpha`` of the runs per step and keeps boxes of
     at least ``mass_min`` of all runs. ``method="tree"`` uses a scikit-learn
-    decision tree instead (also the fallback when ema_workbench is missing).
+    decision tree instead.
     """
     if method not in METHODS:
         raise ValueError(f"unknown discovery method '{method}'; choose one of: {', '.join(METHODS)}")
@@ -491,17 +486,10 @@ def discover(
     trivial = _trivial_summary(label, hits)
     if trivial is not None:
         return Discovery(method, trivial, _boxes_table([]), **common)
-    note = ""
-    if method == "prim":
-        try:
-            _import_prim()
-        except ImportError:
-            method, note = "tree", FALLBACK_NOTE + "\n"
     if method == "tree":
         regions, rules = _run_tree(frame, hits, threshold, mass_min, max_boxes, max_depth, seed)
-        summary = note + _summary(label, rate, n, regions, threshold, None)
-        return Discovery(method, summary, _boxes_table(regions), regions=tuple(regions), rules=rules,
-                         fallback=bool(note), **common)  # fmt: skip
+        summary = _summary(label, rate, n, regions, threshold, None)
+        return Discovery(method, summary, _boxes_table(regions), regions=tuple(regions), rules=rules, **common)
     regions, trajectory, selected, densest = _run_prim(
         frame, hits, threshold, peel_alpha, paste_alpha, mass_min, max_boxes
     )

@@ -46,6 +46,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .designs import DEFAULT_NUM_LEVELS, DEFAULT_SECOND_ORDER, draw
 from .i18n import gettext_for
 
 METHODS = ("morris", "sobol")
@@ -59,10 +60,6 @@ ANALYZE_OPTIONS = {
     "sobol": {"calc_second_order", "num_resamples", "conf_level"},
     "morris": {"num_levels", "num_resamples", "conf_level", "scaled"},
 }
-# Second-order Sobol' indices nearly double the number of runs; for a costly
-# model, first and total order are what is read first, so they are opt-in.
-DEFAULT_SECOND_ORDER = False
-DEFAULT_NUM_LEVELS = 4
 SCALAR_OUTPUT = "y"
 
 SOBOL_COLUMNS = ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
@@ -264,16 +261,9 @@ def sample(problem: Problem, method: str, n: int, seed: int | None, **options: A
         if not _is_power_of_two(n):
             lower, upper = 2 ** max(int(math.log2(max(n, 1))), 0), 2 ** math.ceil(math.log2(max(n, 1)))
             raise ValueError(f"n must be a power of 2 for Sobol' sampling, got {n} (try {lower} or {upper})")
-        from SALib.sample import sobol as sobol_sample
-
-        second = bool(options.pop("calc_second_order", DEFAULT_SECOND_ORDER))
-        return sobol_sample.sample(problem.to_salib(), n, calc_second_order=second, seed=seed, **options)
-    if n < 2:
+    elif n < 2:
         raise ValueError(f"Morris sampling needs at least 2 trajectories, got n={n}")
-    from SALib.sample import morris as morris_sample
-
-    options.setdefault("num_levels", DEFAULT_NUM_LEVELS)
-    return morris_sample.sample(problem.to_salib(), n, seed=seed, **options)
+    return draw(method, problem.to_salib(), n, seed, **options)
 
 
 # --- evaluation ----------------------------------------------------------------------------------

@@ -170,14 +170,16 @@ def test_prim_leaves_matplotlib_style_alone(runs):
     assert mpl.rcParams["axes.prop_cycle"] == before
 
 
-def test_tree_is_used_when_ema_workbench_is_missing(runs, monkeypatch):
+def test_a_missing_ema_workbench_is_an_error_not_a_silent_switch_to_a_tree(runs, monkeypatch):
+    """ema_workbench is a required dependency: PRIM asked for is PRIM or an error, never another method."""
+
     def unavailable():
         raise ImportError("no ema_workbench")
 
     monkeypatch.setattr(discovery_module, "_import_prim", unavailable)
-    found = discover(*runs)
-    assert found.method == "tree"
-    assert found.summary.startswith("ema_workbench is not available, so a decision tree was used instead of PRIM.")
+    with pytest.raises(ImportError, match="no ema_workbench"):
+        discover(*runs)
+    assert discover(*runs, method="tree").method == "tree"  # the tree only when asked for
 
 
 def test_plot_and_files(runs, prim_found, tmp_path):
