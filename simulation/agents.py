@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa import Agent
-from mesa.discrete_space import FixedAgent
+from mesa.discrete_space import Cell, FixedAgent
 
 from .dependency import fiscal_independence
 from .policy import Levers, choose_levers, role_of
@@ -272,12 +272,25 @@ class PartyCell(Agent):
 
 
 class Resident(FixedAgent):
-    """One resident, placed on the social network; a view onto row ``index`` of the population arrays."""
+    """One resident, placed on the social network; a view onto row ``index`` of the population arrays.
 
-    def __init__(self, model: CommunityModel, index: int, cell) -> None:
+    Its cell is cell ``index`` of ``model.grid``; the space is built, and every resident placed in it,
+    when the grid or a resident's cell is first asked for (``step()`` needs neither).
+    """
+
+    def __init__(self, model: CommunityModel, index: int) -> None:
         super().__init__(model)
         self.index = index
-        self.cell = cell
+
+    @property
+    def cell(self) -> Cell | None:
+        if self._mesa_cell is None and "grid" not in self.model.__dict__:
+            self.model.grid  # noqa: B018 (builds the space and places every resident)
+        return self._mesa_cell
+
+    @cell.setter
+    def cell(self, cell: Cell | None) -> None:
+        FixedAgent.cell.fset(self, cell)
 
     def _get(self, name: str):
         return getattr(self.model.residents, name)[self.index]

@@ -16,17 +16,17 @@ One step is one month. The order of a month (docs/ODD.md, section 3):
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
-from mesa.discrete_space import Network
 
 from . import organisations, problems, supervision
 from .agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
 from .measures import COLUMNS, decision_reach, measure
-from .network import build_network
+from .network import TieSpace, build_network
 from .policy import Levers
 from .population import NONE, create_residents
 from .residents import decide_activity, joint_action, learn, reset_monthly
@@ -79,10 +79,9 @@ class CommunityModel(mesa.Model):
             p.ties_within_building, p.ties_within_compound, p.ties_across_compounds, p.initial_tie_trust,
             p.network,
         )  # fmt: skip
-        self.grid = Network(self.network.to_networkx(), random=self.random, layout=None)
         self.residents = create_residents(self.rng, n, p)
-        cells = [self.grid[i] for i in range(n)]
-        Resident.create_agents(self, n, index=np.arange(n), cell=cells)
+        for i in range(n):  # placed on the network space when it is first asked for (``grid``)
+            Resident(self, i)
 
         self.places = problems.Places.of(self.network.building, self.network.compound)
         self.level_shares = problems.level_shares(p.building_problem_share, p.community_problem_share)
@@ -114,6 +113,20 @@ class CommunityModel(mesa.Model):
         reporters.update({col: (lambda m, c=col: m.metrics[c]) for col in COLUMNS})
         self.datacollector = mesa.DataCollector(model_reporters=reporters, agenttype_reporters=agenttype)
         self.datacollector.collect(self)
+
+    # --- the network space -----------------------------------------------------
+    @cached_property
+    def grid(self) -> TieSpace:
+        """The residents on Mesa's ``Network`` space of their ties: resident ``i`` in cell ``i``.
+
+        Built when first asked for (the dashboard, a user, a resident's ``cell``): ``step()`` reads the
+        sparse matrix (``network``) instead. Building it draws no random numbers, so a run's numbers are
+        the same whether or not, and whenever, it is built.
+        """
+        grid = TieSpace(self.network, random=self.random)
+        for resident in self.agents_by_type[Resident]:
+            resident.cell = grid[resident.index]
+        return grid
 
     # --- state read by agents -------------------------------------------------
     @property

@@ -11,17 +11,21 @@ Every stored tie carries its *level* (same building, same compound, across
 compounds), because problems belong to a building, a compound or the whole
 community, and acting on them needs co-participants at that level
 (:meth:`SocialNetwork.active_ties`). The structure is a sparse matrix for the
-per-step updates; a networkx graph of the same structure is built for Mesa's
-``Network`` space, for drawing and for analysis.
+per-step updates; Mesa's ``Network`` space of the same structure
+(:class:`TieSpace`) is built straight from the matrix, and a networkx graph
+only when someone asks for it (``TieSpace.G``, for drawing and analysis).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from random import Random
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from mesa.discrete_space import Network
 
 LEVELS = ("building", "compound", "community")
 BUILDING, COMPOUND, COMMUNITY = 0, 1, 2
@@ -120,6 +124,34 @@ class SocialNetwork:
         upper = self.rows < self.cols
         graph.add_edges_from(zip(self.rows[upper].tolist(), self.cols[upper].tolist(), strict=True))
         return graph
+
+
+class TieSpace(Network):
+    """Mesa's ``Network`` space of the residents' ties, one cell per resident, built from the sparse matrix.
+
+    The same cells and connections as ``Network(network.to_networkx(), layout=None)`` (cell ``i`` for
+    resident ``i``, connected to its neighbours in ascending order, keyed by their index), without
+    walking a networkx graph: at 100,000 residents that graph alone took about 2 s to build. ``G``, the
+    networkx graph Mesa's ``Network`` keeps, is built on first use. Building the space draws no random
+    numbers (Mesa's cells only keep ``random``).
+    """
+
+    def __init__(self, network: SocialNetwork, random: Random) -> None:
+        super().__init__(nx.Graph(), random=random, layout=None)  # no nodes yet: Mesa's own set-up, no cells
+        del self.G  # the graph of the ties is built on first use (the property below)
+        self._network = network
+        cells = [self.cell_klass(i, capacity=self.capacity, random=self.random) for i in range(network.n)]
+        self._cells = dict(enumerate(cells))
+        self.__dict__.pop("all_cells", None)  # Mesa's cached collection of the (then no) cells
+        indptr, indices = network.ties.indptr.tolist(), network.ties.indices.tolist()
+        for i, cell in enumerate(cells):
+            neighbours = indices[indptr[i] : indptr[i + 1]]
+            cell.connections = dict(zip(neighbours, [cells[j] for j in neighbours], strict=True))
+
+    @cached_property
+    def G(self) -> nx.Graph:  # noqa: N802 (Mesa's name)
+        """The ties as a networkx graph (:meth:`SocialNetwork.to_networkx`), built when first asked for."""
+        return self._network.to_networkx()
 
 
 def housing_units(n: int, building_size: int, buildings_per_compound: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from mesa.discrete_space import Network
 
 from simulation import CommunityModel, ParameterError, load_scenario, organisations
 from simulation.agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
@@ -91,6 +92,18 @@ def test_model_places_residents_on_a_mesa_network():
     assert neighbours == set(model.network.cols[row[resident.index] : row[resident.index + 1]].tolist())
     for kind in (Government, ResidentsCommittee, PartyCell):
         assert len(model.agents_by_type[kind]) >= 1
+
+
+def test_network_space_is_built_on_first_use_as_mesa_would_build_it():
+    model = CommunityModel(scenario="guardian", n_residents=300, rng=2)
+    model.run_for(2)
+    assert "grid" not in vars(model)  # the step never builds it
+    resident = model.agents_by_type[Resident][9]
+    assert resident.cell is model.grid[9] and resident.cell.agents == [resident]
+    mesa_built = Network(model.network.to_networkx(), random=model.random, layout=None)
+    for i in range(300):
+        assert list(model.grid[i].connections) == list(mesa_built[i].connections)
+    assert list(model.grid.G.edges) == list(mesa_built.G.edges)
 
 
 def test_resident_agents_are_views_onto_the_arrays():
