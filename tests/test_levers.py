@@ -8,12 +8,14 @@ was restored (docs/mutation.md keeps the record of the mutants of the model core
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from simulation import CommunityModel, load_scenario, organisations
 from simulation.network import build_network
-from simulation.policy import choose_levers, role_of
+from simulation.policy import choose_levers, guardian_levers, role_of, scenario_levers, support_level, withdrawn_levers
 from simulation.population import DECISION, LOW_LEVEL, create_residents
 from simulation.problems import Outcomes
 from simulation.residents import learn
@@ -22,6 +24,8 @@ GUARDIAN = load_scenario("guardian").params
 SEEDS = (1, 2, 3)
 # The levers of intervention the guardian narrows; funding and supervision are not scaled (policy.scenario_levers).
 INTERVENTION = ("training", "incubation", "direct_provision", "admin_load", "top_down_ngo_rate")
+SPENDING = ("funding", "admin_load", "fees_follow_tasks", "service_purchase", "training", "feedback", "incubation",
+            "top_down_ngo_rate", "direct_provision")  # fmt: skip
 
 
 # --- (a) the guardian narrows its intervention in the assist and supervise roles ------------------------
@@ -244,3 +248,52 @@ def test_the_shock_adds_its_size_to_one_compound_in_its_month():
         assert extra.sum() == pytest.approx(60 * 0.3)
         hit = np.flatnonzero(extra)
         assert hit.size == 1 and places.n_buildings <= hit[0] < places.community
+
+
+# --- policy: the rest of the rules of docs/ODD.md 7.1, at their edges (mutants of simulation/policy.py) ----------
+def test_withdrawn_government_gives_nothing_asks_nothing_and_only_watches():
+    p = GUARDIAN
+    levers = withdrawn_levers(p)
+    assert levers.mode == "supervisory"  # it judges results: tasks get no first claim on the committee
+    spent = {name: getattr(levers, name) for name in SPENDING}
+    assert spent == dict.fromkeys(SPENDING, 0.0) and levers.withdrawn
+    assert levers.supervision == p.supervision
+    # Withdrawing "at month 0" means from the start.
+    assert choose_levers(p.replace(withdraw_at_step=0), 0, "nurture", "dependence")[0] == levers
+    assert not choose_levers(p.replace(withdraw_at_step=1), 0, "nurture", "dependence")[0].withdrawn
+
+
+def test_support_level_counts_funding_only_up_to_the_committee_s_need():
+    p = GUARDIAN
+    nothing = withdrawn_levers(p)
+    assert support_level(replace(nothing, funding=2 * p.committee_funding_need), p) == 0.25
+    assert support_level(replace(nothing, funding=p.committee_funding_need / 2), p) == 0.125
+    assert support_level(replace(nothing, training=1.0, incubation=0.5), p) == pytest.approx(0.375)
+
+
+def test_role_thresholds_are_inclusive_and_a_government_that_only_gives_is_not_withdrawn():
+    p = GUARDIAN.replace(role_nurture_support=0.5, role_supervise_support=0.25)
+    base = replace(withdrawn_levers(p), mode="supportive", funding=p.committee_funding_need)  # funding term 1
+    at_nurture = replace(base, direct_provision=1 / 3, training=1 / 3, incubation=1 / 3)
+    assert support_level(at_nurture, p) == pytest.approx(0.5)
+    exact = replace(base, funding=0.0, direct_provision=1.0, training=1.0)  # (1 + 1) / 4 = 0.5 exactly
+    assert support_level(exact, p) == 0.5 and role_of(exact, p) == "nurture"
+    quarter = replace(base, funding=0.0, direct_provision=1.0)  # 1 / 4 = 0.25 exactly
+    assert support_level(quarter, p) == 0.25 and role_of(quarter, p) == "supervise"
+    between = replace(base, funding=0.0, direct_provision=1.0, training=0.5)
+    assert role_of(between, p) == "assist"
+    # Support without administrative tasks is still support, not withdrawal.
+    assert role_of(replace(exact, admin_load=0.0), p) == "nurture"
+
+
+def test_fixed_policies_ignore_the_measured_stage_and_follow_the_month():
+    p = load_scenario("hangzhou").params.replace(admin_load_growth=0.12)
+    levers, role = choose_levers(p, 0, "nurture", "independence")
+    assert role == "nurture" and levers == scenario_levers(p, 0)
+    later, _ = choose_levers(p, 60, "nurture", "independence")
+    assert later.admin_load == pytest.approx(min(1.0, p.admin_load + 0.12 * 5))
+    # The guardian's levers follow the month too, and month 0 is the default.
+    g = GUARDIAN.replace(admin_load_growth=0.12)
+    assert choose_levers(g, 24, "nurture", "dependence")[0].admin_load == pytest.approx(g.admin_load + 0.24)
+    assert guardian_levers(g, "nurture") == guardian_levers(g, "nurture", 0) == scenario_levers(g)
+    assert scenario_levers(g).admin_load == g.admin_load
