@@ -297,3 +297,54 @@ def test_fixed_policies_ignore_the_measured_stage_and_follow_the_month():
     assert choose_levers(g, 24, "nurture", "dependence")[0].admin_load == pytest.approx(g.admin_load + 0.24)
     assert guardian_levers(g, "nurture") == guardian_levers(g, "nurture", 0) == scenario_levers(g)
     assert scenario_levers(g).admin_load == g.admin_load
+
+
+# --- organisations: the monthly rule of agents.NGO.step, term by term -------------------------------------------
+@pytest.mark.parametrize("origin", ["grassroots", "top_down"])
+def test_an_organisation_s_month_follows_its_equations(origin):
+    """Own revenue, funding, growth and independence of one month, computed from docs/ODD.md 7.8 by hand."""
+    model, grassroots, top_down = _model_with_ngos(incubation=0.4)
+    ngo, p = (grassroots if origin == "grassroots" else top_down), model.params
+    c, e, g, i = 0.4, 0.6, 0.1, 0.5
+    ngo.capacity, ngo.engagement, ngo.government_funding, ngo.independence, ngo.age = c, e, g, i, 3
+    embedded = p.ngo_embeddedness if origin == "top_down" else 0.0
+    boost = 1 + model.fostering if origin == "grassroots" else 1.0
+    own = p.ngo_own_revenue * c * e * (1 - embedded)
+    funded = min(1.0, (g + own) / p.ngo_budget)
+    growth = boost * p.ngo_growth_rate * e + p.ngo_funded_growth_rate * funded
+    ngo.step()
+    assert ngo.age == 4
+    assert ngo.own_revenue == pytest.approx(own)
+    assert ngo.capacity == pytest.approx(c + growth * (1 - c) - p.ngo_decay_rate * c)
+    assert ngo.independence == pytest.approx(i + p.ngo_independence_rate * (own / (g + own) * (1 - embedded) - i))
+
+
+def test_an_organisation_with_more_money_than_it_needs_grows_no_faster():
+    """Funding counts up to the organisation's budget: twice the budget buys no more growth than the budget."""
+    capacities = []
+    for funding in (1.0, 2.0):
+        _, ngo, _ = _model_with_ngos()
+        p = ngo.model.params
+        ngo.capacity, ngo.engagement, ngo.government_funding = 0.4, 0.0, funding * p.ngo_budget
+        ngo.step()
+        capacities.append(ngo.capacity)
+    assert capacities[0] == capacities[1] > 0.4 * (1 - GUARDIAN.ngo_decay_rate)
+
+
+def test_an_organisation_dissolves_below_its_threshold_not_at_it():
+    model, ngo, other = _model_with_ngos(ngo_decay_rate=0.5, ngo_growth_rate=0.0, ngo_funded_growth_rate=0.0)
+    ngo.capacity, ngo.engagement, ngo.government_funding = 0.1, 0.0, 0.0
+    ngo.step()  # 0.1 * (1 - 0.5) = 0.05: exactly the threshold
+    assert ngo.capacity == model.params.ngo_dissolve_capacity and ngo.unique_id in model.ngo_by_id
+    members, others = model.member_of == ngo.unique_id, model.member_of == other.unique_id
+    assert members.any() and others.any()
+    ngo.step()  # 0.025: dissolves, its members are free, nobody else's membership changes
+    assert ngo.unique_id not in model.ngo_by_id and other.unique_id in model.ngo_by_id
+    assert (model.member_of[members] == -1).all() and (model.member_of[others] == other.unique_id).all()
+
+
+def test_a_new_organisation_starts_undrifted():
+    """A new organisation serves everyone: drift 0, so its problem capacity is its whole capacity."""
+    _, ngo, _ = _model_with_ngos()
+    assert ngo.drift == 0.0 and ngo.age == 0
+    assert ngo.problem_capacity == pytest.approx(ngo.capacity * GUARDIAN.ngo_problem_capacity)
