@@ -112,14 +112,15 @@ def test_the_committee_s_month_follows_its_equations():
     """Budget, capacity, the split of tasks, the first claim, then completion, pressure, autonomy and staff."""
     model = CommunityModel(scenario="hangzhou", n_residents=500, rng=0, workstation_share=0.5)
     committee, p, k = model.committee, model.params, 0.5
-    levers = replace(model.levers, mode="supportive", funding=4.0, service_purchase=0.25, admin_load=0.8,
+    # Little money and a full load: the committee cannot finish its tasks this month.
+    levers = replace(model.levers, mode="supportive", funding=2.0, service_purchase=0.25, admin_load=1.0,
                      fees_follow_tasks=0.4, training=0.6)  # fmt: skip
     committee.professionalism, committee.autonomy = 0.5, 0.4
     committee.plan(levers, resident_contributions=0.5)
-    public = 4.0 * 0.75 * k
+    public = 2.0 * 0.75 * k
     funded = min(1.0, (public + 0.5) / (p.committee_funding_need * k))
     capacity = p.committee_capacity * k * funded * 1.5 / 2
-    tasks = 0.8 * p.admin_tasks * k
+    tasks = 1.0 * p.admin_tasks * k
     workstation = tasks * 0.5 * p.workstation_separation
     paid = (tasks - workstation) * 0.4
     demand = tasks - workstation - paid
@@ -136,8 +137,9 @@ def test_the_committee_s_month_follows_its_equations():
     used = 0.1
     committee.finish(used, mean_ownership=0.3)
     done = first + min(capacity - first - used, demand - first)
-    assert committee.admin_done == pytest.approx(done)
+    assert committee.admin_done == pytest.approx(done) and done < demand  # spare time ran out first
     assert committee.admin_completion == pytest.approx((done + workstation + paid) / tasks)
+    assert committee.admin_completion < 1
     pressure = done / capacity
     assert committee.admin_pressure == pytest.approx(pressure)
     backing = p.elected_committee + (1 - p.elected_committee) * 0.3
@@ -153,13 +155,18 @@ def test_a_committee_with_no_tasks_has_completed_them_and_one_with_no_capacity_f
     assert committee.capacity == 0.0 and committee.total_tasks == 0.0
     committee.finish(0.0, 0.5)
     assert committee.admin_completion == 1.0 and committee.admin_pressure == 0.0
-    # A small capacity (below one task) still divides: pressure is the share of it spent on tasks.
-    committee.plan(replace(model.levers, funding=0.5, admin_load=0.1), resident_contributions=0.0)
-    assert 0 < committee.capacity < 1
-    committee.finish(0.0, 0.5)
-    assert committee.admin_pressure == pytest.approx(committee.admin_done / committee.capacity) and 0 < (
-        committee.admin_pressure
-    )
+    # Small numbers (capacity and tasks below one unit) still divide: the shares are shares of them.
+    small = replace(model.levers, funding=0.5, admin_load=0.5, fees_follow_tasks=0.0)
+    committee.plan(small, resident_contributions=0.0)
+    assert 0 < committee.capacity < 1 and 0 < committee.total_tasks < 1
+    committee.finish(0.5 * committee.available_for_residents, 0.5)
+    assert committee.admin_pressure == pytest.approx(committee.admin_done / committee.capacity)
+    assert committee.admin_pressure > 0
+    completion = (committee.admin_done + committee.workstation_tasks + committee.paid_tasks) / committee.total_tasks
+    assert committee.admin_completion == pytest.approx(completion) and completion < 1
+    # Money beyond the running need does not make the committee more than fully funded.
+    committee.plan(replace(model.levers, funding=3 * model.params.committee_funding_need), resident_contributions=0.0)
+    assert committee.funded == 1.0
 
 
 def test_a_new_community_s_bodies_start_uncaptured_with_nothing_outstanding():
