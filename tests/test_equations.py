@@ -1,6 +1,7 @@
 """The rules of docs/ODD.md 7.2, 7.5, 7.9.6, 7.10 and 7.13, checked equation by equation on chosen numbers.
 
-Written for the mutants of ``simulation/dependency.py``, ``stages.py``, ``supervision.py`` and ``agents.py`` that
+Written for the mutants of ``simulation/dependency.py``, ``stages.py``, ``supervision.py``, ``agents.py`` and
+``residents.py`` that
 the mechanism tests let through (docs/mutation.md): each test computes the rule by hand and compares, so a changed
 sign, factor, cap or boundary shows. Mutants these tests cannot kill because no input can tell them apart are listed as
 equivalent in docs/mutation.md.
@@ -17,8 +18,10 @@ import pytest
 from simulation import CommunityModel, load_scenario
 from simulation.agents import PartyCell
 from simulation.dependency import fiscal_independence, update_reliance
-from simulation.population import create_residents
-from simulation.problems import Outcomes
+from simulation.network import COMMUNITY, build_network
+from simulation.population import DECISION, LOW_LEVEL, NONE, create_residents
+from simulation.problems import Outcomes, level_shares
+from simulation.residents import decide_activity, joint_action, learn, logistic, peer_reinforcement
 from simulation.stages import StageTracker, index_components
 from simulation.supervision import drift, lose_trust, oversight
 
@@ -210,3 +213,132 @@ def test_party_cells_that_reach_nobody_mediate_nothing_and_link_nothing():
     assert all(cell.reachable.size == 0 for cell in cells)
     assert all(cell.trust_capital == 0.0 and cell.mediation_capacity == 0.0 for cell in cells)
     assert model.party_coordination == 0.0
+
+
+# --- residents (7.4 and 7.9) -----------------------------------------------------------------------------------------
+def _residents(n=400, seed=0, network="housing", **changes):
+    p = P.replace(n_residents=n, **changes)
+    rng = np.random.default_rng(seed)
+    net = build_network(rng, n, p.building_size, p.buildings_per_compound, p.ties_within_building,
+                        p.ties_within_compound, p.ties_across_compounds, p.initial_tie_trust, network)  # fmt: skip
+    r = create_residents(rng, n, p)
+    if net.n_ties:  # ties of unequal trust, the same both ways, so that weighting by trust shows
+        values = rng.uniform(0.1, 0.9, net.upper.size)
+        net.tie_trust[net.upper], net.tie_trust[net.mirror] = values, values
+    return p, rng, net, r
+
+
+def test_logistic_is_one_half_at_zero():
+    assert logistic(np.array([0.0]))[0] == 0.5
+    assert logistic(np.array([np.log(3.0)]))[0] == pytest.approx(0.75)
+
+
+def test_the_participation_choice_follows_its_utility_term_by_term():
+    """The two draws compared with the logistic of the utility and of the decision pull, computed by hand."""
+    p, rng, net, r = _residents()
+    r.activity[:] = np.arange(r.n) % 3  # last month's activity: the peer pull
+    r.mobilised[:] = np.linspace(0, 1, r.n)
+    previous, openness = 0.4, 0.6
+    utility = (p.participation_baseline + p.weight_trust * r.trust + p.weight_efficacy * r.efficacy
+               + p.weight_civic * r.civic + p.weight_time * r.free_time
+               + p.weight_peer * peer_reinforcement(r, net, p) + p.weight_low_income * r.low_income
+               + p.weight_mobilisation * r.mobilised + p.weight_party_duty * r.party_member
+               - p.weight_reliance * r.reliance - p.free_riding * previous)  # fmt: skip
+    pull = (p.decision_baseline + p.decision_weight_skill * r.skill + p.decision_weight_efficacy * r.efficacy
+            + p.decision_weight_openness * openness)  # fmt: skip
+    draws = copy.deepcopy(rng)
+    active, decides = draws.random(r.n) < logistic(utility), draws.random(r.n) < logistic(pull)
+    decide_activity(rng, r, net, p, previous, openness, month=7)
+    expected = np.where(active, np.where(decides, DECISION, LOW_LEVEL), NONE)
+    assert (r.activity == expected).all()
+    assert 0 < active.mean() < 1 and 0 < (expected == DECISION).sum() < active.sum()  # the draws differ per resident
+    assert (r.last_decision[expected == DECISION] == 7).all()
+
+
+def test_joint_action_follows_its_equations():
+    p, _, net, r = _residents(coordination_ties=0.5, party_bridge=2.0)
+    r.activity[:] = np.where(np.arange(r.n) % 4 == 0, NONE, LOW_LEVEL)
+    active = (r.activity != NONE).astype(float)
+    reach = net.sum_by_level(active)
+    reach[COMMUNITY] += 2.0 * net.neighbour_sum(active * r.party_member)
+    reach = np.minimum(1.0, reach / 0.5)
+    assert (reach < 1).any() and (reach == 1).any()
+    effort = p.self_help_rate * active * r.skill * r.trust * (1 - r.reliance)
+    shares = np.array(level_shares(p.building_problem_share, p.community_problem_share))
+    by_level, mean_reach = joint_action(r, net, p)
+    assert by_level == pytest.approx(effort * reach)
+    assert mean_reach == pytest.approx(shares @ reach)
+
+
+def _known_month(n):
+    full = np.ones(n)
+    # solved 0.6: 0.3 by residents, 0.2 by services, 0.1 by government; own success 0.5, nothing unresolved
+    return Outcomes(full * 0.6, full * 0.3, full * 0.2, full * 0.5, full * 0.1, full * 0.4)
+
+
+def test_learning_follows_its_equations_when_nothing_is_left_to_chance():
+    """Chances of 0 and 1 only (openness 1, committee face 0): skill, efficacy, trust, ownership by hand."""
+    p, rng, net, r = _residents()
+    r.activity[:] = np.arange(r.n) % 3  # none, low-level, decision
+    none, low, decision = (r.activity == NONE), (r.activity == LOW_LEVEL), (r.activity == DECISION)
+    active = ~none
+    skill, efficacy, trust, ownership = r.skill.copy(), r.efficacy.copy(), r.trust.copy(), r.ownership.copy()
+    reach, month, training = np.linspace(0, 1, r.n), _known_month(r.n), 0.5
+    # Trust, computed first: diffusion weighs neighbours by the tie trust of before the month (ties learn last).
+    t = trust + p.trust_gain_joint_action * 0.3 * active * reach * (1 - trust)
+    t = t + p.trust_gain_service * 0.2 * (1 - t)
+    t = t - p.trust_loss_unresolved * 0.4 * np.maximum(t - p.trust_floor * r.disposition, 0.0)
+    t = t - p.trust_decay * (t - r.disposition)
+    t = t + p.trust_diffusion * (net.neighbour_mean(t, weighted=True) - t) * net.has_ties
+    learn(rng, r, net, p, month, 1.0, 0.0, training, reach)
+
+    practice = np.where(decision, 1.0, np.where(low, p.low_level_learning_factor, 0.0))
+    grown = skill + (p.skill_learning_rate * practice + p.training_skill_gain * training * active) * (1 - skill)
+    assert r.skill == pytest.approx(grown - p.skill_decay * grown)
+    # Deciders were all heeded (openness 1); low-level participants' chance is the own success, 0.5: drawn.
+    heeded = efficacy[decision] + p.efficacy_learning_rate * (1 - efficacy[decision])
+    assert r.efficacy[decision] == pytest.approx(heeded)
+    assert r.efficacy[none] == pytest.approx(efficacy[none] + p.efficacy_observation_rate * (0.5 - efficacy[none]))
+    assert r.trust == pytest.approx(t)
+    # Deciders see the committee act for them (openness 1), others see it act for government (face 0).
+    seen = np.where(decision, 1.0, 0.0)
+    o = ownership + np.where(active, p.ownership_learning_rate * (seen - ownership), 0.0)
+    assert r.ownership == pytest.approx(o - p.ownership_anchor * (o - r.prior_view))
+
+
+def test_residents_in_contact_each_see_the_committee_with_their_own_chance():
+    """A face of 0.5: about half of those in contact see it act for residents, each drawn on their own."""
+    p, rng, net, r = _residents()
+    r.activity[:] = LOW_LEVEL
+    r.ownership[:], r.prior_view[:] = 0.5, 0.5
+    learn(rng, r, net, p, _known_month(r.n), 0.0, 0.5, 0.0, np.zeros(r.n))
+    up = r.ownership > 0.5
+    assert 0.35 < up.mean() < 0.65
+
+
+def test_without_ties_nobody_s_trust_diffuses():
+    p, rng, net, r = _residents(network="none")
+    r.activity[:] = NONE
+    trust = r.trust.copy()
+    learn(rng, r, net, p, _known_month(r.n), 0.5, 0.5, 0.0, np.zeros(r.n))
+    t = trust + p.trust_gain_service * 0.2 * (1 - trust)
+    t = t - p.trust_loss_unresolved * 0.4 * np.maximum(t - p.trust_floor * r.disposition, 0.0)
+    assert r.trust == pytest.approx(t - p.trust_decay * (t - r.disposition))
+
+
+def test_ties_strengthen_when_both_ends_take_part_and_drift_back_otherwise():
+    p, rng, net, r = _residents()
+    r.activity[:] = np.where(np.arange(r.n) % 2 == 0, LOW_LEVEL, NONE)
+    before = net.tie_trust.copy()
+    success = np.linspace(0, 1, r.n)
+    ends_a, ends_b = net.upper_ends
+    both = (r.activity[ends_a] != NONE) & (r.activity[ends_b] != NONE)
+    assert both.any() and not both.all()
+    gain = np.where(both, p.tie_trust_gain * 0.5 * (success[ends_a] + success[ends_b]), 0.0)
+    upper = before[net.upper] + gain * (1 - before[net.upper])
+    expected = upper * (1 - p.tie_trust_decay) + p.tie_trust_decay * p.initial_tie_trust
+    from simulation.residents import _update_ties
+
+    _update_ties(net, p, r.activity != NONE, success)
+    assert net.tie_trust[net.upper] == pytest.approx(expected)
+    assert net.tie_trust[net.mirror] == pytest.approx(expected)
