@@ -151,6 +151,17 @@ def test_the_committee_s_month_follows_its_equations():
     assert committee.professionalism == pytest.approx(0.5 + p.staff_turnover * (0.6 - 0.5))
 
 
+def test_spare_time_finishes_the_tasks_left_after_their_first_claim_and_no_more():
+    model = CommunityModel(scenario="hangzhou", n_residents=500, rng=0, top_down_evaluation=0.5, workstation_share=0.0)
+    committee = model.committee
+    committee.professionalism = 1.0
+    committee.plan(replace(model.levers, mode="supportive", funding=10.0, admin_load=1.0, fees_follow_tasks=0.0), 0.0)
+    demand, first = committee.admin_demand, committee.admin_done
+    assert first == pytest.approx(0.5 * committee.capacity) and first < demand < committee.capacity
+    committee.finish(0.0, 0.5)
+    assert committee.admin_done == pytest.approx(demand) and committee.admin_completion == pytest.approx(1.0)
+
+
 def test_a_committee_with_no_tasks_has_completed_them_and_one_with_no_capacity_feels_no_pressure():
     model = CommunityModel(scenario="hangzhou", n_residents=200, rng=0)
     committee = model.committee
@@ -256,12 +267,12 @@ def test_the_participation_choice_follows_its_utility_term_by_term():
 
 
 def test_joint_action_follows_its_equations():
-    p, _, net, r = _residents(coordination_ties=0.5, party_bridge=2.0)
+    p, _, net, r = _residents(coordination_ties=3.0, party_bridge=2.0)
     r.activity[:] = np.where(np.arange(r.n) % 4 == 0, NONE, LOW_LEVEL)
     active = (r.activity != NONE).astype(float)
     reach = net.sum_by_level(active)
     reach[COMMUNITY] += 2.0 * net.neighbour_sum(active * r.party_member)
-    reach = np.minimum(1.0, reach / 0.5)
+    reach = np.minimum(1.0, reach / 3.0)
     assert (reach < 1).any() and (reach == 1).any()
     effort = p.self_help_rate * active * r.skill * r.trust * (1 - r.reliance)
     shares = np.array(level_shares(p.building_problem_share, p.community_problem_share))
