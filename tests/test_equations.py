@@ -267,10 +267,11 @@ def test_the_participation_choice_follows_its_utility_term_by_term():
 
 
 def test_joint_action_follows_its_equations():
-    p, _, net, r = _residents(coordination_ties=3.0, party_bridge=2.0)
+    p, _, net, r = _residents(n=1000, coordination_ties=3.0, party_bridge=2.0)  # three compounds: ties across them
     r.activity[:] = np.where(np.arange(r.n) % 4 == 0, NONE, LOW_LEVEL)
     active = (r.activity != NONE).astype(float)
     reach = net.sum_by_level(active)
+    assert reach[COMMUNITY].any()
     reach[COMMUNITY] += 2.0 * net.neighbour_sum(active * r.party_member)
     reach = np.minimum(1.0, reach / 3.0)
     assert (reach < 1).any() and (reach == 1).any()
