@@ -5,6 +5,7 @@
 #   make test     run the test suite (notebooks included, on their quick setting) and the linter
 #   make bench    run the performance benchmark (bench/README.md)
 #   make messages extract the messages to translate and merge them into the catalogues (docs/translating.md)
+#   make mutants  mutation testing of the model core with mutmut (docs/mutation.md); slow, not part of `make test`
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,7 +18,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv compare test bench messages clean-venv
+.PHONY: venv compare test bench messages mutants clean-venv
 
 venv: $(STAMP)
 
@@ -51,6 +52,25 @@ messages: venv
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project community-self-governance \
 	    --copyright-holder "the project's authors" -o simulation/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i simulation/locale/messages.pot -d simulation/locale --no-wrap --ignore-obsolete
+
+# Mutation testing (docs/mutation.md). MUTANT_SAMPLE=0.3 checks a seeded 30% of each module's mutants (generated
+# first if need be; bench/mutants.py says so if that failed); MUTANTS="simulation.policy*" limits the run to some functions. Results stay in mutants/
+# (ignored by git): a second call checks only what is new or changed.
+MUTANT_SAMPLE ?= 1
+MUTANT_JOBS   ?= $(shell nproc)
+MUTANTS       ?=
+mutants: venv
+	$(PY) -m pip install --quiet -e ".[mutation]"
+	@if [ "$(MUTANT_SAMPLE)" = 1 ]; then \
+	    $(VENV)/bin/mutmut run --max-children $(MUTANT_JOBS) $(MUTANTS); \
+	else \
+	    if ! ls mutants/simulation/*.meta >/dev/null 2>&1; then \
+	        echo "generating the mutants (a run that matches no mutant: mutmut then stops with an assertion)"; \
+	        $(VENV)/bin/mutmut run --max-children $(MUTANT_JOBS) "simulation.generate_only*" >/dev/null 2>&1 || true; \
+	    fi; \
+	    $(VENV)/bin/mutmut run --max-children $(MUTANT_JOBS) $$($(PY) bench/mutants.py sample $(MUTANT_SAMPLE)); \
+	fi
+	$(PY) bench/mutants.py table
 
 clean-venv:
 	rm -rf $(VENV)

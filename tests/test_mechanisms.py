@@ -581,8 +581,25 @@ def test_a_shock_at_month_zero_is_rejected():
 
 
 def test_a_shock_raises_unresolved_problems_and_lowers_trust():
-    calm = CommunityModel(scenario="shenyang", n_residents=1000, rng=5)
-    shocked = CommunityModel(scenario="shenyang", n_residents=1000, rng=5, shock_step=6, shock_size=60)
-    for model in (calm, shocked):
-        model.run_for(12)
-    assert shocked.metrics["mean_trust"] < calm.metrics["mean_trust"]
+    """Paired seeds (same seed, with and without a shock in month 6), in every seed, with a margin.
+
+    The shock's problems go mostly unresolved in its month, and mean trust over the following half-year is
+    lower. Without a shock (``shock_size = 0``) the paired gap is below 0.0002; with it, about 0.02. Checked
+    against: the shock's demand removed (both assertions fail). This replaces a one-seed comparison at month 12
+    whose sign was random across seeds.
+    """
+    for seed in (1, 2, 3, 4):
+        trust, unresolved = {}, {}
+        for size in (0, 60):
+            model = CommunityModel(scenario="shenyang", n_residents=300, rng=seed, shock_step=6, shock_size=size)
+            later = []
+            for month in range(1, 13):
+                model.step()
+                if month == 6:
+                    unresolved[size] = model.last_month.unresolved.sum()
+                if month >= 6:
+                    later.append(model.metrics["mean_trust"])
+            trust[size] = np.mean(later)
+        added = 60 * 0.3
+        assert unresolved[60] - unresolved[0] > 0.8 * added, seed
+        assert trust[60] < trust[0] - 0.01, seed

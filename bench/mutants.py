@@ -1,0 +1,89 @@
+"""Helpers for `make mutants` (docs/mutation.md): a seeded sample of mutmut's mutants, and the result table.
+
+    python bench/mutants.py sample FRACTION [--seed S]   # names of a stratified sample, for `mutmut run NAMES`
+    python bench/mutants.py table                        # generated / killed / surviving / timeout, per module
+
+Both read what mutmut keeps in ``mutants/<path>.meta`` (one JSON file per mutated module: each mutant's name and
+the exit code of its tests), so they work after mutmut has generated the mutants at least once. Standard library
+only: the script runs from the repository root with any Python 3.12.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+MUTANTS = Path("mutants")
+# mutmut 3's exit codes (mutmut/stats.py): 1 and 3 are a failing test, 0 all tests passed.
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
+          24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}  # fmt: skip
+COLUMNS = ("generated", "killed", "survived", "timeout", "no tests", "not checked", "other")
+
+
+def results() -> dict[str, dict[str, int | None]]:
+    """Exit code of every mutant, per module (``simulation/policy.py`` -> {mutant name: exit code})."""
+    found = {}
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        module = str(meta.relative_to(MUTANTS)).removesuffix(".meta")
+        found[module] = json.loads(meta.read_text())["exit_code_by_key"]
+    if not found:
+        sys.exit("no mutants/*.meta: run `make mutants` (or `mutmut run`) once to generate the mutants")
+    return found
+
+
+def sample(fraction: float, seed: int) -> list[str]:
+    """The same share of every module's mutants, drawn with a fixed seed (so a rerun checks the same ones).
+
+    Stratified by module, so that a small module is not left out by chance; at least one mutant per module.
+    """
+    rng = random.Random(seed)
+    chosen = []
+    for _, codes in sorted(results().items()):
+        names = sorted(codes)
+        chosen += rng.sample(names, max(1, round(fraction * len(names))))
+    return chosen
+
+
+def table() -> str:
+    """A Markdown table of the results per module, with the share killed among the mutants that were checked."""
+    lines = ["| module | " + " | ".join(COLUMNS) + " | killed / (killed + survived) |",
+             "|---" * (len(COLUMNS) + 2) + "|"]  # fmt: skip
+    total: Counter[str] = Counter()
+    for module, codes in results().items():
+        counts = Counter(STATUS.get(code, "other") for code in codes.values())
+        counts["generated"] = len(codes)
+        total.update(counts)
+        lines.append(_row(module, counts))
+    lines.append(_row("**total**", total))
+    return "\n".join(lines)
+
+
+def _row(name: str, counts: Counter[str]) -> str:
+    decided = counts["killed"] + counts["survived"]
+    share = f"{counts['killed'] / decided:.1%}" if decided else "-"
+    return f"| {name} | " + " | ".join(str(counts[c]) for c in COLUMNS) + f" | {share} |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("sample", help="print the names of a seeded, stratified sample of the mutants")
+    p.add_argument("fraction", type=float, help="share of each module's mutants, in (0, 1]")
+    p.add_argument("--seed", type=int, default=11)
+    sub.add_parser("table", help="print the result table (Markdown)")
+    args = parser.parse_args(argv)
+    if args.command == "sample":
+        if not 0 < args.fraction <= 1:
+            parser.error(f"fraction must be in (0, 1], got {args.fraction}")
+        print(" ".join(sample(args.fraction, args.seed)))
+    else:
+        print(table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
