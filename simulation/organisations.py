@@ -161,7 +161,9 @@ def record_engagement(model: CommunityModel) -> None:
     """Tell each NGO what share of its members took part this month."""
     member_of = model.member_of
     has_org = member_of >= 0
-    if not has_org.any():
+    if not has_org.any():  # no organisation has members: none is engaged (not last month's share kept)
+        for ngo in model.ngo_by_id.values():
+            ngo.engagement = 0.0
         return
     ids = member_of[has_org]
     active = (model.residents.activity[has_org] != NONE).astype(float)

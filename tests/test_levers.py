@@ -348,3 +348,17 @@ def test_a_new_organisation_starts_undrifted():
     _, ngo, _ = _model_with_ngos()
     assert ngo.drift == 0.0 and ngo.age == 0
     assert ngo.problem_capacity == pytest.approx(ngo.capacity * GUARDIAN.ngo_problem_capacity)
+
+
+def test_organisations_without_members_are_not_engaged():
+    """When the last members of every organisation have left, none keeps last month's engagement (it used to:
+    record_engagement returned early, so a memberless organisation could go on growing and never dissolve)."""
+    model = CommunityModel(scenario="hangzhou", n_residents=300, rng=1)
+    for _ in range(24):
+        model.step()
+    assert model.ngo_by_id and (model.member_of >= 0).any()
+    for ngo in model.ngo_by_id.values():
+        ngo.engagement = 0.7
+    model.member_of[:] = -1
+    organisations.record_engagement(model)
+    assert [ngo.engagement for ngo in model.ngo_by_id.values()] == [0.0] * len(model.ngo_by_id)
