@@ -123,13 +123,15 @@ def measure(sizes: dict[str, int], workers: int, tmp: Path) -> dict[str, Any]:
         theirs = second if ours is first else first
         pairs.append({"run_sweep_s": ours["seconds"], "batch_run_s": theirs["seconds"],
                       "ratio": theirs["seconds"] / ours["seconds"]})  # fmt: skip
-    return {"order": order, "times": times, "pairs": pairs, "median_ratio": statistics.median(p["ratio"] for p in pairs)}
+    median = statistics.median(p["ratio"] for p in pairs)
+    return {"order": order, "times": times, "pairs": pairs, "median_ratio": median}
 
 
 def report(result: dict[str, Any], sizes: dict[str, int], workers: int) -> None:
     runs = len(FUNDING) * sizes["seeds"]
     print(f"\n{runs} runs ({SCENARIO}, {sizes['residents']:,} residents, {sizes['steps']} steps, "
-          f"{len(FUNDING)} funding levels x {sizes['seeds']} seeds), {workers} processes, order {result['order']}")  # fmt: skip
+          f"{len(FUNDING)} funding levels x {sizes['seeds']} seeds), {workers} processes, "
+          f"order {result['order']}")  # fmt: skip
     print(f"{'pair':>4}  {'run_sweep s':>11}  {'batch_run s':>11}  {'ratio':>6}")
     for k, pair in enumerate(result["pairs"], 1):
         print(f"{k:>4}  {pair['run_sweep_s']:>11.2f}  {pair['batch_run_s']:>11.2f}  {pair['ratio']:>6.3f}")
