@@ -438,14 +438,17 @@ def _generation_reporter(spec: CalibrationSpec, progress: Callable[[str], None],
 
 # --- the posterior predictive check ---------------------------------------------------------------------------
 
+PREDICTIVE_STREAM = 0x505043  # "PPC": a stream of the calibration seed that no calibration run draws from
+
 
 def posterior_predictive(spec: CalibrationSpec, posterior: pd.DataFrame, executor: Executor | None = None
                          ) -> pd.DataFrame:  # fmt: skip
     """Run ``spec.predictive_runs`` particles drawn from the posterior (by weight) on seeds the calibration never
     used: one row per run with its parameters and every target and check statistic.
 
-    The draws and the seeds come from the calibration seed's own stream (``spawn_key`` 'predictive'), so the check
-    is reproducible; calibration runs take their seeds from the parameter values instead (:func:`run_seed`).
+    The draws and the seeds come from a stream of the calibration seed kept for the check (spawn key
+    :data:`PREDICTIVE_STREAM`), so the check is reproducible; calibration runs take their seeds from the parameter
+    values instead (:func:`run_seed`).
     """
     stream = np.random.SeedSequence(spec.seed, spawn_key=(PREDICTIVE_STREAM,))
     rng = np.random.default_rng(stream)
@@ -459,9 +462,6 @@ def posterior_predictive(spec: CalibrationSpec, posterior: pd.DataFrame, executo
     )
     return pd.DataFrame([{**values, "seed": seed, **stats} for values, seed, stats in zip(draws, seeds, runs,
                                                                                          strict=True)])  # fmt: skip
-
-
-PREDICTIVE_STREAM = 0x505043  # "PPC": a stream of the calibration seed that no calibration run draws from
 
 
 def _predictive_run(spec: CalibrationSpec, statistics: list[str], values: dict[str, float], seed: int
