@@ -41,6 +41,9 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 HISTORICAL = ("shanghai", "shenyang", "jianghan", "hangzhou")
 ADMINISTRATIVE = ("shanghai", "karamay", "workstation")
+# Where self-governance grows: the theory's guardian and Shenyang's "社区自治" (essay 1); P5b sets Karamay's
+# "弱参与" (essay 6) against them.
+SELF_GOVERNING = ("guardian", "shenyang")
 # Essay 6 (ODD 6, 9.6): "仅31%" trust strangers (a point) and "超过70.54%" think the committee represents the
 # government's will (a lower bound, as calibration/karamay.toml reads it).
 KARAMAY_TARGETS = {"trust_in_strangers": 0.31, "misperception_share": 0.7054}
@@ -154,8 +157,21 @@ def p5a_karamay_targets(runs: Runs) -> bool:
 
 
 def p5b_karamay_participants(runs: Runs) -> bool:
+    """Mostly low-level and vulnerable, as the essay says, and more so than where self-governance grows.
+
+    The bounds alone hold in nearly every configuration (vulnerable participants are above half in all of
+    them), so they cannot tell Karamay's "弱参与" apart; the comparison with the self-governing
+    configurations, at the same seed, can.
+    """
     karamay = runs["karamay"]
-    return bool(karamay["low_level_share_last_5_years"] > 0.8 and karamay["vulnerable_share_last_5_years"] > 0.5)
+    mostly = karamay["low_level_share_last_5_years"] > 0.8 and karamay["vulnerable_share_last_5_years"] > 0.5
+    narrower = all(
+        karamay["low_level_share_last_5_years"] > runs[name]["low_level_share_last_5_years"]
+        and karamay["vulnerable_share_last_5_years"] > runs[name]["vulnerable_share_last_5_years"]
+        and karamay["participation_last_year"] < runs[name]["participation_last_year"]
+        for name in SELF_GOVERNING
+    )
+    return bool(mostly and narrower)
 
 
 def a1_ties_matter(runs: Runs) -> bool:
@@ -204,8 +220,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("P5a", N_("Karamay meets its survey within 0.04 (31% trust strangers; at least 70.5% think the committee "
                "represents the government's will)"),
             ("karamay",), p5a_karamay_targets),
-    Pattern("P5b", N_("Karamay's participants mostly in low-level activities and mostly vulnerable"), ("karamay",),
-            p5b_karamay_participants),
+    Pattern("P5b", N_("Karamay's participants mostly in low-level activities and mostly vulnerable, and fewer, more "
+               "low-level and more vulnerable than the guardian's and Shenyang's"),
+            ("karamay", *SELF_GOVERNING), p5b_karamay_participants),
     Pattern("A1", N_("without ties the guardian ends lower"), ("network_none", "guardian"), a1_ties_matter),
     Pattern("A2", N_("a random network builds less trust in strangers than the housing network"),
             ("network_random", "guardian"), a2_housing_structure_matters),

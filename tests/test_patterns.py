@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario
+from simulation.patterns import SELF_GOVERNING
 from simulation.runner import first_reached
 
 from .conftest import SEEDS, pattern_run
@@ -140,10 +141,20 @@ def test_karamay_reproduces_its_survey_targets_on_seeds_the_calibration_never_sa
 
 
 def test_karamay_patterns_not_used_as_targets():
-    """Essay 6: participants are "几乎都是老年人、低保户等群体", and mostly in low-level activities."""
+    """Essay 6: participants are "几乎都是老年人、低保户等群体", and mostly in low-level activities ("弱参与").
+
+    The bounds alone do not single Karamay out (vulnerable participants are above half in every
+    configuration), so Karamay is also set against the self-governing configurations at the same seed.
+    """
     last_years = pd.concat([pattern_run("karamay", seed).tail(60) for seed in SEEDS])
     assert last_years["low_level_participation_share"].mean() > 0.8
     assert last_years["vulnerable_participant_share"].mean() > 0.5
+    for other in SELF_GOVERNING:
+        assert (paired_difference("karamay", other, "low_level_participation_share") > 0.05).all()
+        assert (paired_difference("karamay", other, "vulnerable_participant_share") > 0.03).all()
+        assert (paired_difference("karamay", other, "participation_rate") < -0.1).all()
+    # and the guardian itself would fail the low-level bound: the check discriminates
+    assert final("guardian", "low_level_participation_share").mean() < 0.8
 
 
 # --- ablations (ODD 9.4): each mechanism changes what happens when removed -----------------------------------
