@@ -1,0 +1,67 @@
+"""Organisations' bookkeeping (docs/ODD.md 7.6, 7.13) on chosen members: engagement, leaving, where they are made,
+and what a scandal does to membership.
+
+Written for the mutants of ``simulation/organisations.py`` that the mechanism tests let through
+(docs/mutation.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation import CommunityModel, organisations
+from simulation.population import DECISION, LOW_LEVEL, NONE
+
+
+def _model(**overrides) -> CommunityModel:
+    """A community with three organisations of its own and nobody a member yet."""
+    model = CommunityModel(scenario="guardian", n_residents=600, rng=5, initial_grassroots_ngos=0,
+                           initial_top_down_ngos=0, **overrides)  # fmt: skip
+    for capacity in (1.0, 2.0, 3.0):
+        organisations._create(model, 0, "grassroots", capacity, 0.5)
+    model.member_of[:] = -1
+    return model
+
+
+def test_engagement_is_the_share_of_each_organisation_s_members_who_took_part():
+    model = _model()
+    first, second, last = sorted(model.ngo_by_id)
+    model.residents.activity[:] = NONE
+    model.member_of[:4], model.residents.activity[:3] = first, (LOW_LEVEL, DECISION, LOW_LEVEL)
+    model.member_of[10:12] = second  # members who did nothing
+    organisations.record_engagement(model)
+    engagement = {uid: ngo.engagement for uid, ngo in model.ngo_by_id.items()}
+    assert engagement == {first: 0.75, second: 0.0, last: 0.0}  # the newest has no members at all
+
+
+def test_idle_members_leave_at_the_exit_rate_and_active_ones_stay():
+    model = _model(member_exit_rate=0.5)
+    uid = min(model.ngo_by_id)
+    model.member_of[:500] = uid
+    model.residents.activity[:] = NONE
+    model.residents.activity[:100] = LOW_LEVEL
+    organisations.let_inactive_members_leave(model)
+    assert (model.member_of[:100] == uid).all()
+    left = np.mean(model.member_of[100:500] < 0)
+    assert 0.4 < left < 0.6  # 400 idle members, each leaving with chance 0.5
+
+
+def test_a_disgraced_organisation_loses_its_members_and_part_of_its_capacity():
+    model = _model()
+    disgraced, other = sorted(model.ngo_by_id)[:2]
+    model.member_of[:5], model.member_of[5:8] = disgraced, other
+    ngo = model.ngo_by_id[disgraced]
+    organisations.disgrace(model, ngo)
+    assert (model.member_of[:5] < 0).all() and (model.member_of[:5] == model.member_of[20]).all()
+    assert (model.member_of[5:8] == other).all()
+    assert ngo.capacity == pytest.approx(1.0 * (1 - model.params.scandal_capacity_loss))
+
+
+def test_organisations_are_made_in_compounds_in_proportion_to_their_population():
+    # Three compounds of 240, 240 and 220 residents, made uneven by hand so that a uniform draw would show.
+    model = CommunityModel(scenario="guardian", n_residents=700, rng=6, building_size=60, buildings_per_compound=4)
+    assert model.n_compounds == 3
+    model.compound_sizes = np.array([600.0, 50.0, 50.0])
+    draws = np.bincount([organisations._random_compound(model) for _ in range(3000)], minlength=3) / 3000
+    assert draws == pytest.approx([600 / 700, 50 / 700, 50 / 700], abs=0.03)
