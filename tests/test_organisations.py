@@ -65,3 +65,20 @@ def test_organisations_are_made_in_compounds_in_proportion_to_their_population()
     model.compound_sizes = np.array([600.0, 50.0, 50.0])
     draws = np.bincount([organisations._random_compound(model) for _ in range(3000)], minlength=3) / 3000
     assert draws == pytest.approx([600 / 700, 50 / 700, 50 / 700], abs=0.03)
+
+
+
+@pytest.mark.parametrize(("origin", "members"), [("grassroots", 3), ("top_down", 3), ("grassroots", 1)])
+def test_members_feel_their_organisation_s_capacity_as_a_pull_towards_taking_part(origin, members):
+    model = _model()
+    ngo = organisations._create(model, 0, origin, 0.8, 0.5)
+    ngo.drift = 0.5
+    mobilised = model.residents.mobilised
+    mobilised[:] = 0.1
+    mobilised[1] = 0.9  # pulled harder by something else already (a lone member is resident 0)
+    model.member_of[:members] = ngo.unique_id
+    organisations.membership_pull(model)
+    pull = 0.8 * (1 - ngo.embedded) * (1 - 0.5)
+    assert 0.1 < pull < 0.9 and (ngo.embedded > 0) == (origin == "top_down")
+    assert mobilised[:3] == pytest.approx([pull, 0.9, pull if members == 3 else 0.1])
+    assert (mobilised[3:] == 0.1).all()
