@@ -222,7 +222,7 @@ def run_sweep(
             with stop_signals(), open_executor(executor, workers, scheduler) as handle:
                 result.executor = handle.label
                 _drive(spec, store, pending, n_pending, handle, result, progress, batch_size, on_batch,
-                       should_continue or _always)
+                       should_continue or _always)  # fmt: skip
     finally:
         result.elapsed = time.perf_counter() - clock
         with contextlib.suppress(OSError):
