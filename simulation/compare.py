@@ -33,6 +33,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .executors import cpu_count
@@ -63,8 +64,11 @@ class ComparisonStopped(Exception):
 
 def check_seeds(seeds: int) -> int:
     """Replicates per configuration; their seeds come from the root seed, so a count is all a comparison needs."""
-    if isinstance(seeds, bool) or int(seeds) != seeds or seeds < 1:
-        raise ValueError(f"number of seeds must be a whole number, at least 1, got {seeds}")
+    if not isinstance(seeds, (int, np.integer)) or isinstance(seeds, bool):  # a list of seeds was the old API
+        raise TypeError(f"seeds is the number of runs per configuration, got {seeds!r}; their seeds derive from "
+                        "the root seed `seed`")  # fmt: skip
+    if seeds < 1:
+        raise ValueError(f"number of seeds must be at least 1, got {seeds}")
     return int(seeds)
 
 
