@@ -3,8 +3,8 @@
     python -m simulation scenarios
     python -m simulation parameters [--section NAME]
     python -m simulation run --scenario NAME [--steps N] [--seed S] [--residents N] [--set key=value ...] [--out FILE]
-    python -m simulation compare [--scenarios a,b,...] [--seeds K] [--steps N] [--residents N] [--workers N]
-                                 [--set key=value ...] [--out DIR]
+    python -m simulation compare [--scenarios a,b,...] [--seeds K] [--seed S] [--steps N] [--residents N]
+                                 [--workers N] [--set key=value ...] [--out DIR]
     python -m simulation sweep SWEEP.toml [--executor processes|dask|inline] [--scheduler ADDRESS] [--workers N]
                                [--out DIR] [--retry-failed] [--batch N] [--dry-run] [--no-progress]
     python -m simulation sensitivity SPEC.toml --method sobol|morris [--samples N] [--outputs a,b] [--out DIR]
@@ -49,6 +49,7 @@ import pandas as pd
 from .compare import (
     DEFAULT_OUT,
     DEFAULT_SCENARIOS,
+    DEFAULT_SEED,
     DEFAULT_SEEDS,
     compare_scenarios,
     format_summary,
@@ -366,6 +367,7 @@ class ComparePlan:
     overrides: dict[str, Any]
     workers: int
     out: Path
+    seed: int = DEFAULT_SEED
 
 
 def _check_positive(value: int, option: str) -> int:
@@ -383,12 +385,15 @@ def plan_compare(args: argparse.Namespace) -> ComparePlan:
         validate_scenarios(names, **overrides)
         workers = _check_positive(args.workers, "--workers") if args.workers is not None else (os.cpu_count() or 1)
         seeds, steps = _check_positive(args.seeds, "--seeds"), _check_positive(args.steps, "--steps")
+        seed = _check_seed(args.seed)
+        if seed >= 2**63:  # numpy's SeedSequence takes any size; the sweep's manifest keeps it as a 64-bit integer
+            raise InputError(f"--seed must be below 2**63, got {seed}")
         _check_runs(len(names) * seeds, args.allow_large)
         out = _check_out_dir(Path(args.out))
         largest = max(load_configuration(name, InputError, **overrides).params.n_residents for name in names)
         _check_community(largest, steps, len(names) * seeds, workers, args.allow_large)
         _check_figure_language(args.lang)
-        return ComparePlan(names, seeds, steps, overrides, workers, out)
+        return ComparePlan(names, seeds, steps, overrides, workers, out, seed)
 
 
 def _check_runs(runs: int, allow_large: bool) -> None:
@@ -401,7 +406,7 @@ def _check_runs(runs: int, allow_large: bool) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run every configuration for every seed, write table, summary and figure, print the comparison."""
+    """Run the comparison's sweep (seeds from --seed), write table, summary and figure, print the comparison."""
     from .plots import plot_comparison  # matplotlib is only needed here
 
     plan = plan_compare(args)
@@ -414,8 +419,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )  # fmt: skip
     trajectories, summary = compare_scenarios(
-        plan.names, plan.seeds, plan.steps, workers=plan.workers, **plan.overrides
-    )
+        plan.names, plan.seeds, plan.steps, workers=plan.workers, seed=plan.seed, allow_large=args.allow_large,
+        **plan.overrides,
+    )  # fmt: skip
     plan.out.mkdir(parents=True, exist_ok=True)
     paths = {name: plan.out / name for name in ("trajectories.parquet", "summary.csv", "comparison.png")}
     trajectories.to_parquet(paths["trajectories.parquet"], index=False)
@@ -905,8 +911,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenarios", default=",".join(DEFAULT_SCENARIOS), metavar="A,B,...",
         help=f"comma-separated configurations (default {','.join(DEFAULT_SCENARIOS)})",
     )  # fmt: skip
-    seeds_help = f"run seeds 0..K-1 of each configuration (default {DEFAULT_SEEDS})"
+    seeds_help = f"runs (replicates) per configuration (default {DEFAULT_SEEDS})"
     p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, metavar="K", help=seeds_help)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help=f"root seed: every run's seed derives from it and the run's index, as in a sweep "
+                   f"(default {DEFAULT_SEED}, that of `experiment configurations`)")  # fmt: skip
     _add_model_options(p)
     workers_help = "worker processes (default: all cores; 1 runs in this process)"
     p.add_argument("--workers", type=int, metavar="N", help=workers_help)

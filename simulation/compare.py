@@ -1,11 +1,21 @@
-"""Comparing governance configurations across random seeds.
+"""Comparing governance configurations across random seeds: a sweep of one configuration per name.
 
 One run of the model is one possible history of a community; what a
-configuration *does* only shows in the spread over many seeds. This module
-runs every (configuration, seed) pair, in parallel across cores, and returns
-a tidy per-step table plus a one-row-per-configuration summary. The results
-never depend on how many worker processes were used: each run is seeded by
-its seed alone and the rows are sorted before they are returned.
+configuration *does* only shows in the spread over many seeds. A comparison is
+an ordinary sweep (:mod:`simulation.sweep`): K replicates of each
+configuration, every run seeded with ``SeedSequence(seed, spawn_key=(index,))``
+of one root seed. So the ``compare`` command, the dashboard's Compare tab and
+``experiment configurations`` run the very same runs for the same settings, and
+the numbers never depend on the executor or the number of workers.
+
+Every table uses the sweep's column names:
+
+* trajectories, one row per run and month: ``run_id, configuration, replicate, seed, step`` and every
+  model reporter (:data:`simulation.measures.COLUMNS`);
+* runs, one row per run: the sweep's summary (:func:`simulation.sweep_worker.community_summary`);
+* summary, one row per configuration (:func:`summarise_runs`): ``configuration, runs``,
+  ``reached_<stage>`` and ``median_year_<stage>``, ``final_index_sd``, and under each per-run
+  column's own name its mean over the runs (``final_index``, ``total_public_cost``, ...).
 
 Usable from notebooks::
 
@@ -16,44 +26,50 @@ Usable from notebooks::
 from __future__ import annotations
 
 import math
-import os
+import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, as_completed
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from .executors import process_pool
+from .executors import cpu_count
 from .i18n import gettext_for
+from .lifeline import interrupt_for
 from .names import configuration_name, stage_name
-from .runner import DEFAULT_STEPS, run_scenario, summarise
+from .runner import DEFAULT_STEPS, summarise
 from .scenarios import load_scenario
 from .stages import STAGES
 
 DEFAULT_SCENARIOS = ("shanghai", "shenyang", "jianghan", "hangzhou", "workstation", "guardian")
 DEFAULT_SEEDS = 5
+# The root seed of every comparison unless told otherwise; experiments.Settings uses it too, so that `compare`
+# and `experiment configurations` with the same seeds, steps and residents run the same runs.
+DEFAULT_SEED = 20261127
 DEFAULT_OUT = Path("results/compare")
-KEY_COLUMNS = ("scenario", "seed")
+RUN_KEYS = ("run_id", "configuration", "replicate", "seed")
+# Per-configuration means of these per-run numbers keep the per-run names (as in the experiments' tables).
+MEAN_COLUMNS = (
+    "final_index", "total_public_cost", "admin_task_completion_mean", "trust_in_strangers_last_year",
+    "participation_last_year", "misperception_last_year", "ngo_count_final",
+)  # fmt: skip
 
-Job = tuple[str, int, int, dict[str, Any]]  # scenario, seed, steps, parameter overrides
+
+class ComparisonStopped(Exception):
+    """``should_continue`` said stop before every run was done: a comparison is all its runs or nothing."""
 
 
-def seed_list(seeds: int | Iterable[int]) -> list[int]:
-    """Seeds as a sorted list: an int K means seeds 0..K-1, so that K alone names a reproducible experiment."""
-    if isinstance(seeds, (int, np.integer)):
-        if seeds < 1:
-            raise ValueError(f"number of seeds must be at least 1, got {seeds}")
-        return list(range(int(seeds)))
-    chosen = sorted({int(s) for s in seeds})
-    if not chosen:
-        raise ValueError("no seeds given")
-    if chosen[0] < 0:
-        raise ValueError(f"seeds must not be negative, got {chosen[0]}")
-    return chosen
+def check_seeds(seeds: int) -> int:
+    """Replicates per configuration; their seeds come from the root seed, so a count is all a comparison needs."""
+    if not isinstance(seeds, (int, np.integer)) or isinstance(seeds, bool):  # a list of seeds was the old API
+        raise TypeError(f"seeds is the number of runs per configuration, got {seeds!r}; their seeds derive from "
+                        "the root seed `seed`")  # fmt: skip
+    if seeds < 1:
+        raise ValueError(f"number of seeds must be at least 1, got {seeds}")
+    return int(seeds)
 
 
 def check_steps(steps: int) -> int:
@@ -73,7 +89,7 @@ def unique_names(names: Iterable[str]) -> list[str]:
 
 
 def validate_scenarios(names: Sequence[str], n_residents: int | None = None, **overrides: Any) -> None:
-    """Load every configuration once so a typo fails in a second, before any worker starts."""
+    """Load every configuration once so a typo fails in a second, with the valid names, before any run."""
     if n_residents is not None:
         overrides["n_residents"] = n_residents
     for name in names:
@@ -89,123 +105,174 @@ def stage_thresholds(names: Sequence[str], **overrides: Any) -> dict[str, tuple[
     return result
 
 
-def run_one(job: Job) -> pd.DataFrame:
-    """One (configuration, seed) run keyed by scenario and seed; module-level so worker processes can unpickle it."""
-    name, seed, steps, overrides = job
-    table = run_scenario(name, steps=steps, seed=seed, **overrides)
-    table.insert(0, "seed", seed)
-    table.insert(0, "scenario", name)
-    return table
+def comparison_sweep(
+    names: Sequence[str],
+    seeds: int = DEFAULT_SEEDS,
+    steps: int = DEFAULT_STEPS,
+    n_residents: int | None = None,
+    seed: int = DEFAULT_SEED,
+    *,
+    thin: int = 1,
+    columns: Sequence[str] = (),
+    description: str = "Configurations compared over seeds",
+    **overrides: Any,
+) -> dict[str, Any]:
+    """The sweep of a comparison, as :func:`simulation.sweep.load_sweep` takes it.
+
+    The per-step output (``thin``, ``columns``) never changes a run's seed: a comparison that keeps every
+    month and an experiment that keeps a few columns every third month run the same runs.
+    """
+    fixed = dict(overrides)
+    if n_residents is not None:
+        fixed["n_residents"] = n_residents
+    return {
+        "description": description,
+        "configurations": {name: {"scenario": name} for name in names},
+        "seeds": seeds,
+        "steps": steps,
+        "seed": seed,
+        "fixed": fixed,
+        "output": {"series": True, "thin": thin, "columns": list(columns)},
+    }
 
 
-def _run_jobs(jobs: list[Job], workers: int, progress: bool | None) -> list[pd.DataFrame]:
-    """Run the jobs serially or in a pool, with a progress bar; return tables in job order."""
-    bar = tqdm(total=len(jobs), desc="runs", unit="run", disable=None if progress is None else not progress)
-    try:
-        if workers <= 1:
-            tables = []
-            for job in jobs:
-                tables.append(run_one(job))
-                bar.update()
-            return tables
-        # Workers die with this process however it ends, and Ctrl-C stops them at once (simulation.lifeline).
-        with process_pool(workers) as pool:
-            futures: dict[Future[pd.DataFrame], int] = {pool.submit(run_one, job): i for i, job in enumerate(jobs)}
-            tables_by_index: dict[int, pd.DataFrame] = {}
-            for future in as_completed(futures):
-                tables_by_index[futures[future]] = future.result()
-                bar.update()
-        return [tables_by_index[i] for i in range(len(jobs))]
-    finally:
-        bar.close()
+def run_comparison_sweep(
+    names: Sequence[str],
+    seeds: int = DEFAULT_SEEDS,
+    steps: int = DEFAULT_STEPS,
+    n_residents: int | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    *,
+    seed: int = DEFAULT_SEED,
+    executor: str | Executor | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_continue: Callable[[], bool] | None = None,
+    allow_large: bool = False,
+    **overrides: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run a comparison through :func:`simulation.sweep.run_sweep`; return ``(trajectories, runs)``.
+
+    ``executor`` defaults to local processes (``workers``, default all cores), or this process when
+    ``workers`` is 1. ``on_progress(done, total)`` is called after every run; ``should_continue`` is asked
+    before each run is handed out and, once False, stops with :class:`ComparisonStopped`. A run that raises
+    is a bug: RuntimeError with the run's error.
+    """
+    from .sweep import SweepInterrupted, load_sweep, read_series, read_summary, run_sweep  # pyarrow: only here
+
+    names = unique_names(names)
+    seeds, steps = check_seeds(seeds), check_steps(steps)
+    validate_scenarios(names, n_residents, **overrides)
+    spec = load_sweep(comparison_sweep(names, seeds, steps, n_residents, seed, **overrides), name="compare",
+                      allow_large=allow_large)  # fmt: skip
+    if executor is None:
+        executor = "inline" if workers == 1 else "processes"
+    if executor == "processes":
+        workers = min(spec.n_runs, workers or cpu_count())
+    on_batch = None if on_progress is None else lambda result: on_progress(result.saved, result.total)
+    # In a temporary directory, deleted once read, rather than a kept one: the product is the table (the
+    # command writes it as trajectories.parquet), the dashboard must leave no files behind, and a kept store
+    # would refuse the next `compare` into the same --out after any change of code or configurations (that is
+    # how it protects resuming). Kept, resumable runs of the same sweep are `experiment configurations`' job.
+    # Going through the store costs milliseconds per task and gives exactly the types the experiments read.
+    with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
+        out = Path(tmp) / "sweep"
+        try:
+            result = run_sweep(spec, out, executor=executor, workers=workers, progress=progress,
+                               batch_size=1 if on_progress is not None else None, on_batch=on_batch,
+                               should_continue=should_continue)  # fmt: skip
+        except SweepInterrupted as stop:  # its message names the temporary directory, which is about to go
+            raise interrupt_for(stop.signum) from None
+        if result.stopped:
+            raise ComparisonStopped(f"stopped after {result.saved} of {result.total} runs")
+        if result.remaining:
+            raise RuntimeError(f"{result.remaining} of {result.total} runs were not run: {result.problem}")
+        runs, series = read_summary(out), read_series(out)
+    failed = runs[runs["status"] == "failed"]
+    if len(failed):
+        first = failed.iloc[0]
+        raise RuntimeError(f"{len(failed)} runs failed; the first, {first['configuration']} replicate "
+                           f"{first['replicate']} (seed {first['seed']}): {first['error']}")  # fmt: skip
+    trajectories = runs[list(RUN_KEYS)].merge(series, on="run_id", validate="one_to_many")
+    return trajectories.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True), runs
 
 
 def run_trajectories(
     names: Sequence[str],
-    seeds: int | Iterable[int] = DEFAULT_SEEDS,
+    seeds: int = DEFAULT_SEEDS,
     steps: int = DEFAULT_STEPS,
     n_residents: int | None = None,
     workers: int | None = None,
     progress: bool | None = None,
-    **overrides: Any,
+    **options: Any,
 ) -> pd.DataFrame:
-    """The tidy per-step table of every (configuration, seed) run, sorted by configuration order, seed and step.
+    """The per-step table of every run, in configuration order, replicate and step (see :func:`run_comparison_sweep`).
 
-    ``workers`` defaults to the number of cores; 1 runs in this process (handy when debugging).
     ``progress`` None shows the bar only on a terminal.
     """
-    names = unique_names(names)
-    seeds = seed_list(seeds)
-    steps = check_steps(steps)
-    if n_residents is not None:  # one place for the size, so it cannot clash with an n_residents override
-        overrides["n_residents"] = n_residents
-    validate_scenarios(names, **overrides)
-    jobs: list[Job] = [(name, seed, steps, dict(overrides)) for name in names for seed in seeds]
-    workers = min(len(jobs), workers if workers is not None else (os.cpu_count() or 1))
-    tables = _run_jobs(jobs, workers, progress)
-    trajectories = pd.concat(tables, ignore_index=True)
-    order = pd.Categorical(trajectories["scenario"], categories=names, ordered=True)
-    trajectories = trajectories.assign(_order=order).sort_values(["_order", "seed", "step"], kind="stable")
-    return trajectories.drop(columns="_order").reset_index(drop=True)
+    return run_comparison_sweep(names, seeds, steps, n_residents, workers, progress, **options)[0]
 
 
 def run_summaries(trajectories: pd.DataFrame) -> pd.DataFrame:
-    """One row per run with the headline numbers of :func:`simulation.runner.summarise`."""
+    """One row per run, keyed like the sweep's summary, from a full trajectories table (every month and column)."""
     rows = []
-    for (name, seed), table in trajectories.groupby(list(KEY_COLUMNS), sort=False):
-        rows.append({"scenario": name, "seed": seed, **summarise(table.reset_index(drop=True))})
+    for _run, table in trajectories.groupby("run_id", sort=False):
+        first = table.iloc[0]
+        rows.append({**{key: first[key] for key in RUN_KEYS}, **summarise(table.reset_index(drop=True))})
     return pd.DataFrame(rows)
 
 
-def _summarise_group(runs: pd.DataFrame) -> dict[str, Any]:
-    """Aggregate the runs of one configuration; the median first step is over the seeds that reached the stage."""
-    row: dict[str, Any] = {"n_seeds": len(runs)}
-    for stage in STAGES:
-        first = pd.to_numeric(runs[f"first_{stage}"], errors="coerce")
-        row[f"reached_{stage}"] = float(first.notna().mean())
-        row[f"median_first_{stage}"] = float(first.median()) if first.notna().any() else math.nan
-    row["final_index_mean"] = float(runs["final_index"].mean())
-    row["final_index_sd"] = float(runs["final_index"].std(ddof=1)) if len(runs) > 1 else math.nan
-    row["trust_in_strangers_mean"] = float(runs["trust_in_strangers_last_year"].mean())
-    row["participation_mean"] = float(runs["participation_last_year"].mean())
-    row["misperception_mean"] = float(runs["misperception_last_year"].mean())
-    row["admin_task_completion_mean"] = float(runs["admin_task_completion_mean"].mean())
-    row["total_public_cost_mean"] = float(runs["total_public_cost"].mean())
-    row["ngo_count_final_mean"] = float(runs["ngo_count_final"].mean())
-    return row
+def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per configuration (in the order met) from per-run rows: stages reached and when, and means.
+
+    A stage's median year is over the runs that reached it; failed runs (``status``) are left out.
+    """
+    if "status" in runs.columns:
+        runs = runs[runs["status"] == "ok"]
+    rows = []
+    for name, group in runs.groupby("configuration", sort=False):
+        row: dict[str, Any] = {"configuration": name, "runs": len(group)}
+        for stage in STAGES[1:]:
+            first = pd.to_numeric(group[f"first_{stage}"], errors="coerce").dropna()
+            row[f"reached_{stage}"] = len(first) / len(group)
+            row[f"median_year_{stage}"] = float(first.median()) / 12 if len(first) else math.nan
+        for column in MEAN_COLUMNS:
+            row[column] = float(group[column].mean())
+            if column == "final_index":
+                row["final_index_sd"] = float(group["final_index"].std(ddof=1)) if len(group) > 1 else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def summarise_comparison(trajectories: pd.DataFrame) -> pd.DataFrame:
-    """One row per configuration (in the order they appear): stages reached, final index, trust, cost, admin work."""
-    runs = run_summaries(trajectories)
-    rows = [{"scenario": name, **_summarise_group(group)} for name, group in runs.groupby("scenario", sort=False)]
-    return pd.DataFrame(rows)
+    """:func:`summarise_runs` of a full trajectories table."""
+    return summarise_runs(run_summaries(trajectories))
 
 
 def compare_scenarios(
     names: Sequence[str] = DEFAULT_SCENARIOS,
-    seeds: int | Iterable[int] = DEFAULT_SEEDS,
+    seeds: int = DEFAULT_SEEDS,
     steps: int = DEFAULT_STEPS,
     n_residents: int | None = None,
     workers: int | None = None,
     progress: bool | None = None,
-    **overrides: Any,
+    **options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run every configuration for every seed and return ``(trajectories, summary)``.
+    """Run every configuration for ``seeds`` replicates and return ``(trajectories, summary)``.
 
-    ``trajectories`` has one row per (scenario, seed, step); ``summary`` one row per scenario.
-    Extra keyword arguments override model parameters in every configuration.
+    ``seed`` (keyword) is the root seed (default :data:`DEFAULT_SEED`), ``executor`` where runs go; other
+    keyword arguments override model parameters in every configuration (:func:`run_comparison_sweep`).
     """
-    trajectories = run_trajectories(names, seeds, steps, n_residents, workers, progress, **overrides)
-    return trajectories, summarise_comparison(trajectories)
+    trajectories, runs = run_comparison_sweep(names, seeds, steps, n_residents, workers, progress, **options)
+    return trajectories, summarise_runs(runs)
 
 
-def _stage_cell(share: float, median_step: float, lang: str = "en") -> str:
+def _stage_cell(share: float, median_year: float, lang: str = "en") -> str:
     """'80% @ 3.5 y': how often a stage was reached and, typically, when."""
     _ = gettext_for(lang)
-    if share == 0 or math.isnan(median_step):
+    if share == 0 or math.isnan(median_year):
         return _("never")
-    return _("{share:.0%} @ {year:.1f} y").format(share=share, year=median_step / 12)
+    return _("{share:.0%} @ {year:.1f} y").format(share=share, year=median_year)
 
 
 def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
@@ -218,22 +285,22 @@ def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
     rows = []
     for _index, row in summary.iterrows():
         sd = "" if math.isnan(row["final_index_sd"]) else f" ± {row['final_index_sd']:.2f}"
-        name = row["scenario"]
+        name = row["configuration"]
         shown = configuration_name(name, lang)
         cells = {
-            _("scenario"): name if shown == name else f"{shown} ({name})",
-            _("seeds"): str(int(row["n_seeds"])),
+            _("configuration"): name if shown == name else f"{shown} ({name})",
+            _("seeds"): str(int(row["runs"])),
             **{
-                stage_name(stage, lang): _stage_cell(row[f"reached_{stage}"], row[f"median_first_{stage}"], lang)
+                stage_name(stage, lang): _stage_cell(row[f"reached_{stage}"], row[f"median_year_{stage}"], lang)
                 for stage in STAGES[1:]
             },
-            _("final index"): f"{row['final_index_mean']:.2f}{sd}",
-            _("trust strangers"): f"{row['trust_in_strangers_mean']:.0%}",
+            _("final index"): f"{row['final_index']:.2f}{sd}",
+            _("trust strangers"): f"{row['trust_in_strangers_last_year']:.0%}",
             _("admin done"): f"{row['admin_task_completion_mean']:.0%}",
-            _("public cost"): f"{row['total_public_cost_mean']:,.0f}",
+            _("public cost"): f"{row['total_public_cost']:,.0f}",
         }
         rows.append(cells)
-    headers = list(rows[0]) if rows else [_("scenario")]
+    headers = list(rows[0]) if rows else [_("configuration")]
     widths = {h: max(_width(h), *(_width(r[h]) for r in rows)) for h in headers}
     lines = ["  ".join(_pad(h, widths[h]) for h in headers)]
     lines.append("  ".join("-" * widths[h] for h in headers))
@@ -258,11 +325,16 @@ def _pad(text: str, width: int) -> str:
 __all__ = [
     "DEFAULT_OUT",
     "DEFAULT_SCENARIOS",
+    "DEFAULT_SEED",
     "DEFAULT_SEEDS",
+    "ComparisonStopped",
     "compare_scenarios",
+    "comparison_sweep",
     "format_summary",
+    "run_comparison_sweep",
     "run_summaries",
     "run_trajectories",
     "stage_thresholds",
     "summarise_comparison",
+    "summarise_runs",
 ]

@@ -62,8 +62,8 @@ def _index_quantiles(runs: pd.DataFrame) -> pd.DataFrame:
 def _reach_note(runs: pd.DataFrame, lang: str = "en") -> str:
     """How many seeds ended up independent and when: the number a reader looks for first."""
     _ = gettext_for(lang)
-    firsts = runs.loc[runs["stage"] == "independence"].groupby("seed")["step"].min()
-    n_seeds = runs["seed"].nunique()
+    firsts = runs.loc[runs["stage"] == "independence"].groupby("replicate")["step"].min()
+    n_seeds = runs["replicate"].nunique()
     stage = stage_name("independence", lang)
     if firsts.empty:
         return _("{stage}: 0/{seeds} seeds").format(stage=stage, seeds=n_seeds)
@@ -124,15 +124,16 @@ def plot_comparison(
 ) -> Figure:
     """One panel per configuration: the self-governance index over years, with spread across seeds.
 
-    ``trajectories`` is the tidy table of :func:`simulation.compare.compare_scenarios`.
-    ``thresholds`` maps a scenario to its (learning, independence) thresholds when runs used
+    ``trajectories`` has a row per run and month with ``configuration``, ``replicate``, ``step``, ``stage`` and
+    ``self_governance_index`` (:func:`simulation.compare.compare_scenarios`, or a sweep's series joined to its
+    summary). ``thresholds`` maps a configuration to its (learning, independence) thresholds when runs used
     overridden values; otherwise they are read from the scenario file. Saved to ``path`` if given.
     ``lang`` 'zh' draws it in Chinese (:class:`simulation.fonts.FontError` when no Chinese font is installed).
     """
     _ = gettext_for(lang)
     if lang == "zh":
         enable_chinese()
-    names = list(dict.fromkeys(trajectories["scenario"]))
+    names = list(dict.fromkeys(trajectories["configuration"]))
     if not names:
         raise ValueError("no trajectories to plot")
     ncols = min(MAX_COLUMNS, len(names))
@@ -141,7 +142,7 @@ def plot_comparison(
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
-        runs = trajectories.loc[trajectories["scenario"] == name]
+        runs = trajectories.loc[trajectories["configuration"] == name]
         _draw_panel(ax, name, runs, _thresholds_for(name, thresholds), lang)
     _label_axes(axes.reshape(nrows, ncols), len(names), lang)
     fig.legend(handles=_legend_handles(lang), loc="outside lower center", ncols=5, frameon=False, fontsize=9)

@@ -105,6 +105,7 @@ class SweepResult:
         ok, failed: runs finished in this session.
         elapsed: seconds this session took.
         interrupted: stopped by Ctrl-C (every finished run was saved first).
+        stopped: stopped early because ``should_continue`` said so (every finished run was saved first).
         problem: why runs were left undone (a dead worker, an unreachable cluster), else None.
     """
 
@@ -116,6 +117,7 @@ class SweepResult:
     failed: int = 0
     elapsed: float = 0.0
     interrupted: bool = False
+    stopped: bool = False
     problem: str | None = None
     executor: str = ""
     series: bool = False
@@ -169,6 +171,7 @@ def run_sweep(
     on_batch: Callable[[SweepResult], None] | None = None,
     new_dir: bool = False,
     allow_large: bool = False,
+    should_continue: Callable[[], bool] | None = None,
 ) -> SweepResult:
     """Run every run of the sweep not yet recorded in ``out_dir``, saving results as they finish.
 
@@ -187,6 +190,8 @@ def run_sweep(
         new_dir: if ``out_dir`` cannot hold this sweep, use the first of ``out_dir-2``, ``out_dir-3``, ... that
             can (``result.out_dir`` says which); a sibling holding this sweep is resumed.
         allow_large: lift the size limits of :mod:`simulation.limits` when ``spec`` is loaded here.
+        should_continue: asked in this process before tasks are handed out; False stops the sweep as a
+            Ctrl-C would, but quietly (``result.stopped``): how the dashboard's Stop reaches a running sweep.
 
     Raises:
         SweepError: a bad sweep or output directory (nothing was run).
@@ -216,13 +221,18 @@ def run_sweep(
             pending = (run for run in spec.iter_runs() if run.run_id not in done)  # made as they are handed out
             with stop_signals(), open_executor(executor, workers, scheduler) as handle:
                 result.executor = handle.label
-                _drive(spec, store, pending, n_pending, handle, result, progress, batch_size, on_batch)
+                _drive(spec, store, pending, n_pending, handle, result, progress, batch_size, on_batch,
+                       should_continue or _always)  # fmt: skip
     finally:
         result.elapsed = time.perf_counter() - clock
         with contextlib.suppress(OSError):
             store.record_session(_session(result, started))
         store.close()
     return result
+
+
+def _always() -> bool:
+    return True
 
 
 def _announce_resume(result: SweepResult, progress: bool | None, pending: int) -> None:
@@ -300,8 +310,9 @@ def _drive(
     progress: bool | None,
     batch_size: int | None,
     on_batch: Callable[[SweepResult], None] | None,
+    should_continue: Callable[[], bool],
 ) -> None:
-    """Keep every worker busy, save each finished task at once, and stop cleanly on Ctrl-C or a dead pool."""
+    """Keep every worker busy, save each finished task at once, and stop cleanly on Ctrl-C, a dead pool or stop."""
     pace = _Pace()
     jobs = _jobs(spec, pending, n_pending, handle, batch_size, pace)
     in_flight: dict[Future[BatchResult], BatchJob] = {}
@@ -311,6 +322,9 @@ def _drive(
     )  # fmt: skip
     bar.set_postfix(failed=result.skipped_failed, refresh=False)
     try:
+        if not should_continue():
+            result.stopped = True
+            return
         broken = _submit(handle, jobs, in_flight, result)
         while in_flight:
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
@@ -321,6 +335,10 @@ def _drive(
             if on_batch is not None and outcomes:
                 on_batch(result)
             if broken:
+                _stop(handle, in_flight, store, result, bar)
+                break
+            if not should_continue():
+                result.stopped = True
                 _stop(handle, in_flight, store, result, bar)
                 break
             broken = _submit(handle, jobs, in_flight, result)

@@ -35,7 +35,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from .agents import PartyCell
-from .compare import run_trajectories, stage_thresholds, summarise_comparison
+from .compare import DEFAULT_SEED, ComparisonStopped, run_comparison_sweep, stage_thresholds, summarise_runs
 from .i18n import N_, gettext_for
 from .names import choice_name, configuration_name, role_name, scenario_text, stage_name
 from .parameters import ROLES
@@ -700,6 +700,7 @@ class ComparisonSettings:
     seeds: int = 3
     years: int = 20
     n_residents: int = 500
+    seed: int = DEFAULT_SEED  # compare's root seed: the tab shows the numbers `compare` prints for these settings
 
     @property
     def runs(self) -> int:
@@ -729,26 +730,22 @@ def run_comparison(
     on_progress: Callable[[int, int], None] | None = None,
     should_continue: Callable[[], bool] = lambda: True,
 ) -> ComparisonResult | None:
-    """Run every (configuration, seed) pair one by one, reporting progress; None if stopped early.
+    """Run the comparison's sweep in this process, reporting progress after every run; None if stopped early.
 
-    Runs one at a time in this process so progress is reported per run and no worker processes are
-    started inside the web server; ``compare_scenarios``' own progress is a terminal bar, not a callback.
+    Inline, one run per task: progress per run, Stop honoured between runs, and no worker processes started
+    inside the web server. The runs and seeds are those of ``compare`` with the same settings.
     """
     cached = cached_comparison(settings)
     if cached is not None:
         return cached
-    tables = []
-    for done, (name, seed) in enumerate(((n, s) for n in settings.names for s in range(settings.seeds)), start=1):
-        if not should_continue():
-            return None
-        tables.append(
-            run_trajectories([name], [seed], steps=settings.years * 12, n_residents=settings.n_residents,
-                             workers=1, progress=False)
+    try:
+        trajectories, runs = run_comparison_sweep(
+            settings.names, settings.seeds, settings.years * 12, settings.n_residents, seed=settings.seed,
+            executor="inline", progress=False, on_progress=on_progress, should_continue=should_continue,
         )  # fmt: skip
-        if on_progress is not None:
-            on_progress(done, settings.runs)
-    trajectories = pd.concat(tables, ignore_index=True)
-    result = ComparisonResult(settings, trajectories, summarise_comparison(trajectories))
+    except ComparisonStopped:
+        return None
+    result = ComparisonResult(settings, trajectories, summarise_runs(runs))
     with _comparison_lock:
         _comparisons[settings] = result
         while len(_comparisons) > MAX_CACHED_COMPARISONS:  # drop the oldest: bounded memory on a long-lived server
@@ -762,11 +759,11 @@ def draw_comparison(result: ComparisonResult, lang: str = "en") -> Figure:
     return plot_comparison(result.trajectories, thresholds=stage_thresholds(names), lang=lang)
 
 
-def _stage_cell(share: float, median_month: float, lang: str = "en") -> str:
+def _stage_cell(share: float, median_year: float, lang: str = "en") -> str:
     _ = gettext_for(lang)
-    if share == 0 or math.isnan(median_month):
+    if share == 0 or math.isnan(median_year):
         return _("never")
-    return _("{share:.0%} of seeds, year {year:.1f}").format(share=share, year=median_month / 12)
+    return _("{share:.0%} of seeds, year {year:.1f}").format(share=share, year=median_year)
 
 
 def summary_markdown(summary: pd.DataFrame, lang: str = "en") -> str:
@@ -777,10 +774,11 @@ def summary_markdown(summary: pd.DataFrame, lang: str = "en") -> str:
                _("public cost (total)")]  # fmt: skip
     header = "| " + " | ".join(columns) + " |\n" + "|---" * len(columns) + "|"
     rows = [
-        f"| {configuration_name(r.scenario, lang)} | {_stage_cell(r.reached_learning, r.median_first_learning, lang)} "
-        f"| {_stage_cell(r.reached_independence, r.median_first_independence, lang)} | {r.final_index_mean:.2f} "
-        f"| {r.trust_in_strangers_mean:.0%} | {r.misperception_mean:.0%} | {r.admin_task_completion_mean:.0%} "
-        f"| {r.total_public_cost_mean:,.0f} |"
+        f"| {configuration_name(r.configuration, lang)} "
+        f"| {_stage_cell(r.reached_learning, r.median_year_learning, lang)} "
+        f"| {_stage_cell(r.reached_independence, r.median_year_independence, lang)} | {r.final_index:.2f} "
+        f"| {r.trust_in_strangers_last_year:.0%} | {r.misperception_last_year:.0%} "
+        f"| {r.admin_task_completion_mean:.0%} | {r.total_public_cost:,.0f} |"
         for r in summary.itertuples()
     ]
     return "\n".join([header, *rows])
@@ -923,7 +921,7 @@ def why_they_differ(lang: str = "en") -> str:
 def contrast(summary: pd.DataFrame, first: str = "hangzhou", second: str = "shanghai", lang: str = "en") -> str:
     """The two configurations' headline numbers in one sentence, when both were compared (else empty)."""
     _ = gettext_for(lang)
-    rows = summary.set_index("scenario")
+    rows = summary.set_index("configuration")
     if first not in rows.index or second not in rows.index:
         return ""
     a, b = rows.loc[first], rows.loc[second]
@@ -933,10 +931,10 @@ def contrast(summary: pd.DataFrame, first: str = "hangzhou", second: str = "shan
         "{a_mis:.0%} against {b_mis:.0%}; administrative tasks done {a_admin:.0%} against {b_admin:.0%}; "
         "public cost {a_cost:,.0f} against {b_cost:,.0f}."
     ).format(
-        first=configuration_name(first, lang), second=configuration_name(second, lang), a_index=a.final_index_mean,
-        b_index=b.final_index_mean, a_trust=a.trust_in_strangers_mean, b_trust=b.trust_in_strangers_mean,
-        a_mis=a.misperception_mean, b_mis=b.misperception_mean, a_admin=a.admin_task_completion_mean,
-        b_admin=b.admin_task_completion_mean, a_cost=a.total_public_cost_mean, b_cost=b.total_public_cost_mean,
+        first=configuration_name(first, lang), second=configuration_name(second, lang), a_index=a.final_index,
+        b_index=b.final_index, a_trust=a.trust_in_strangers_last_year, b_trust=b.trust_in_strangers_last_year,
+        a_mis=a.misperception_last_year, b_mis=b.misperception_last_year, a_admin=a.admin_task_completion_mean,
+        b_admin=b.admin_task_completion_mean, a_cost=a.total_public_cost, b_cost=b.total_public_cost,
     )  # fmt: skip
 
 

@@ -19,10 +19,12 @@ from matplotlib.figure import Figure
 
 from simulation import list_scenarios, load_scenario, run_scenario
 from simulation.cli import main
-from simulation.compare import compare_scenarios
+from simulation.compare import DEFAULT_SCENARIOS, DEFAULT_SEED, compare_scenarios
+from simulation.experiments import Settings, run_experiment
 from simulation.measures import COLUMNS
 from simulation.plots import plot_comparison
 from simulation.stages import STAGES
+from simulation.sweep import run_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--residents", "200", "--steps", "24"]
@@ -125,6 +127,7 @@ BAD_INPUTS = {
     "too few residents": (["run", "--scenario", "shanghai", "--residents", "3"], ["n_residents", "out of range"]),
     "unknown in --scenarios": (["compare", "--scenarios", "shanghai,nope", "--seeds", "1"], ["nope", "shanghai"]),
     "zero seeds": (["compare", "--scenarios", "shanghai", "--seeds", "0"], ["--seeds"]),
+    "negative root seed": (["compare", "--scenarios", "shanghai", "--seed", "-1"], ["--seed"]),
 }
 
 
@@ -158,27 +161,31 @@ def test_compare_writes_tidy_trajectories(compared):
     code, _, out_dir = compared
     assert code == 0
     trajectories = pd.read_parquet(out_dir / "trajectories.parquet")
-    assert {"scenario", "seed", *PER_STEP_COLUMNS} <= set(trajectories.columns)
+    assert list(trajectories.columns[:4]) == ["run_id", "configuration", "replicate", "seed"]  # the sweep's keys
+    assert {*PER_STEP_COLUMNS} <= set(trajectories.columns)
     assert len(trajectories) == 2 * 2 * 25
-    keys = trajectories[["scenario", "seed", "step"]].drop_duplicates()
+    keys = trajectories[["configuration", "replicate", "step"]].drop_duplicates()
     assert len(keys) == len(trajectories)
-    assert list(dict.fromkeys(trajectories["scenario"])) == ["shanghai", "guardian"]
-    assert sorted(set(trajectories["seed"])) == [0, 1]
+    assert list(dict.fromkeys(trajectories["configuration"])) == ["shanghai", "guardian"]
+    assert sorted(set(trajectories["replicate"])) == [0, 1]
+    # Every run's seed is the sweep's: SeedSequence of the root seed and the run's index, as `sweep` seeds it.
+    seeds = trajectories.drop_duplicates("run_id")["seed"].tolist()
+    assert seeds == [run_seed(DEFAULT_SEED, index) for index in range(4)]
 
 
 def test_compare_summary_has_one_row_per_scenario(compared):
     _, out, out_dir = compared
     summary = pd.read_csv(out_dir / "summary.csv")
-    assert summary["scenario"].tolist() == ["shanghai", "guardian"]
-    for stage in STAGES:
+    assert summary["configuration"].tolist() == ["shanghai", "guardian"]
+    assert (summary["runs"] == 2).all()
+    for stage in STAGES[1:]:
         assert summary[f"reached_{stage}"].between(0, 1).all()
-        assert f"median_first_{stage}" in summary
-    assert (summary["reached_dependence"] == 1).all()  # every run starts somewhere
+        assert f"median_year_{stage}" in summary
     for column in (
-        "final_index_mean",
+        "final_index",
         "final_index_sd",
-        "trust_in_strangers_mean",
-        "total_public_cost_mean",
+        "trust_in_strangers_last_year",
+        "total_public_cost",
         "admin_task_completion_mean",
     ):
         assert summary[column].notna().all(), column
@@ -194,12 +201,28 @@ def test_compare_draws_the_figure(compared):
     assert sum(ax.get_visible() for ax in figure.axes) == 2
 
 
-def test_compare_results_do_not_depend_on_the_number_of_workers():
+def test_compare_results_do_not_depend_on_the_executor():
     kwargs = {"seeds": 2, "steps": 12, "n_residents": 100, "progress": False}
-    serial, serial_summary = compare_scenarios(["guardian"], workers=1, **kwargs)
-    pooled, pooled_summary = compare_scenarios(["guardian"], workers=2, **kwargs)
-    pd.testing.assert_frame_equal(serial, pooled)
-    pd.testing.assert_frame_equal(serial_summary, pooled_summary)
+    inline, inline_summary = compare_scenarios(["guardian", "shanghai"], executor="inline", **kwargs)
+    pooled, pooled_summary = compare_scenarios(["guardian", "shanghai"], executor="processes", workers=2, **kwargs)
+    pd.testing.assert_frame_equal(inline, pooled)
+    pd.testing.assert_frame_equal(inline_summary, pooled_summary)
+    # The root seed decides the numbers: another one gives other runs, the same one the same runs.
+    other, _ = compare_scenarios(["guardian"], executor="inline", seed=DEFAULT_SEED + 1, **kwargs)
+    assert not other["seed"].isin(inline["seed"]).any()
+    again, _ = compare_scenarios(["guardian"], executor="inline", **kwargs)
+    pd.testing.assert_frame_equal(again, inline[inline["configuration"] == "guardian"].reset_index(drop=True))
+
+
+def test_compare_and_experiment_configurations_run_the_same_runs(tmp_path):
+    """Same seeds, steps and residents: the compare summary is the `experiment configurations` table, number for
+    number, because both are the same sweep (only the per-step output kept differs)."""
+    settings = Settings(seeds=2, n_residents=120, steps=24)
+    experiment = run_experiment("configurations", tmp_path, settings, executor="inline", progress=False)
+    _, summary = compare_scenarios(DEFAULT_SCENARIOS, seeds=settings.seeds, steps=settings.steps,
+                                   n_residents=settings.n_residents, executor="inline", progress=False)  # fmt: skip
+    pd.testing.assert_frame_equal(summary, experiment.table)
+    assert experiment.table.columns.tolist() == summary.columns.tolist()
 
 
 @pytest.mark.parametrize(

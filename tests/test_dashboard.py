@@ -17,6 +17,7 @@ from dataclasses import replace
 import ipyvuetify as v
 import ipywidgets
 import numpy as np
+import pandas as pd
 import pytest
 import solara
 import solara.widgets
@@ -24,6 +25,7 @@ from mesa.visualization import Slider
 from solara.server import kernel, kernel_context
 
 from simulation import app, dashboard, views
+from simulation.compare import compare_scenarios
 from simulation.model import CommunityModel
 from simulation.parameters import FIELDS
 from simulation.scenarios import list_scenarios, load_scenario
@@ -363,9 +365,13 @@ def test_comparison_reports_progress_and_is_cached():
     seen = []
     result = views.run_comparison(SMALL, lambda done, total: seen.append((done, total)))
     assert seen == [(1, 2), (2, 2)]
-    assert list(result.summary["scenario"]) == ["hangzhou", "shanghai"]
+    assert list(result.summary["configuration"]) == ["hangzhou", "shanghai"]
     assert set(result.trajectories["step"]) == set(range(13))
     assert views.run_comparison(SMALL) is result  # a second request is served from the cache
+    # The tab shows the numbers `compare` gives for the same settings: the same sweep, the same seeds.
+    _, summary = compare_scenarios(SMALL.names, SMALL.seeds, 12 * SMALL.years, SMALL.n_residents, executor="inline",
+                                   progress=False)  # fmt: skip
+    pd.testing.assert_frame_equal(result.summary, summary)
     assert "| hangzhou |" in views.summary_markdown(result.summary)
     assert "| admin load | 0.4 | 0.9 |" in views.levers_markdown(SMALL.names)
     assert "final index" in views.contrast(result.summary) and views.contrast(result.summary, "guardian") == ""

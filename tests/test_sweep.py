@@ -295,6 +295,22 @@ def test_an_interrupted_sweep_resumes_without_losing_or_repeating_a_run(tmp_path
     assert (third.skipped, third.done) == (8, 0)
 
 
+def test_should_continue_stops_quietly_after_saving_and_the_sweep_resumes(tmp_path):
+    """The dashboard's Stop: asked before each task; False ends the sweep without an exception, runs kept."""
+    spec = load_sweep(SMALL)
+    saved = []
+    stopped = run(spec, tmp_path / "out", batch_size=1, on_batch=lambda r: saved.append(r.saved),
+                  should_continue=lambda: len(saved) < 3)  # fmt: skip
+    assert stopped.stopped and not stopped.interrupted and (stopped.saved, stopped.remaining) == (3, 5)
+    assert len(read_summary(tmp_path / "out")) == 3
+    assert run(spec, tmp_path / "never", should_continue=lambda: False).saved == 0  # stopped before the first
+    rest = run(spec, tmp_path / "out")
+    assert (rest.skipped, rest.done, rest.stopped) == (3, 5, False)
+    run(spec, tmp_path / "straight")
+    pd.testing.assert_frame_equal(comparable(read_summary(tmp_path / "out")),
+                                  comparable(read_summary(tmp_path / "straight")))  # fmt: skip
+
+
 def test_ctrl_c_on_the_command_line_saves_finished_runs_and_exits_130(tmp_path, capsys):
     sweep_file = tmp_path / "s.toml"
     sweep_file.write_text(
