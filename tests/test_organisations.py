@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import CommunityModel, organisations
+from simulation import CommunityModel, organisations, supervision
 from simulation.population import DECISION, LOW_LEVEL, NONE
 
 
@@ -82,3 +82,25 @@ def test_members_feel_their_organisation_s_capacity_as_a_pull_towards_taking_par
     assert 0.1 < pull < 0.9 and (ngo.embedded > 0) == (origin == "top_down")
     assert mobilised[:3] == pytest.approx([pull, 0.9, pull if members == 3 else 0.1])
     assert (mobilised[3:] == 0.1).all()
+
+
+def test_scandals_count_the_exposed_organisations_and_the_committee(monkeypatch):
+    model = _model()
+    first, second, third = sorted(model.ngo_by_id)
+    model.member_of[:4], model.member_of[4:6] = first, second
+    outcomes = iter([(np.array([0.1, 0.2, 0.3]), np.array([True, False, True])), (np.array([0.4]), np.array([True]))])
+    monkeypatch.setattr(supervision, "drift", lambda *args: next(outcomes))
+    model._oversee(model.levers)
+    assert model.scandals == 3  # two organisations and the committee
+    assert [model.ngo_by_id[uid].drift for uid in (first, second, third)] == pytest.approx([0.1, 0.2, 0.3])
+    assert (model.member_of[:4] < 0).all() and (model.member_of[4:6] == second).all()
+    assert model.committee.capture == pytest.approx(0.4)
+
+
+def test_a_quiet_month_has_no_scandals(monkeypatch):
+    model = _model()
+    quiet = iter([(np.zeros(3), np.zeros(3, bool)), (np.zeros(1), np.zeros(1, bool))])
+    monkeypatch.setattr(supervision, "drift", lambda *args: next(quiet))
+    model.scandals = 5
+    model._oversee(model.levers)
+    assert model.scandals == 0

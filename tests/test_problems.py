@@ -112,3 +112,32 @@ def test_organisations_work_in_their_compound_and_reach_community_problems_throu
     assert out[0] == pytest.approx(8.0 * (1 - community_share) * 1 / 4)
     assert out[model.places.compound_place(0)] == pytest.approx(8.0 * (1 - community_share) * 3 / 4)
     assert out[model.places.community] == pytest.approx(8.0 * community_share * 0.25)
+
+
+# --- sharing the problems among the channels (water-filling) --------------------------------------------------------
+def test_channels_that_reach_their_capacity_drop_out_and_the_rest_is_shared_again():
+    # One place, demand 10: the two high-priority channels fill up in the first round, the third takes the rest in
+    # the second (a single round would leave 4.9 unsolved).
+    solved = problems.allocate(np.array([10.0]), np.array([[1.0], [2.0], [8.0]]), np.array([10.0, 10.0, 1.0]))
+    assert solved[:, 0] == pytest.approx([1.0, 2.0, 7.0])
+
+
+def test_each_place_is_shared_on_its_own_and_a_place_nobody_can_serve_stays_unsolved():
+    demand = np.array([10.0, 3.0, 5.0])
+    capacity = np.array([[1.0, 5.0, 0.0], [2.0, 5.0, 0.0], [8.0, 0.0, 0.0]])
+    solved = problems.allocate(demand, capacity, np.array([10.0, 10.0, 1.0]))
+    assert solved[:, 0] == pytest.approx([1.0, 2.0, 7.0])  # two rounds, as above
+    assert solved[:, 1] == pytest.approx([1.5, 1.5, 0.0])  # equal claims, enough for both
+    assert (solved[:, 2] == 0).all()  # no capacity there: nothing solved, and no NaN from 0/0
+
+
+def test_government_claims_in_proportion_to_its_priority_and_unsolved_problems_partly_lapse():
+    demand = np.array([6.0, 2.0])
+    capacity = {ch: np.zeros(2) for ch in problems.CHANNELS}
+    capacity["residents"] = np.array([10.0, 0.0])
+    capacity["government"] = np.array([10.0, 1.0])
+    month = problems.handle(demand, capacity, {"government": 2.0}, lapse=0.25)
+    # Place 0: claims 10 (residents, priority 1) against 20 (government): 2 and 4 of the 6 problems.
+    assert month.solved_by["residents"] == pytest.approx([2.0, 0.0])
+    assert month.solved_by["government"] == pytest.approx([4.0, 1.0])
+    assert month.backlog == pytest.approx([0.0, 1.0 * 0.75])  # place 1: 1 of 2 left, a quarter of it lapses
