@@ -267,12 +267,14 @@ def compare_scenarios(
     return trajectories, summarise_runs(runs)
 
 
-def _stage_cell(share: float, median_year: float, lang: str = "en") -> str:
-    """'80% @ 3.5 y': how often a stage was reached and, typically, when."""
+def stage_cell(share: float, median_year: float, lang: str = "en", words: bool = False) -> str:
+    """How often a stage was reached and, typically, when: '80% @ 3.5 y' for the terminal's narrow columns, or
+    with ``words`` '80% of seeds, year 3.5' (the dashboard's table)."""
     _ = gettext_for(lang)
     if share == 0 or math.isnan(median_year):
         return _("never")
-    return _("{share:.0%} @ {year:.1f} y").format(share=share, year=median_year)
+    text = _("{share:.0%} of seeds, year {year:.1f}") if words else _("{share:.0%} @ {year:.1f} y")
+    return text.format(share=share, year=median_year)
 
 
 def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
@@ -291,7 +293,7 @@ def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
             _("configuration"): name if shown == name else f"{shown} ({name})",
             _("seeds"): str(int(row["runs"])),
             **{
-                stage_name(stage, lang): _stage_cell(row[f"reached_{stage}"], row[f"median_year_{stage}"], lang)
+                stage_name(stage, lang): stage_cell(row[f"reached_{stage}"], row[f"median_year_{stage}"], lang)
                 for stage in STAGES[1:]
             },
             _("final index"): f"{row['final_index']:.2f}{sd}",
@@ -334,6 +336,7 @@ __all__ = [
     "run_comparison_sweep",
     "run_summaries",
     "run_trajectories",
+    "stage_cell",
     "stage_thresholds",
     "summarise_comparison",
     "summarise_runs",

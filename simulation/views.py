@@ -35,7 +35,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from .agents import PartyCell
-from .compare import DEFAULT_SEED, ComparisonStopped, run_comparison_sweep, stage_thresholds, summarise_runs
+from .compare import (
+    DEFAULT_SEED,
+    ComparisonStopped,
+    run_comparison_sweep,
+    stage_cell,
+    stage_thresholds,
+    summarise_runs,
+)
 from .i18n import N_, gettext_for
 from .names import choice_name, configuration_name, role_name, scenario_text, stage_name
 from .parameters import ROLES
@@ -759,13 +766,6 @@ def draw_comparison(result: ComparisonResult, lang: str = "en") -> Figure:
     return plot_comparison(result.trajectories, thresholds=stage_thresholds(names), lang=lang)
 
 
-def _stage_cell(share: float, median_year: float, lang: str = "en") -> str:
-    _ = gettext_for(lang)
-    if share == 0 or math.isnan(median_year):
-        return _("never")
-    return _("{share:.0%} of seeds, year {year:.1f}").format(share=share, year=median_year)
-
-
 def summary_markdown(summary: pd.DataFrame, lang: str = "en") -> str:
     """The comparison's headline numbers as a markdown table a student can scan."""
     _ = gettext_for(lang)
@@ -775,8 +775,8 @@ def summary_markdown(summary: pd.DataFrame, lang: str = "en") -> str:
     header = "| " + " | ".join(columns) + " |\n" + "|---" * len(columns) + "|"
     rows = [
         f"| {configuration_name(r.configuration, lang)} "
-        f"| {_stage_cell(r.reached_learning, r.median_year_learning, lang)} "
-        f"| {_stage_cell(r.reached_independence, r.median_year_independence, lang)} | {r.final_index:.2f} "
+        f"| {stage_cell(r.reached_learning, r.median_year_learning, lang, words=True)} "
+        f"| {stage_cell(r.reached_independence, r.median_year_independence, lang, words=True)} | {r.final_index:.2f} "
         f"| {r.trust_in_strangers_last_year:.0%} | {r.misperception_last_year:.0%} "
         f"| {r.admin_task_completion_mean:.0%} | {r.total_public_cost:,.0f} |"
         for r in summary.itertuples()
