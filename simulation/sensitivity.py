@@ -464,24 +464,10 @@ def _draw_sobol(ax, part: pd.DataFrame, lang: str = "en") -> None:
     _ = gettext_for(lang)
     y = np.arange(len(part))
     height = 0.38
-    ax.barh(
-        y - height / 2,
-        part["S1"],
-        height,
-        xerr=part["S1_conf"],
-        color=S1_COLOUR,
-        label=_("S1 (first order)"),
-        error_kw={"elinewidth": 1, "capsize": 2},
-    )
-    ax.barh(
-        y + height / 2,
-        part["ST"],
-        height,
-        xerr=part["ST_conf"],
-        color=ST_COLOUR,
-        label=_("ST (total)"),
-        error_kw={"elinewidth": 1, "capsize": 2},
-    )
+    for offset, index, colour, label in ((-height / 2, "S1", S1_COLOUR, _("S1 (first order)")),
+                                         (height / 2, "ST", ST_COLOUR, _("ST (total)"))):  # fmt: skip
+        ax.barh(y + offset, part[index], height, xerr=part[f"{index}_conf"], color=colour, label=label,
+                error_kw={"elinewidth": 1, "capsize": 2})  # fmt: skip
     ax.set_xlabel(_("Sobol' index (share of output variance)"))
 
 
