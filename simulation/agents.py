@@ -9,7 +9,8 @@ updated array-wide by :mod:`simulation.residents`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from mesa import Agent
@@ -271,6 +272,22 @@ class PartyCell(Agent):
         self.mediation_capacity = p.party_mediation * size * p.party_service * self.trust_capital
 
 
+class _Row:
+    """A resident's value in one column of the population arrays, as a plain Python value; read-only, because
+    the arrays are the state and every rule updates them whole (docs/ODD.md 2)."""
+
+    def __init__(self, column: str, convert: Callable[[Any], Any] = float) -> None:
+        self.column, self.convert = column, convert
+
+    def __get__(self, resident: Resident | None, owner: type | None = None) -> Any:
+        if resident is None:
+            return self
+        return self.convert(getattr(resident.model.residents, self.column)[resident.index])
+
+    def __set__(self, resident: Resident, value: Any) -> None:
+        raise AttributeError(f"a resident's {self.column} is read-only here: set model.residents.{self.column}")
+
+
 class Resident(FixedAgent):
     """One resident, placed on the social network; a view onto row ``index`` of the population arrays.
 
@@ -292,48 +309,16 @@ class Resident(FixedAgent):
     def cell(self, cell: Cell | None) -> None:
         FixedAgent.cell.fset(self, cell)
 
-    def _get(self, name: str):
-        return getattr(self.model.residents, name)[self.index]
-
-    @property
-    def trust(self) -> float:
-        return float(self._get("trust"))
-
-    @property
-    def efficacy(self) -> float:
-        return float(self._get("efficacy"))
-
-    @property
-    def skill(self) -> float:
-        return float(self._get("skill"))
-
-    @property
-    def reliance(self) -> float:
-        return float(self._get("reliance"))
-
-    @property
-    def civic_propensity(self) -> float:
-        return float(self._get("civic"))
-
-    @property
-    def sees_committee_as_government(self) -> bool:
-        return bool(self._get("ownership") < 0.5)
-
-    @property
-    def activity(self) -> str:
-        return ACTIVITIES[self._get("activity")]
-
-    @property
-    def age_group(self) -> str:
-        return AGE_GROUPS[self._get("age_group")]
-
-    @property
-    def low_income(self) -> bool:
-        return bool(self._get("low_income"))
-
-    @property
-    def party_member(self) -> bool:
-        return bool(self._get("party_member"))
+    trust = _Row("trust")
+    efficacy = _Row("efficacy")
+    skill = _Row("skill")
+    reliance = _Row("reliance")
+    civic_propensity = _Row("civic")
+    sees_committee_as_government = _Row("ownership", lambda ownership: bool(ownership < 0.5))
+    activity = _Row("activity", ACTIVITIES.__getitem__)
+    age_group = _Row("age_group", AGE_GROUPS.__getitem__)
+    low_income = _Row("low_income", bool)
+    party_member = _Row("party_member", bool)
 
     @property
     def building(self) -> int:

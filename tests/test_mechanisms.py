@@ -115,6 +115,9 @@ def test_resident_agents_are_views_onto_the_arrays():
     assert resident.trust == 0.123
     assert resident.reliance == model.residents.reliance[17]
     assert resident.activity in ("none", "low_level", "decision")
+    assert isinstance(resident.trust, float) and isinstance(resident.party_member, bool)
+    with pytest.raises(AttributeError, match="read-only"):
+        resident.trust = 0.5  # the arrays are the state
 
 
 # --- participation ---------------------------------------------------------------------------------------
