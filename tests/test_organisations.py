@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from simulation import CommunityModel, organisations, supervision
+from simulation.network import _from_pairs
 from simulation.population import DECISION, LOW_LEVEL, NONE
 
 
@@ -104,3 +105,47 @@ def test_a_quiet_month_has_no_scandals(monkeypatch):
     model.scandals = 5
     model._oversee(model.levers)
     assert model.scandals == 0
+
+
+# --- recruiting through ties (7.6) ----------------------------------------------------------------------------------
+def _star(origin: str, n: int = 601, **overrides) -> tuple[CommunityModel, int]:
+    """Resident 0, a member of one organisation, tied to everyone else; all active, all willing to join."""
+    model = CommunityModel(scenario="guardian", n_residents=n, rng=8, initial_grassroots_ngos=0,
+                           initial_top_down_ngos=0, ngo_join_rate=1.0, **overrides)  # fmt: skip
+    net = model.network
+    others = np.arange(1, n)
+    model.network = _from_pairs(np.zeros(n - 1, dtype=np.int64), others, n, 0.5, net.building, net.compound)
+    ngo = organisations._create(model, 0, origin, 1.0, 0.5)
+    model.member_of[:] = -1
+    model.member_of[0] = ngo.unique_id
+    model.residents.activity[:] = LOW_LEVEL
+    return model, ngo.unique_id
+
+
+def test_nobody_is_recruited_where_there_is_no_organisation():
+    model = _model()
+    for ngo in list(model.ngo_by_id.values()):
+        ngo.dissolve()
+    model.residents.activity[:] = LOW_LEVEL
+    assert organisations.recruit(model) == 0 and (model.member_of < 0).all()
+
+
+def test_one_resident_who_knows_a_member_joins_that_member_s_organisation():
+    model, uid = _star("grassroots", n=20)
+    model.residents.activity[2:] = NONE  # resident 1 is the only one taking part, with one tie, to a member
+    assert organisations.recruit(model) == 1
+    assert model.member_of[:2].tolist() == [uid, uid] and (model.member_of[2:] < 0).all()
+
+
+def test_an_embedded_organisation_draws_recruits_only_as_far_as_it_is_not_embedded():
+    model, uid = _star("top_down", ngo_members_max=10_000)
+    joined = organisations.recruit(model)
+    share = 1 - model.params.ngo_embeddedness
+    assert joined == int((model.member_of[1:] == uid).sum())
+    assert joined / 600 == pytest.approx(share, abs=0.06)  # 600 tries, each accepted with chance 0.3
+
+
+def test_an_organisation_takes_recruits_only_up_to_its_largest_membership():
+    model, uid = _star("grassroots", ngo_members_max=3)
+    assert organisations.recruit(model) == 2
+    assert (model.member_of == uid).sum() == 3
