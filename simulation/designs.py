@@ -30,6 +30,8 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
+from .validation import ValidationError
+
 METHODS = ("grid", "lhs", "sobol", "morris")
 # [design] keys each method accepts ('method' itself is always allowed)
 METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -49,7 +51,7 @@ DEFAULT_SECOND_ORDER = False
 DESIGN_STREAM = (0x5EED, 0xDE51)
 
 
-class DesignError(ValueError):
+class DesignError(ValidationError):
     """A [vary] or [design] entry that cannot make a design; the message is one line."""
 
 

@@ -57,7 +57,7 @@ def one_line(message: object) -> str:
 
 
 def did_you_mean(name: object, valid: Collection[str]) -> str:
-    """" (did you mean 'x'?)" for the closest valid name, or "" when none is close."""
+    """The hint " (did you mean 'x'?)" for the closest valid name, or "" when none is close."""
     close = difflib.get_close_matches(str(name), list(valid), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -97,7 +97,7 @@ def require(table: Mapping[str, Any], keys: Collection[str], where: str, meaning
 class Rule:
     """What one value may be: the parameter table's columns, for a parameter or any other setting.
 
-    ``kind`` is "int", "float", "bool", "text", "name" (non-empty text), "choice" or "table". ``low`` and
+    ``kind`` is "int", "float", "bool", "text", "name" (non-empty text), "choice", "table" or "list". ``low`` and
     ``high`` bound a number (both inclusive) or, for a table, its least number of entries (``low``).
     """
 
@@ -187,9 +187,15 @@ def _table(value: Any, rule: Rule, label: str, _lenient: bool) -> dict[str, Any]
     return dict(value)
 
 
+def _list(value: Any, rule: Rule, label: str, _lenient: bool) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValidationError(f"{label} must be a list{_about(rule)}, got {value!r}")
+    return value
+
+
 _CHECKS: dict[str, Callable[[Any, Rule, str, bool], Any]] = {
     "int": _number, "float": _number, "choice": _choice, "bool": _bool, "text": _text, "name": _text,
-    "table": _table,
+    "table": _table, "list": _list,
 }  # fmt: skip
 
 
