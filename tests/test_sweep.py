@@ -435,7 +435,7 @@ def test_the_cli_reports_a_bad_sweep_file_in_one_line_and_exits_2(tmp_path, caps
     assert proc.stderr.startswith(f"error: {bad}: not valid TOML") and len(proc.stderr.splitlines()) == 1
 
     assert main(["sweep", str(ROOT / "sweeps" / "smoke.toml"), "--workers", "0"]) == 2
-    assert capsys.readouterr().err == "error: --workers must be at least 1, got 0\n"
+    assert capsys.readouterr().err == "error: --workers must be a whole number, at least 1, got 0\n"
 
 
 def test_a_directory_holding_another_sweep_is_refused(tmp_path, capsys):
