@@ -409,7 +409,8 @@ def test_a_malformed_sweep_gets_a_one_line_error_naming_the_problem(changes, mes
 
 def test_a_generic_model_is_checked_against_its_own_parameters():
     boltzmann = "mesa.examples.basic.boltzmann_wealth_model.model:BoltzmannWealth"
-    with pytest.raises(SweepError, match=r"unknown parameter 'wdth' of model '.*' \(did you mean 'width'\?\); valid: height, n"):
+    message = r"unknown parameter 'wdth' of model '.*' \(did you mean 'width'\?\); valid: height, n"
+    with pytest.raises(SweepError, match=message):
         load_sweep({"model": boltzmann, "seeds": 1, "steps": 2, "fixed": {"wdth": 5}})
     with pytest.raises(SweepError, match="'scenarios' names configurations of simulation.model:CommunityModel"):
         load_sweep({"model": boltzmann, "seeds": 1, "steps": 2, "scenarios": ["a"]})
