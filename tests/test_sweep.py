@@ -433,7 +433,7 @@ def test_the_cli_reports_a_bad_sweep_file_in_one_line_and_exits_2(tmp_path, caps
     proc = subprocess.run([sys.executable, "-m", "simulation", "sweep", str(bad)], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"error: {bad}: not valid TOML") and len(proc.stderr.splitlines()) == 1
+    assert proc.stderr.startswith(f"error: sweep file {bad}: not valid TOML") and len(proc.stderr.splitlines()) == 1
 
     assert main(["sweep", str(ROOT / "sweeps" / "smoke.toml"), "--workers", "0"]) == 2
     assert capsys.readouterr().err == "error: --workers must be a whole number, at least 1, got 0\n"
