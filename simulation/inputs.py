@@ -42,9 +42,9 @@ def parse_toml(text: str, label: str, error: type[Exception]) -> dict[str, Any]:
 def load_configuration(scenario: Any, error: type[Exception], **overrides: Any) -> Any:
     """:func:`simulation.scenarios.load_scenario`, with unreadable files reported as one-line ``error``.
 
-    ``load_scenario`` reports missing files, bad TOML and bad values itself (``ScenarioError``,
-    ``ParameterError``, passed through); a binary file or a deeply nested one escape it as
-    ``UnicodeDecodeError`` or ``RecursionError``.
+    ``load_scenario`` reports missing, binary and invalid files and bad values itself (``ScenarioError``,
+    ``ParameterError``, passed through, through :mod:`simulation.validation`); the two handlers below are a
+    guard for a scenario passed in already loaded, or a parser that changes what it raises.
     """
     from .scenarios import load_scenario
 
