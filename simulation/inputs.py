@@ -43,8 +43,8 @@ def load_configuration(scenario: Any, error: type[Exception], **overrides: Any) 
     """:func:`simulation.scenarios.load_scenario`, with unreadable files reported as one-line ``error``.
 
     ``load_scenario`` reports missing, binary and invalid files and bad values itself (``ScenarioError``,
-    ``ParameterError``, passed through, through :mod:`simulation.validation`); the two handlers below are a
-    guard for a scenario passed in already loaded, or a parser that changes what it raises.
+    ``ParameterError``, passed through; both read files through :mod:`simulation.validation`). The two
+    handlers below only guard against a reader that raises the parser's own errors again.
     """
     from .scenarios import load_scenario
 
