@@ -44,14 +44,15 @@ import pandas as pd
 import pyabc
 
 from .i18n import gettext_for
-from .inputs import load_configuration, parse_toml, read_text
+from .inputs import load_configuration
 from .lifeline import SafePoints, signal_of
-from .limits import ALLOW_LARGE, SizeError, check_community_size
+from .limits import ALLOW_LARGE, check_community_size
 from .names import configuration_name
-from .parameters import FIELDS, ParameterError, coerce
+from .parameters import FIELDS, coerce, unknown_name_error
 from .provenance import code_identity, configuration_content, differences, digest
 from .runner import run_scenario
-from .scenarios import ScenarioError
+from .validation import Rule, ValidationError, check, check_keys, check_settings, read_toml, reported_as, require
+from .validation import unknown as unknown_name
 
 SPEC_KEYS = {
     "description": "what is calibrated against what, in one line",
@@ -70,15 +71,26 @@ SPEC_KEYS = {
     "predictive_runs": "posterior predictive runs after the calibration, on seeds it never used",
 }
 SIDES = ("at_least", "at_most")  # a bound's two readings; a plain number is a point target
-# Whole-number settings and their least value; each is checked for its type before anything runs.
-COUNTS = {"steps": 1, "seeds": 1, "population_size": 2, "generations": 1, "seed": 0, "predictive_runs": 0}
+# The single-valued settings as rules (simulation.validation), each checked for its type before anything runs.
+SETTINGS = {
+    "scenario": Rule("name", meaning=SPEC_KEYS["scenario"]),
+    "description": Rule("text", meaning=SPEC_KEYS["description"]),
+    **{key: Rule("int", low=least) for key, least in
+       {"steps": 1, "seeds": 1, "population_size": 2, "generations": 1, "seed": 0, "predictive_runs": 0}.items()},
+    "min_epsilon": Rule("float", low=0),
+}  # fmt: skip
+TABLES = {
+    "parameters": Rule("table", low=1, meaning="name = [low, high]"),
+    "targets": Rule("table", low=1, meaning="column = value"),
+    "checks": Rule("table", meaning="column = {at_least = x}"),
+}
 MAX_POPULATION = 100_000  # particles per generation; above, a typo is likelier than a plan (--allow-large)
 MAX_GENERATIONS = 1_000
 STAMP = "calibration.json"
 DATABASE = "history.db"
 
 
-class CalibrationError(ValueError):
+class CalibrationError(ValidationError):
     """A calibration spec or output directory that cannot be used; the message is one line."""
 
 
@@ -139,97 +151,53 @@ def load_calibration(spec: str | Path | dict[str, Any], allow_large: bool = Fals
     target), the configuration is loaded, and sizes are checked against :mod:`simulation.limits`
     (``allow_large`` lifts them).
     """
-    data = spec if isinstance(spec, dict) else _read_toml(Path(spec))
-    unknown = sorted(set(data) - set(SPEC_KEYS))
-    if unknown:
-        raise CalibrationError(f"unknown key '{unknown[0]}' in calibration spec; valid: {', '.join(SPEC_KEYS)}")
-    if "checks" in data and not isinstance(data["checks"], dict):
-        raise CalibrationError(f"[checks] must be a table (column = {{at_least = x}}), got {data['checks']!r}")
-    for key in ("scenario", "parameters", "targets"):
-        if key not in data:
-            raise CalibrationError(f"calibration spec is missing '{key}' ({SPEC_KEYS[key]})")
-    settings = _settings(data)
-    try:
+    with reported_as(CalibrationError):
+        data = spec if isinstance(spec, dict) else read_toml(Path(spec), "calibration spec")[1]
+        check_keys(data, SPEC_KEYS, "in calibration spec")
+        tables = check_settings(data, TABLES, lambda key: f"[{key}]")
+        require(data, ("scenario", "parameters", "targets"), "calibration spec", SPEC_KEYS)
+        settings = _settings(data)
         load_configuration(settings["scenario"], CalibrationError)
-    except (ScenarioError, ParameterError) as err:
-        raise CalibrationError(str(err)) from None
-    priors = {name: _prior(name, bounds) for name, bounds in _table(data, "parameters").items()}
-    read = {name: _target(name, value, "targets") for name, value in _table(data, "targets").items()}
-    targets = {name: value for name, (_side, value) in read.items()}
-    sides = {name: side for name, (side, _value) in read.items()}
-    checks = {name: _target(name, value, "checks") for name, value in data.get("checks", {}).items()}
-    if any(side == "equal" for side, _value in checks.values()):
-        raise CalibrationError("a check in [checks] must be a bound, {at_least = x} or {at_most = x}")
-    spec_obj = CalibrationSpec(priors=priors, targets=targets, sides=sides, checks=checks, source=data, **settings)
-    _check_settings(spec_obj, allow_large)
+        priors = {name: _prior(name, bounds) for name, bounds in tables["parameters"].items()}
+        read = {name: _target(name, value, "targets") for name, value in tables["targets"].items()}
+        checks = {name: _target(name, value, "checks") for name, value in tables.get("checks", {}).items()}
+        if any(side == "equal" for side, _value in checks.values()):
+            raise CalibrationError("a check in [checks] must be a bound, {at_least = x} or {at_most = x}")
+        targets = {name: value for name, (_side, value) in read.items()}
+        sides = {name: side for name, (side, _value) in read.items()}
+        spec_obj = CalibrationSpec(priors=priors, targets=targets, sides=sides, checks=checks, source=data,
+                                   **settings)  # fmt: skip
+        _check_settings(spec_obj, allow_large)
     return spec_obj
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise CalibrationError(f"calibration spec not found: {path}")
-    return parse_toml(read_text(path, "calibration spec", CalibrationError), f"calibration spec {path}",
-                      CalibrationError)  # fmt: skip
-
-
 def _settings(data: dict[str, Any]) -> dict[str, Any]:
-    """The scalar settings, each checked for its type: counts, the window, min_epsilon and the texts."""
-    settings: dict[str, Any] = {}
-    for key in ("scenario", "description"):
-        if key in data:
-            if not isinstance(data[key], str) or (key == "scenario" and not data[key].strip()):
-                raise CalibrationError(f"'{key}' must be text ({SPEC_KEYS[key]}), got {data[key]!r}")
-            settings[key] = data[key]
-    for key, least in COUNTS.items():
-        if key in data:
-            settings[key] = _whole(data[key], key, least)
+    """The scalar settings, each checked for its type and least value; the window as a pair of months."""
+    settings = check_settings(data, SETTINGS)
     if "n_residents" in data:
-        try:
-            settings["n_residents"] = coerce("n_residents", _whole(data["n_residents"], "n_residents", 1))
-        except ParameterError as err:
-            raise CalibrationError(f"'n_residents': {err}") from None
+        settings["n_residents"] = coerce("n_residents", check(data["n_residents"], Rule("int", low=1), "'n_residents'"))
     if "window" in data:
         window = data["window"]
         if not (isinstance(window, list) and len(window) == 2):
             raise CalibrationError(f"'window' must be [first, last] months, got {window!r}")
-        settings["window"] = tuple(_whole(month, "window", 0) for month in window)
-    if "min_epsilon" in data:
-        settings["min_epsilon"] = _finite(data["min_epsilon"], "'min_epsilon'", least=0.0)
+        settings["window"] = tuple(check(month, Rule("int", low=0), "'window'") for month in window)
+    if "min_epsilon" in settings:
+        settings["min_epsilon"] = float(settings["min_epsilon"])
     return settings
 
 
-def _whole(value: Any, key: str, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise CalibrationError(f"'{key}' must be a whole number, at least {least}, got {value!r}")
-    return value
-
-
-def _finite(value: Any, what: str, least: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise CalibrationError(f"{what} must be a finite number, got {value!r}")
-    if least is not None and value < least:
-        raise CalibrationError(f"{what} must be at least {least:g}, got {value!r}")
-    return float(value)
-
-
-def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
-    table = data[key]
-    if not isinstance(table, dict) or not table:
-        example = "name = [low, high]" if key == "parameters" else "column = value"
-        raise CalibrationError(f"[{key}] must be a table with at least one entry ({example}), got {table!r}")
-    return table
+def _finite(value: Any, what: str) -> float:
+    return check(value, Rule("float"), what)
 
 
 def _prior(name: str, bounds: Any) -> tuple[float, float]:
     if name not in FIELDS:
-        raise CalibrationError(f"unknown parameter '{name}' in [parameters]; see 'python -m simulation parameters'")
+        raise unknown_name_error(name, where="in [parameters]")
     if not (isinstance(bounds, list) and len(bounds) == 2):
         raise CalibrationError(f"prior of '{name}' must be [low, high], got {bounds!r}")
     low, high = (_finite(b, f"prior of '{name}'") for b in bounds)
-    try:
+    with reported_as(CalibrationError, f"prior of '{name}'"):
         low, high = (float(coerce(name, b)) for b in (low, high))
-    except ParameterError as err:
-        raise CalibrationError(f"prior of '{name}': {err}") from None
     if low >= high:
         raise CalibrationError(f"prior of '{name}': low ({low}) must be below high ({high})")
     return low, high
@@ -240,9 +208,9 @@ def _target(name: str, value: Any, table: str) -> tuple[str, float]:
     from .measures import COLUMNS
 
     what = "target" if table == "targets" else "check"
-    if name not in COLUMNS or name in ("stage", "government_role"):
-        numeric = [c for c in COLUMNS if c not in ("stage", "government_role")]
-        raise CalibrationError(f"unknown {what} '{name}'; valid: {', '.join(numeric)}")
+    numeric = [c for c in COLUMNS if c not in ("stage", "government_role")]
+    if name not in numeric:
+        raise CalibrationError(unknown_name(what, name, numeric))
     if not isinstance(value, dict):
         return "equal", _finite(value, f"{what} '{name}'")
     if len(value) != 1 or next(iter(value)) not in SIDES:
@@ -263,10 +231,7 @@ def _check_settings(spec: CalibrationSpec, allow_large: bool = False) -> None:
             if getattr(spec, name) > limit:
                 raise CalibrationError(f"'{name}' = {getattr(spec, name):,} is above the limit of {limit:,}; "
                                        f"make it smaller, or pass {ALLOW_LARGE} if you mean it")  # fmt: skip
-    try:
-        check_community_size(spec.n_residents, allow_large=allow_large)
-    except SizeError as err:
-        raise CalibrationError(str(err)) from None
+    check_community_size(spec.n_residents, allow_large=allow_large)
 
 
 @dataclass(frozen=True)

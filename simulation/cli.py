@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import math
 import os
 import sys
@@ -71,10 +70,11 @@ from .names import (
     section_name,
     stage_name,
 )
-from .parameters import FIELDS, SECTIONS, ParameterError, coerce
+from .parameters import FIELDS, SECTIONS, coerce, unknown_name_error
 from .runner import DEFAULT_STEPS, run_scenario, summarise
 from .scenarios import SCENARIO_DIR, Scenario, ScenarioError, list_scenarios, load_scenario
 from .stages import STAGES
+from .validation import EXIT_CODE, Rule, ValidationError, check
 
 ROBUSTNESS = "robustness"  # an experiment of two sweeps (simulation.robustness), not of experiments.EXPERIMENTS
 
@@ -82,11 +82,13 @@ TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     ".csv": lambda table, path: table.to_csv(path, index=False),
     ".parquet": lambda table, path: table.to_parquet(path, index=False),
 }
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, EXIT_CODE
 DEFAULT_SWEEP_DIR = Path("results/sweeps")
+# The numeric options as rules (simulation.validation): one wording for a bad value in every command.
+COUNT, SEED, PORT = Rule("int", low=1), Rule("int", low=0), Rule("int", low=1, high=65535)
 
 
-class InputError(ValueError):
+class InputError(ValidationError):
     """Bad command-line input, reported as one line instead of argparse's usage block."""
 
 
@@ -95,9 +97,9 @@ def _input_checks() -> Iterator[None]:
     """Treat a ValueError from the shared check helpers as bad input; outside these blocks it would be a bug."""
     try:
         yield
-    except (InputError, ScenarioError, ParameterError):
+    except ValidationError:  # InputError, ScenarioError, ParameterError, SizeError, ...: already one line
         raise
-    except ValueError as err:  # SizeError included
+    except ValueError as err:
         raise InputError(str(err)) from None
     except RecursionError:  # tomllib on a configuration file nested thousands of levels deep
         raise InputError("an input file is nested too deeply to be read (not valid TOML for this program)") from None
@@ -123,16 +125,9 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
         if not value:
             raise InputError(f"--set {key}= has no value")
         if key not in FIELDS:
-            raise InputError(_unknown_parameter(key))
+            raise unknown_name_error(key, where="in --set")
         overrides[key] = coerce(key, value)
     return overrides
-
-
-def _unknown_parameter(key: str) -> str:
-    """A short message for a mistyped --set key; the full list is one command away rather than 2,000 characters."""
-    close = difflib.get_close_matches(key, list(FIELDS), n=3)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"--set: unknown parameter {key!r}{hint} (list them with 'python -m simulation parameters')"
 
 
 def _model_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -145,9 +140,7 @@ def _model_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _check_seed(seed: int) -> int:
     """Seeds are non-negative: numpy rejects negative ones deep inside the model otherwise."""
-    if seed < 0:
-        raise InputError(f"--seed must be 0 or more, got {seed}")
-    return seed
+    return check(seed, SEED, "--seed")
 
 
 def _check_table_path(path: Path) -> Path:
@@ -372,9 +365,7 @@ class ComparePlan:
 
 def _check_positive(value: int, option: str) -> int:
     """Counts given on the command line must be at least 1."""
-    if value < 1:
-        raise InputError(f"{option} must be at least 1, got {value}")
-    return value
+    return check(value, COUNT, option)
 
 
 def plan_compare(args: argparse.Namespace) -> ComparePlan:
@@ -784,10 +775,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     """Start the Solara dashboard and print its address; a busy port is bad input, found before starting."""
     from .dashboard import DashboardError, serve
 
-    if args.port is not None and not 1 <= args.port <= 65535:
-        raise InputError(f"--port must be between 1 and 65535, got {args.port}")
-    if args.max_sessions < 1:
-        raise InputError(f"--max-sessions must be at least 1, got {args.max_sessions}")
+    if args.port is not None:
+        check(args.port, PORT, "--port")
+    check(args.max_sessions, COUNT, "--max-sessions")
     if not math.isfinite(args.idle_minutes) or args.idle_minutes <= 0:
         raise InputError(f"--idle-minutes must be a number above 0, got {args.idle_minutes}")
     os.environ["DASHBOARD_LANG"] = args.lang  # the language of a tab whose address has no ?lang= (simulation.app)
@@ -961,8 +951,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.handler(args)
     except SystemExit as stop:  # --help and --version exit through argparse
         return stop.code if isinstance(stop.code, int) else EXIT_OK
-    except (InputError, ScenarioError, ParameterError) as err:
-        return _fail(str(err), EXIT_BAD_INPUT)
+    except ValidationError as err:  # every bad input, of any format: one line, exit 2
+        return _fail(str(err), err.exit_code)
     except BrokenPipeError:  # output piped into `head`: stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED

@@ -30,6 +30,8 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
+from .validation import Rule, ValidationError, check, check_keys, reported_as, require
+
 METHODS = ("grid", "lhs", "sobol", "morris")
 # [design] keys each method accepts ('method' itself is always allowed)
 METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -41,6 +43,7 @@ METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
 RANGE_KEYS = ("start", "stop", "num")
 BOUND_KEYS = ("low", "high", "integer")
 DEFAULT_NUM_LEVELS = 4
+COUNT, FINITE, FLAG = Rule("int", low=1), Rule("float"), Rule("bool")  # the checks of simulation.validation
 # Second-order Sobol' indices nearly double the number of runs; for a costly model first and total order are
 # what is read first, so they are opt-in, in sweep files and in simulation.sensitivity alike.
 DEFAULT_SECOND_ORDER = False
@@ -49,7 +52,7 @@ DEFAULT_SECOND_ORDER = False
 DESIGN_STREAM = (0x5EED, 0xDE51)
 
 
-class DesignError(ValueError):
+class DesignError(ValidationError):
     """A [vary] or [design] entry that cannot make a design; the message is one line."""
 
 
@@ -201,26 +204,29 @@ def parse_design(table: Any) -> DesignSpec:
             raise DesignError(f"[design] {key!r} does not apply to method {method!r}; valid keys: {valid}")
     if method == "grid":
         return DesignSpec()
-    samples = _positive_int(table.get("samples"), "[design] samples", required=True)
-    options: dict[str, Any] = {}
-    if method == "sobol":
-        if samples & (samples - 1):
-            raise DesignError(
-                f"[design] samples = {samples}: Sobol' base samples must be a power of two (e.g. 64, 128, 256); "
-                "Saltelli's sample loses its balance otherwise"
-            )
-        second = table.get("calc_second_order", DEFAULT_SECOND_ORDER)
-        if not isinstance(second, bool):
-            raise DesignError(f"[design] calc_second_order must be true or false, got {second!r}")
-        options["calc_second_order"] = second
-    if method == "morris":
-        if samples < 2:
-            raise DesignError(f"[design] samples = {samples}: Morris needs at least 2 trajectories")
-        levels = _positive_int(table.get("num_levels", DEFAULT_NUM_LEVELS), "[design] num_levels", required=True)
-        if levels < 2 or levels % 2:
-            raise DesignError(f"[design] num_levels = {levels}: Morris needs an even number of levels, at least 2")
-        options["num_levels"] = levels
+    with reported_as(DesignError):
+        samples = _positive_int(table.get("samples"), "[design] samples", required=True)
+        options = {"sobol": _sobol_options, "morris": _morris_options}.get(method, lambda _t, _s: {})(table, samples)
     return DesignSpec(method, samples, options)
+
+
+def _sobol_options(table: dict[str, Any], samples: int) -> dict[str, Any]:
+    if samples & (samples - 1):
+        raise DesignError(
+            f"[design] samples = {samples}: Sobol' base samples must be a power of two (e.g. 64, 128, 256); "
+            "Saltelli's sample loses its balance otherwise"
+        )
+    return {"calc_second_order": check(table.get("calc_second_order", DEFAULT_SECOND_ORDER), FLAG,
+                                       "[design] calc_second_order")}  # fmt: skip
+
+
+def _morris_options(table: dict[str, Any], samples: int) -> dict[str, Any]:
+    if samples < 2:
+        raise DesignError(f"[design] samples = {samples}: Morris needs at least 2 trajectories")
+    levels = _positive_int(table.get("num_levels", DEFAULT_NUM_LEVELS), "[design] num_levels", required=True)
+    if levels < 2 or levels % 2:
+        raise DesignError(f"[design] num_levels = {levels}: Morris needs an even number of levels, at least 2")
+    return {"num_levels": levels}
 
 
 def parse_factor(name: str, spec: Any, method: str, integer: bool = False) -> Factor:
@@ -230,6 +236,11 @@ def parse_factor(name: str, spec: Any, method: str, integer: bool = False) -> Fa
     sampled values are rounded.
     """
     where = f"[vary] {name}"
+    with reported_as(DesignError):
+        return _parse_factor(name, spec, method, integer, where)
+
+
+def _parse_factor(name: str, spec: Any, method: str, integer: bool, where: str) -> Factor:
     if method == "grid":
         if isinstance(spec, list):
             return Levels(name, _check_levels(spec, where))
@@ -282,33 +293,24 @@ def _bounds(name: str, spec: dict[str, Any], where: str, integer: bool) -> Bound
     low, high = _number(spec["low"], f"{where} low"), _number(spec["high"], f"{where} high")
     if low >= high:
         raise DesignError(f"{where}: low ({low:g}) must be below high ({high:g})")
-    flag = spec.get("integer", integer)
-    if not isinstance(flag, bool):
-        raise DesignError(f"{where} integer must be true or false, got {flag!r}")
+    flag = check(spec.get("integer", integer), FLAG, f"{where} integer")
     return Bounds(name, float(low), float(high), flag or integer)
 
 
 def _check_keys(spec: dict[str, Any], allowed: tuple[str, ...], where: str, required: tuple[str, ...]) -> None:
-    for key in spec:
-        if key not in allowed:
-            raise DesignError(f"{where}: unknown key {key!r}; valid: {', '.join(allowed)}")
-    missing = [k for k in required if k not in spec]
-    if missing:
-        raise DesignError(f"{where}: missing {', '.join(missing)} (needs {', '.join(required)})")
+    check_keys(spec, allowed, f"in {where}")
+    require(spec, required, where, dict.fromkeys(required, f"needs {', '.join(required)}"))
 
 
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise DesignError(f"{where} must be a finite number, got {value!r}")
-    return value
+    check(value, FINITE, where)
+    return value  # as written: a range of whole numbers stays whole
 
 
 def _positive_int(value: Any, where: str, required: bool = False) -> int:
     if value is None and required:
         raise DesignError(f"{where} is missing (a whole number, at least 1)")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise DesignError(f"{where} must be a whole number, at least 1, got {value!r}")
-    return value
+    return check(value, COUNT, where)
 
 
 # --- building the points -----------------------------------------------------------------

@@ -42,9 +42,9 @@ def parse_toml(text: str, label: str, error: type[Exception]) -> dict[str, Any]:
 def load_configuration(scenario: Any, error: type[Exception], **overrides: Any) -> Any:
     """:func:`simulation.scenarios.load_scenario`, with unreadable files reported as one-line ``error``.
 
-    ``load_scenario`` reports missing files, bad TOML and bad values itself (``ScenarioError``,
-    ``ParameterError``, passed through); a binary file or a deeply nested one escape it as
-    ``UnicodeDecodeError`` or ``RecursionError``.
+    ``load_scenario`` reports missing, binary and invalid files and bad values itself (``ScenarioError``,
+    ``ParameterError``, passed through; both read files through :mod:`simulation.validation`). The two
+    handlers below only guard against a reader that raises the parser's own errors again.
     """
     from .scenarios import load_scenario
 

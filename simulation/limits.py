@@ -23,6 +23,8 @@ import os
 import resource
 from pathlib import Path
 
+from .validation import ValidationError
+
 MAX_RUNS = 1_000_000  # ~80 core-hours at 0.3 s a run: beyond this, a typo is likelier than a plan
 MAX_POINTS = 1_000_000
 LARGE_COMMUNITY = 50_000  # from this size on, `run` and `compare` say what a community will cost first
@@ -46,7 +48,7 @@ SECONDS_PER_RESIDENT_STEP = 8.0e-7
 ALLOW_LARGE = "--allow-large"
 
 
-class SizeError(ValueError):
+class SizeError(ValidationError):
     """A size above a limit, refused before anything was built; the message is one line."""
 
 

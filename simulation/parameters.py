@@ -24,9 +24,10 @@ differ in very small communities, which have a single compound).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
+
+from .validation import Rule, ValidationError, check, reported_as, unknown
 
 ROLES = ("nurture", "assist", "supervise", "withdrawn")
 NETWORKS = ("housing", "random", "none")
@@ -45,7 +46,7 @@ SECTIONS = (
 )
 
 
-class ParameterError(ValueError):
+class ParameterError(ValidationError):
     """A parameter name or value that the model cannot accept."""
 
 
@@ -274,50 +275,28 @@ def names_in(section: str) -> list[str]:
     return [n for n, f in FIELDS.items() if f.metadata["section"] == section]
 
 
-def unknown_name_error(name: str, valid: list[str], where: str = "") -> ParameterError:
-    """A one-line error for a name that is not a parameter, with a suggestion."""
-    close = difflib.get_close_matches(name, valid, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    listing = ", ".join(valid) if len(valid) <= 40 else "see 'python -m simulation parameters'"
-    return ParameterError(f"unknown parameter '{name}'{where}{hint}; valid: {listing}")
+SEE_PARAMETERS = "'python -m simulation parameters'"  # where the full list is, when a message cannot hold it
+
+
+def unknown_name_error(name: str, valid: list[str] | None = None, where: str = "") -> ParameterError:
+    """A one-line error for a name that is not a parameter (of ``valid``, else of any section), with a suggestion."""
+    return ParameterError(unknown("parameter", name, list(FIELDS) if valid is None else valid, where, SEE_PARAMETERS))
+
+
+def rule(name: str) -> Rule:
+    """A parameter's row of the table as a :class:`~simulation.validation.Rule`: what every input path checks."""
+    f = FIELDS[name]
+    meta = f.metadata
+    kind = "choice" if meta["choices"] else f.type
+    return Rule(kind, meta["low"], meta["high"], meta["choices"] or (), meta["unit"], meta["meaning"])
 
 
 def coerce(name: str, value: Any) -> Any:
     """Convert a value (possibly a string from the command line) to the parameter's type and check its range."""
     if name not in FIELDS:
-        raise unknown_name_error(name, list(FIELDS))
-    f = FIELDS[name]
-    meta = f.metadata
-    if meta["choices"]:
-        if value not in meta["choices"]:
-            raise ParameterError(
-                f"parameter '{name}' = {value!r} is not valid; choose one of: {', '.join(meta['choices'])}"
-            )
-        return value
-    value = _to_number(name, value, f.type)
-    low, high = meta["low"], meta["high"]
-    if not low <= value <= high:
-        raise ParameterError(
-            f"parameter '{name}' = {value} is out of range [{low}, {high}] ({meta['unit']}: {meta['meaning']})"
-        )
-    return value
-
-
-def _to_number(name: str, value: Any, type_name: str) -> int | float:
-    wanted = "an integer" if type_name == "int" else "a number"
-    if isinstance(value, bool):
-        raise ParameterError(f"parameter '{name}' must be {wanted}, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter '{name}' must be {wanted}, got {value!r}") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ParameterError(f"parameter '{name}' must be a finite number, got {value!r}")
-    if type_name == "int":
-        if not number.is_integer():
-            raise ParameterError(f"parameter '{name}' must be an integer, got {value!r}")
-        return int(number)
-    return number
+        raise unknown_name_error(name)
+    with reported_as(ParameterError):
+        return check(value, rule(name), f"parameter '{name}'", lenient=True)
 
 
 def validate(values: dict[str, Any]) -> Parameters:

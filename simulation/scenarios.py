@@ -9,13 +9,13 @@ so a typo is caught instead of silently ignored.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .parameters import SECTIONS, ParameterError, Parameters, names_in, unknown_name_error, validate
+from .parameters import SECTIONS, Parameters, names_in, unknown_name_error, validate
+from .validation import Rule, ValidationError, check, check_keys, read_toml, reported_as, require, unknown
 
 
 def _scenario_dir() -> Path:
@@ -31,9 +31,13 @@ def _scenario_dir() -> Path:
 
 SCENARIO_DIR = _scenario_dir()
 TOP_LEVEL_KEYS = ("title", "description")
+TEXTS = {
+    "title": Rule("text", meaning="a short name"),
+    "description": Rule("text", meaning="one line saying what the configuration represents"),
+}
 
 
-class ScenarioError(ValueError):
+class ScenarioError(ValidationError):
     """A scenario that cannot be found or read."""
 
 
@@ -66,17 +70,15 @@ def load_scenario(scenario: str | Path | Scenario, **overrides: Any) -> Scenario
     if isinstance(scenario, Scenario):
         return scenario.with_overrides(**overrides)
     path = _resolve(scenario)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"scenario file {path} is not valid TOML: {err}") from None
-    values, title, description = _flatten(data, path)
-    try:
+    with reported_as(ScenarioError):
+        _text, data = read_toml(path, "scenario file")
+    with reported_as(ScenarioError, path.name):
+        values = _flatten(data)
         params = validate(values)
-    except ParameterError as err:
-        raise ScenarioError(f"{path.name}: {err}") from None
     # Errors in the overrides are the caller's, not the file's: they surface as ParameterError.
-    return Scenario(path.stem, title, description, params, path).with_overrides(**overrides)
+    return Scenario(path.stem, data.get("title", path.stem), data["description"], params, path).with_overrides(
+        **overrides
+    )
 
 
 def _resolve(scenario: str | Path) -> Path:
@@ -88,29 +90,23 @@ def _resolve(scenario: str | Path) -> Path:
         return path
     if looks_like_path:
         raise ScenarioError(f"scenario file not found: {path}")
-    valid = ", ".join(list_scenarios()) or f"(none found in {SCENARIO_DIR})"
-    raise ScenarioError(f"unknown scenario '{text}'; valid: {valid}")
+    names = list_scenarios()
+    raise ScenarioError(unknown("scenario", text, names) if names else f"no scenarios found in {SCENARIO_DIR}")
 
 
-def _flatten(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], str, str]:
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
     """Turn the sectioned file into flat parameter values, rejecting unknown keys."""
+    shown = [*TOP_LEVEL_KEYS, *(f"[{s}]" for s in SECTIONS)]
+    check_keys(data, [*TOP_LEVEL_KEYS, *SECTIONS], what="key or section", shown=shown)
+    require(data, ["description"], "", {"description": TEXTS["description"].meaning})
     values: dict[str, Any] = {}
     for key, content in data.items():
-        if key in TOP_LEVEL_KEYS:
-            if not isinstance(content, str):
-                raise ScenarioError(f"{path.name}: '{key}' must be a string")
+        if key in TEXTS:
+            check(content, TEXTS[key], repr(key))
             continue
-        if key not in SECTIONS:
-            valid = ", ".join([*TOP_LEVEL_KEYS, *(f"[{s}]" for s in SECTIONS)])
-            raise ScenarioError(f"{path.name}: unknown key or section '{key}'; valid: {valid}")
-        if not isinstance(content, dict):
-            raise ScenarioError(f"{path.name}: '{key}' must be a section ([{key}])")
         allowed = names_in(key)
-        for name, value in content.items():
+        for name in check(content, Rule("table"), f"section [{key}]"):
             if name not in allowed:
-                err = unknown_name_error(name, allowed, where=f" in section [{key}]")
-                raise ScenarioError(f"{path.name}: {err}")
-            values[name] = value
-    if "description" not in data:
-        raise ScenarioError(f"{path.name}: missing 'description' (one line saying what the configuration represents)")
-    return values, data.get("title", path.stem), data["description"]
+                raise unknown_name_error(name, allowed, where=f"in section [{key}]")
+        values.update(content)
+    return values

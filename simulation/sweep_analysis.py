@@ -15,11 +15,11 @@ import pandas as pd
 import pyarrow as pa
 
 from .discovery import Discovery, discover, write_discovery
-from .inputs import parse_toml, read_text
 from .sensitivity import Problem, analyze, second_order, write_results
 from .sweep import SweepError, SweepSpec, load_sweep, point_outputs, read_summary
 from .sweep_spec import import_object
 from .sweep_worker import declared_outputs
+from .validation import read_toml, reported_as, unknown
 
 DEFAULT_OUTPUTS = ("final_index", "total_public_cost", "trust_in_strangers_last_year")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
@@ -34,11 +34,10 @@ def sensitivity_spec(
     Sizes are checked before the design is drawn (``allow_large`` lifts the limits).
     """
     if method not in DEFAULT_SAMPLES:
-        raise SweepError(f"unknown sensitivity method '{method}'; valid: {', '.join(DEFAULT_SAMPLES)}")
+        raise SweepError(unknown("sensitivity method", method, DEFAULT_SAMPLES))
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"sweep file not found: {path}")
-    data = parse_toml(read_text(path, "sweep file", SweepError), f"sweep file {path}", SweepError)
+    with reported_as(SweepError):
+        data = read_toml(path, "sweep file")[1]
     design = data.get("design", {})
     if not isinstance(design, dict):
         raise SweepError(f"{path.name}: [design] must be a table, got {design!r}")

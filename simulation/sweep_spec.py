@@ -10,7 +10,6 @@ which runs finish.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import importlib
@@ -18,7 +17,7 @@ import inspect
 import json
 import math
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +27,6 @@ import numpy as np
 
 from .designs import (
     Design,
-    DesignError,
     DesignSpec,
     Factor,
     Levels,
@@ -38,12 +36,12 @@ from .designs import (
     parse_design,
     parse_factor,
 )
-from .inputs import load_configuration, parse_toml, read_text
-from .limits import SizeError, check_levels, check_sweep_size
+from .inputs import load_configuration
+from .limits import check_levels, check_sweep_size
 from .measures import COLUMNS
 from .parameters import FIELDS, ParameterError, coerce, unknown_name_error
 from .provenance import code_identity, configuration_content
-from .scenarios import ScenarioError
+from .validation import Rule, ValidationError, check, check_keys, check_settings, read_toml, reported_as, require
 
 DEFAULT_MODEL = "simulation.model:CommunityModel"
 COMMUNITY_SUMMARY = "simulation.sweep:community_summary"
@@ -56,13 +54,28 @@ TOP_LEVEL_KEYS = (
 # per_run: every run its own seed. paired: the runs of one design point and replicate share a seed across
 # configurations (common random numbers), so a comparison of configurations is not blurred by the draws.
 SEEDINGS = ("per_run", "paired")
-OUTPUT_KEYS = ("series", "thin", "columns")
+OBJECT = 'such as "package.module:Name"'
+# The settings of a sweep file that are single values or tables, as rules (simulation.validation); the others
+# (scenarios, configurations, design, output) are checked by their own functions below.
+SETTINGS = {
+    "description": Rule("text"),
+    "model": Rule("name", meaning=OBJECT),
+    "summary": Rule("name", meaning=OBJECT),
+    "steps": Rule("int", low=1),
+    "seeds": Rule("int", low=1),
+    "seed": Rule("int", low=0, high=2**63 - 1),
+    "seeding": Rule("choice", choices=SEEDINGS),
+    "fixed": Rule("table"),
+    "vary": Rule("table"),
+}
+REQUIRED = {"steps": "a whole number, at least 1", "seeds": "a whole number, at least 1"}
+OUTPUT = {"series": Rule("bool"), "thin": Rule("int", low=1), "columns": Rule("list", meaning="column names")}
 # Columns the runner writes itself; a parameter or summary value of the same name would be ambiguous.
 RUN_COLUMNS = ("run_id", "index", "configuration", "point", "replicate", "seed", "status", "error", "seconds")
 RESERVED_NAMES = (*RUN_COLUMNS, "step", "rng")
 
 
-class SweepError(ValueError):
+class SweepError(ValidationError):
     """A sweep file or output directory that cannot be used; the message is one line naming the problem."""
 
 
@@ -269,25 +282,15 @@ def load_sweep(
         data, path, text, label = dict(source), None, None, name or "sweep"
     else:
         path = Path(source)
-        text = _read_text(path)
-        data = parse_toml(text, str(path), SweepError)
+        shipped = f"; shipped sweeps: {', '.join(p.name for p in sorted(SWEEP_DIR.glob('*.toml')))}"
+        with reported_as(SweepError):
+            text, data = read_toml(path, "sweep file", shipped if SWEEP_DIR.is_dir() else "")
         label = path.name
-    try:
-        return _parse(data, name or (path.stem if path else "sweep"), path, text, allow_large, draw)
-    except (SweepError, DesignError, ParameterError, ScenarioError, SizeError) as err:
-        raise SweepError(f"{label}: {err}") from None
-    except RecursionError:  # e.g. a value nested thousands of levels deep in a mapping given from Python
-        raise SweepError(f"{label}: nested too deeply to be a sweep") from None
-
-
-
-
-
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        hint = f"; shipped sweeps: {', '.join(p.name for p in sorted(SWEEP_DIR.glob('*.toml')))}"
-        raise SweepError(f"sweep file not found: {path}{hint if SWEEP_DIR.is_dir() else ''}")
-    return read_text(path, "sweep file", SweepError)
+    with reported_as(SweepError, label):
+        try:
+            return _parse(data, name or (path.stem if path else "sweep"), path, text, allow_large, draw)
+        except RecursionError:  # e.g. a value nested thousands of levels deep in a mapping given from Python
+            raise SweepError("nested too deeply to be a sweep") from None
 
 
 SWEEP_DIR = Path(__file__).resolve().parent.parent / "sweeps"
@@ -297,24 +300,16 @@ def _parse(
     data: dict[str, Any], name: str, path: Path | None, text: str | None, allow_large: bool = False, draw: bool = True
 ) -> SweepSpec:
     """Check every entry of a parsed sweep file, in the order a reader meets them."""
-    _check_top_level(data)
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise SweepError(f"'description' must be text, got {description!r}")
-    model_path = _text(data.get("model", DEFAULT_MODEL), "model")
+    check_keys(data, TOP_LEVEL_KEYS)
+    require(data, REQUIRED, "", REQUIRED)
+    given = check_settings(data, SETTINGS)
+    description, steps, seeds = given.get("description", ""), given["steps"], given["seeds"]
+    seed, seeding = given.get("seed", 0), given.get("seeding", "per_run")
+    model_path = given.get("model", DEFAULT_MODEL).strip()
     cls = _model_class(model_path)
     ours = _is_community(cls)
-    steps = _count(data, "steps")
-    seeds = _count(data, "seeds")
-    seed = data.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise SweepError(f"'seed' must be a whole number, 0 or more, got {seed!r}")
-    seeding = data.get("seeding", "per_run")
-    if seeding not in SEEDINGS:
-        raise SweepError(f"'seeding' must be one of {', '.join(SEEDINGS)}, got {seeding!r}")
-    fixed = _table(data, "fixed")
+    fixed, vary = given.get("fixed", {}), given.get("vary", {})
     design_spec = parse_design(data.get("design"))
-    vary = _table(data, "vary")
     configurations = _configurations(data, fixed, ours, model_path)
     _check_names(fixed, vary, configurations, ours)
     if not ours:
@@ -331,7 +326,7 @@ def _parse(
     if ours:
         _check_community_values(fixed, factors, configurations)
     output = _output(data.get("output"), ours)
-    summary_path = _text(data.get("summary", COMMUNITY_SUMMARY if ours else GENERIC_SUMMARY), "summary")
+    summary_path = given.get("summary", COMMUNITY_SUMMARY if ours else GENERIC_SUMMARY).strip()
     if not callable(import_object(summary_path, "summary")):
         raise SweepError(f"summary {summary_path!r} is not a function")
     spec = SweepSpec(
@@ -341,36 +336,6 @@ def _parse(
     if draw:
         spec.design  # noqa: B018 - draw the design now, so that a design that cannot be drawn fails here
     return spec
-
-
-def _check_top_level(data: dict[str, Any]) -> None:
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise SweepError(f"unknown key {key!r}{hint}; valid: {', '.join(TOP_LEVEL_KEYS)}")
-
-
-def _text(value: Any, key: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise SweepError(f'{key!r} must be text such as "package.module:Name", got {value!r}')
-    return value.strip()
-
-
-def _count(data: dict[str, Any], key: str) -> int:
-    if key not in data:
-        raise SweepError(f"missing {key!r} (a whole number, at least 1)")
-    value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SweepError(f"{key!r} must be a whole number, at least 1, got {value!r}")
-    return value
-
-
-def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise SweepError(f"'{key}' must be a table ([{key}]), got {value!r}")
-    return dict(value)
 
 
 def import_object(path: str, what: str) -> Any:
@@ -414,67 +379,81 @@ def _configurations(data: dict[str, Any], fixed: dict[str, Any], ours: bool, mod
     if scenarios is not None and tables is not None:
         raise SweepError("give either 'scenarios' or [configurations], not both")
     if scenarios is not None:
-        if not ours:
-            raise SweepError(
-                f"'scenarios' names configurations of {DEFAULT_MODEL}; for {model} use [configurations.NAME] tables"
-            )
-        if not isinstance(scenarios, list) or not scenarios or not all(isinstance(s, str) for s in scenarios):
-            raise SweepError(f"'scenarios' must be a non-empty list of configuration names, got {scenarios!r}")
-        if len(set(scenarios)) != len(scenarios):
-            raise SweepError(f"'scenarios' repeats a name: {scenarios!r}")
-        if "scenario" in fixed:
-            raise SweepError("[fixed] scenario clashes with 'scenarios'; keep one of them")
-        return {s: {"scenario": s} for s in scenarios}
+        return _scenario_list(scenarios, fixed, ours, model)
     if tables is not None:
-        if not isinstance(tables, dict) or not tables:
-            raise SweepError("[configurations] must hold at least one table, e.g. [configurations.low] n = 10")
-        for key, value in tables.items():
-            if not isinstance(value, dict):
-                raise SweepError(f"configurations.{key} must be a table ([configurations.{key}]), got {value!r}")
-        return {str(k): dict(v) for k, v in tables.items()}
+        return _configuration_tables(tables)
     if ours:  # one configuration: the scenario in [fixed], else the model's default
-        scenario = fixed.pop("scenario", DEFAULT_SCENARIO)
-        if not isinstance(scenario, str):
-            raise SweepError(f"[fixed] scenario must be a configuration name, got {scenario!r}")
+        scenario = check(fixed.pop("scenario", DEFAULT_SCENARIO), Rule("text", meaning="a configuration name"),
+                         "[fixed] scenario")  # fmt: skip
         return {scenario: {"scenario": scenario}}
     return {"default": {}}
+
+
+def _scenario_list(scenarios: Any, fixed: dict[str, Any], ours: bool, model: str) -> dict[str, dict]:
+    """`scenarios = [...]`: configurations of our model by name, each once, not also set in [fixed]."""
+    if not ours:
+        raise SweepError(
+            f"'scenarios' names configurations of {DEFAULT_MODEL}; for {model} use [configurations.NAME] tables"
+        )
+    if not isinstance(scenarios, list) or not scenarios or not all(isinstance(s, str) for s in scenarios):
+        raise SweepError(f"'scenarios' must be a non-empty list of configuration names, got {scenarios!r}")
+    if len(set(scenarios)) != len(scenarios):
+        raise SweepError(f"'scenarios' repeats a name: {scenarios!r}")
+    if "scenario" in fixed:
+        raise SweepError("[fixed] scenario clashes with 'scenarios'; keep one of them")
+    return {s: {"scenario": s} for s in scenarios}
+
+
+def _configuration_tables(tables: Any) -> dict[str, dict]:
+    """[configurations.NAME] tables: at least one, each a table."""
+    if not isinstance(tables, dict) or not tables:
+        raise SweepError("[configurations] must hold at least one table, e.g. [configurations.low] n = 10")
+    return {str(key): check(value, Rule("table"), f"[configurations.{key}]") for key, value in tables.items()}
 
 
 def _check_names(fixed: dict, vary: dict, configurations: dict[str, dict], ours: bool) -> None:
     """Names that would be ambiguous or clash with the runner's own columns."""
     for where, names in (("[fixed]", fixed), ("[vary]", vary)):
-        for key in names:
-            if key in RESERVED_NAMES:
-                what = "the seed is set per run from the sweep seed" if key == "rng" else "the runner writes it"
-                raise SweepError(f"{where} {key!r} cannot be set here ({what})")
+        _check_reserved(names, where)
     default = DEFAULT_SCENARIO if ours else None
     scenarios = {name: {**fixed, **config}.get("scenario", default) for name, config in configurations.items()}
     for key in vary:
-        scope, parameter = scoped(key)
-        if parameter in fixed:
-            raise SweepError(f"parameter {parameter!r} is both in [fixed] and [vary]; keep one")
-        if ours and parameter == "scenario":
-            raise SweepError("[vary] scenario: list configurations with scenarios = [...] instead")
-        if ours and parameter not in FIELDS:
-            raise unknown_name_error(parameter, list(FIELDS), where=" in [vary]")
-        if scope is not None and (not ours or scope not in scenarios.values()):
-            named = ", ".join(sorted({s for s in scenarios.values() if s})) or "none"
-            raise SweepError(f"[vary] {key!r}: no configuration uses scenario {scope!r}; scenarios here: {named}")
+        _check_vary_name(key, fixed, set(scenarios.values()), ours)
     for name, config in configurations.items():
+        _check_reserved(config, f"[configurations.{name}]")
         in_scope = {scoped(key)[1] for key in vary if scoped(key)[0] in (None, scenarios[name])}
         for key in config:
-            if key in RESERVED_NAMES:
-                raise SweepError(f"[configurations.{name}] {key!r} cannot be set here")
             if key in in_scope:
                 raise SweepError(f"parameter {key!r} is both in [configurations.{name}] and [vary]; keep one")
+
+
+def _check_reserved(names: Collection[str], where: str) -> None:
+    """The runner's own columns and the seed cannot be set by a sweep."""
+    for key in names:
+        if key in RESERVED_NAMES:
+            what = "the seed is set per run from the sweep seed" if key == "rng" else "the runner writes it"
+            raise SweepError(f"{where} {key!r} cannot be set here ({what})")
+
+
+def _check_vary_name(key: str, fixed: dict, scenarios: set[str | None], ours: bool) -> None:
+    """A [vary] name: a parameter (of our model's table), set nowhere else, scoped to a scenario the sweep uses."""
+    scope, parameter = scoped(key)
+    if parameter in fixed:
+        raise SweepError(f"parameter {parameter!r} is both in [fixed] and [vary]; keep one")
+    if ours and parameter == "scenario":
+        raise SweepError("[vary] scenario: list configurations with scenarios = [...] instead")
+    if ours and parameter not in FIELDS:
+        raise unknown_name_error(parameter, where="in [vary]")
+    if scope is not None and (not ours or scope not in scenarios):
+        named = ", ".join(sorted(s for s in scenarios if s)) or "none"
+        raise SweepError(f"[vary] {key!r}: no configuration uses scenario {scope!r}; scenarios here: {named}")
 
 
 def _check_community_values(fixed: dict, factors: tuple[Factor, ...], configurations: dict[str, dict]) -> None:
     """Every name and value through the model's own parameter table, so a typo fails before any run."""
     for where, values in (("[fixed]", fixed), *((f"[configurations.{n}]", c) for n, c in configurations.items())):
-        for key, value in values.items():
-            if key != "scenario":  # a configuration name, checked below
-                _coerce(key, value, where)
+        for key in values.keys() - {"scenario"}:  # a configuration name, checked below
+            _coerce(key, values[key], where)
     for factor in factors:
         values = factor.ends() if isinstance(factor, Levels) else (factor.low, factor.high)
         if isinstance(factor, Levels) and isinstance(factor.values, Spaced) and len(factor.values) > 2:
@@ -484,15 +463,13 @@ def _check_community_values(fixed: dict, factors: tuple[Factor, ...], configurat
     for name, config in configurations.items():
         merged = {**fixed, **config}
         scenario = merged.pop("scenario", DEFAULT_SCENARIO)
-        try:
+        with reported_as(ParameterError, f"configuration {name!r}"):
             load_configuration(scenario, SweepError, **merged)
-        except ParameterError as err:
-            raise SweepError(f"configuration {name!r}: {err}") from None
 
 
 def _coerce(key: str, value: Any, where: str) -> None:
     if key not in FIELDS:
-        raise unknown_name_error(key, list(FIELDS), where=f" in {where.rstrip(':')}")
+        raise unknown_name_error(key, where=f"in {where.rstrip(':')}")
     try:
         coerce(key, value)
     except ParameterError as err:
@@ -504,39 +481,22 @@ def _check_model_accepts(cls: type, path: str, names: list[str]) -> None:
     interface = model_interface(cls)
     if interface.accepted is None:
         return
-    for key in names:
-        if key not in interface.accepted:
-            valid = sorted(interface.accepted)
-            close = difflib.get_close_matches(key, valid, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise SweepError(f"model {path!r} takes no parameter {key!r}{hint}; it takes: {', '.join(valid)}")
+    check_keys(dict.fromkeys(names), sorted(interface.accepted), f"of model {path!r}", what="parameter")
 
 
 def _output(table: Any, ours: bool) -> OutputSpec:
     if table is None:
         return OutputSpec()
-    if not isinstance(table, dict):
-        raise SweepError(f"[output] must be a table, got {table!r}")
-    for key in table:
-        if key not in OUTPUT_KEYS:
-            raise SweepError(f"[output] unknown key {key!r}; valid: {', '.join(OUTPUT_KEYS)}")
-    series = table.get("series", False)
-    if not isinstance(series, bool):
-        raise SweepError(f"[output] series must be true or false, got {series!r}")
-    thin = table.get("thin", 1)
-    if isinstance(thin, bool) or not isinstance(thin, int) or thin < 1:
-        raise SweepError(f"[output] thin must be a whole number of steps, at least 1, got {thin!r}")
-    columns = table.get("columns", [])
-    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+    table = check(table, Rule("table"), "[output]")
+    check_keys(table, OUTPUT, "in [output]")
+    given = check_settings(table, OUTPUT, lambda key: f"[output] {key}")
+    columns = given.get("columns", [])
+    if not all(isinstance(c, str) for c in columns):
         raise SweepError(f"[output] columns must be a list of column names, got {columns!r}")
     if ours:
         valid = ["step", *COLUMNS]
-        for column in columns:
-            if column not in valid:
-                close = difflib.get_close_matches(column, valid, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise SweepError(f"[output] columns: unknown column {column!r}{hint}; see simulation/measures.py")
-    return OutputSpec(series, thin, tuple(dict.fromkeys(columns)))
+        check_keys(dict.fromkeys(columns), valid, "in [output] columns", "column", "simulation/measures.py")
+    return OutputSpec(given.get("series", False), given.get("thin", 1), tuple(dict.fromkeys(columns)))
 
 
 # --- how a model class takes its parameters and seed --------------------------------------

@@ -408,7 +408,7 @@ def no_simulation(monkeypatch):
         (_spec("seed = 3", "seed = 3\nseeds = 1.5"), "'seeds' must be a whole number, at least 1, got 1.5"),
         (_spec("population_size = 10", "population_size = 10.5"), "'population_size' must be a whole number"),
         (_spec("seed = 3", "seed = -3"), "'seed' must be a whole number, at least 0, got -3"),
-        (_spec("seed = 3", 'seed = 3\nmin_epsilon = "x"'), "'min_epsilon' must be a finite number, got 'x'"),
+        (_spec("seed = 3", 'seed = 3\nmin_epsilon = "x"'), "'min_epsilon' must be a finite number, at least 0, got"),
         (_spec("mean_trust = 0.5", "mean_trust = nan"), "target 'mean_trust' must be a finite number, got nan"),
         (_spec("population_size = 10", "population_size = 100000000"), "'population_size' = 100,000,000 is above"),
         ("x = " + "[" * 5000 + "]" * 5000, "not valid TOML: values nested too deeply"),

@@ -61,7 +61,7 @@ def test_malformed_toml_is_reported(tmp_path):
         ('description = "x"\n[politics]\nfunding = 3\n', "unknown key or section 'politics'"),
         ('description = "x"\n[policy]\nfunding = -1\n', "out of range"),
         ('description = "x"\n[policy]\nmode = "bossy"\n', "directive, supportive, supervisory"),
-        ('description = "x"\n[policy]\nfunding = "lots"\n', "must be a number"),
+        ('description = "x"\n[policy]\nfunding = "lots"\n', "must be a finite number"),
         ('[policy]\nfunding = 3\n', "missing 'description'"),
         ('description = "x"\n[community]\nshare_elderly = 0.7\nshare_young = 0.5\n', "exceeds 1"),
     ],
@@ -78,7 +78,7 @@ def test_bad_scenario_files_get_one_line_errors(tmp_path, content, message):
     "overrides, message",
     [
         ({"admin_load": 1.5}, "out of range"),
-        ({"review_interval": 2.5}, "must be an integer"),
+        ({"review_interval": 2.5}, "must be a whole number"),
         ({"n_residents": 0}, "out of range"),
         ({"fundin": 2.0}, "did you mean 'funding'"),
     ],
