@@ -157,7 +157,12 @@ def _in_range(value: float, rule: Rule, label: str, wrong: ValidationError) -> N
         return
     if not rule.low <= value <= rule.high:
         doc = f" ({rule.unit}: {rule.meaning})" if rule.unit else _about(rule)
-        raise ValidationError(f"{label} = {value} is out of range [{rule.low}, {rule.high}]{doc}")
+        raise ValidationError(f"{label} = {value} is out of range [{_bound(rule.low)}, {_bound(rule.high)}]{doc}")
+
+
+def _bound(bound: float) -> str:
+    """A range's end as people write it: numpy's largest seed is 2**63 - 1, not 9223372036854775807."""
+    return "2**63 - 1" if bound == 2**63 - 1 else str(bound)
 
 
 def _choice(value: Any, rule: Rule, label: str, _lenient: bool) -> str:
