@@ -358,6 +358,7 @@ def sample_matrix(spec: DesignSpec, problem: dict[str, Any], seed: int) -> np.nd
     """SALib's sample for the method: rows are design points, columns the parameters in problem order."""
     if spec.method not in ("lhs", "sobol", "morris"):
         raise DesignError(f"method {spec.method!r} is not a sampled design")
+    assert spec.samples is not None  # parse_design requires it of every sampled method
     return draw(spec.method, problem, spec.samples, seed, **spec.options)
 
 

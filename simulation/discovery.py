@@ -391,7 +391,8 @@ def _one_hot(X: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]
 def _leaf_paths(tree) -> dict[int, list[tuple[int, bool, float]]]:
     """For each leaf, the splits leading to it: (feature, went_right, threshold)."""
     t = tree.tree_
-    paths, stack = {}, [(0, [])]
+    paths: dict[int, list[tuple[int, bool, float]]] = {}
+    stack: list[tuple[int, list[tuple[int, bool, float]]]] = [(0, [])]
     while stack:
         node, path = stack.pop()
         if t.children_left[node] == t.children_right[node]:
@@ -482,7 +483,7 @@ def discover(
     frame = _prepare_x(X)
     hits = _check_outcome(outcome, len(frame))
     rate, n = float(hits.mean()), len(hits)
-    common = {"base_rate": rate, "n_runs": n, "threshold": threshold, "label": label}
+    common: dict[str, Any] = {"base_rate": rate, "n_runs": n, "threshold": threshold, "label": label}
     trivial = _trivial_summary(label, hits)
     if trivial is not None:
         return Discovery(method, trivial, _boxes_table([]), **common)
@@ -526,7 +527,7 @@ def _axes_parameters(discovery: Discovery, X: pd.DataFrame) -> list[str]:
     chosen = []
     if discovery.regions:
         kept = _shrinkage(discovery.regions[0], X)
-        chosen = sorted(kept, key=kept.get)[:2]
+        chosen = sorted(kept, key=kept.__getitem__)[:2]
     chosen += [c for c in numeric if c not in chosen]
     return sorted(chosen[:2], key=numeric.index)
 
@@ -577,7 +578,7 @@ def _draw_scatter(ax, discovery: Discovery, X: pd.DataFrame, hits: np.ndarray, l
     py = params[1] if len(params) > 1 else None
     xs = X[px].to_numpy(dtype=float)
     ys = X[py].to_numpy(dtype=float) if py else np.random.default_rng(0).uniform(-0.4, 0.4, len(X)) + hits
-    hidden = _off_axes(discovery.regions[0] if discovery.regions else None, {px, py})
+    hidden = _off_axes(discovery.regions[0] if discovery.regions else None, set(params))
     shown = _in_region(X, hidden.limits, hidden.categories, hidden.strict_low) if hidden else np.ones(len(X), bool)
     for mask, colour, label in ((~hits, MISS_COLOUR, _("not reached")), (hits, HIT_COLOUR, _("reached"))):
         ax.scatter(xs[mask & shown], ys[mask & shown], s=8, color=colour, label=label, linewidths=0)
@@ -602,6 +603,7 @@ def _draw_trajectory(ax, discovery: Discovery, lang: str = "en") -> None:
     """PRIM's trade-off: each peeling step trades coverage for density; the chosen box is ringed."""
     _ = gettext_for(lang)
     path = discovery.trajectory
+    assert path is not None  # drawn for PRIM only, which records one
     points = ax.scatter(path["coverage"], path["density"], c=path["res_dim"], cmap="viridis", s=18)
     bar = ax.figure.colorbar(points, ax=ax, label=_("parameters restricted"))
     bar.locator = MaxNLocator(integer=True)

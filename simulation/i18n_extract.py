@@ -43,8 +43,11 @@ PARAMETER_TEXTS = {2: "parameter unit", 3: "parameter meaning"}  # positional ar
 
 def extract_parameters(
     fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: dict[str, Any]
-) -> Iterator[tuple[int, str, str, list[str]]]:
-    """The unit and meaning of each ``_p(...)`` declaration, then the file's ordinary messages."""
+) -> Iterator[tuple[int, str, str | tuple[str | None, ...], list[str]]]:
+    """The unit and meaning of each ``_p(...)`` declaration, then the file's ordinary messages.
+
+    (Babel's Python extractor gives a call of several strings, e.g. ``ngettext``, as a tuple.)
+    """
     from babel.messages.extract import extract_python
 
     source = fileobj.read()
@@ -56,4 +59,6 @@ def extract_parameters(
                     if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                         yield argument.lineno, "_", argument.value, [comment]
     fileobj.seek(0)
-    yield from extract_python(fileobj, keywords, comment_tags, options)
+    # Babel's annotations are wrong here: extract_python yields (line, function, message, comments), not the
+    # (line, message, comments, context) of extract(); and its options are the plain dict Babel itself passes.
+    yield from extract_python(fileobj, keywords, comment_tags, options)  # type: ignore[misc, arg-type]

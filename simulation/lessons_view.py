@@ -73,7 +73,7 @@ def LessonCard(lesson: lessons.Lesson):
     session = use_session()
     lang = session.lang.value
     _ = gettext_for(lang)
-    prediction = solara.use_reactive(None)
+    prediction: solara.Reactive[str | None] = solara.use_reactive(None)  # the chosen answer's key
     model = session.model.value
     seed = seed_of(model.seed_text)
     loaded = model.configuration == lesson.loaded.configuration and all(

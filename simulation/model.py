@@ -16,9 +16,10 @@ One step is one month. The order of a month (docs/ODD.md, section 3):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import numpy as np
@@ -105,11 +106,11 @@ class CommunityModel(mesa.Model):
         self.government = Government(self)
         self.committee.plan(self.levers, resident_contributions=0.0)
         self.metrics = measure(self)
-        self.stage_tracker = StageTracker(p, self.metrics["self_governance_index"])
+        self.stage_tracker = StageTracker(p, cast(float, self.metrics["self_governance_index"]))
         self._record_stage()
 
         agenttype = {Resident: RESIDENT_REPORTERS} if collect_agents else None
-        reporters = {"step": lambda m: m.steps}
+        reporters: dict[str, Callable[..., Any]] = {"step": lambda m: m.steps}
         reporters.update({col: (lambda m, c=col: m.metrics[c]) for col in COLUMNS})
         self.datacollector = mesa.DataCollector(model_reporters=reporters, agenttype_reporters=agenttype)
         self.datacollector.collect(self)
@@ -162,9 +163,8 @@ class CommunityModel(mesa.Model):
         levers = self.levers
         PartyCell.step_all(self)  # = agents_by_type[PartyCell].shuffle_do("step"), faster
         organisations.membership_pull(self)
-        decide_activity(
-            self.rng, r, self.network, p, self.metrics["participation_rate"], self.committee.openness, self.steps
-        )
+        participation = cast(float, self.metrics["participation_rate"])  # last month's (numbers but stage and role)
+        decide_activity(self.rng, r, self.network, p, participation, self.committee.openness, self.steps)
 
         contributions = p.own_contribution * float((r.trust * (r.activity != NONE)).sum())
         self.committee.plan(levers, contributions)
@@ -189,7 +189,7 @@ class CommunityModel(mesa.Model):
         self.own_funds = contributions + sum(ngo.own_revenue for ngo in self.ngo_by_id.values())
         self.public_cost = self._public_cost(levers, month, services_bought, created)
         self.metrics = measure(self)
-        self.stage_tracker.update(self.metrics["self_governance_index"])
+        self.stage_tracker.update(cast(float, self.metrics["self_governance_index"]))
         self._record_stage()
         self.datacollector.collect(self)
 

@@ -80,7 +80,8 @@ def _declared() -> dict[str, str]:
         "decision_participation_last_5_years", "trust_in_strangers_last_5_years", "misperception_last_5_years",
         "low_level_share_last_5_years", "vulnerable_share_last_5_years",
     )}  # fmt: skip
-    return {**community_summary.outputs, **extra, "scandals_total": "Int64"}
+    # outputs is an attribute set on the function in sweep_worker, as below: mypy does not know it
+    return {**community_summary.outputs, **extra, "scandals_total": "Int64"}  # type: ignore[attr-defined]
 
 
 run_summary.outputs = _declared()  # type: ignore[attr-defined]
@@ -140,7 +141,7 @@ def p3b_shanghai_responds_to_load_as_a_dose(runs: Runs) -> bool:
 
 def p4a_shanghai_costs_most(runs: Runs) -> bool:
     costs = {name: runs[name]["total_public_cost"] for name in HISTORICAL}
-    return max(costs, key=costs.get) == "shanghai"
+    return max(costs, key=costs.__getitem__) == "shanghai"
 
 
 def p4b_self_governance_costs_less(runs: Runs) -> bool:

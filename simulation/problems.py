@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 
@@ -225,7 +226,7 @@ def handle(
     matrix = np.stack([capacity[ch] for ch in CHANNELS])
     solved = allocate(demand, matrix, np.array([priority.get(ch, 1.0) for ch in CHANNELS]))
     solved_by = dict(zip(CHANNELS, solved, strict=True))
-    own = sum(capacity[ch] for ch in OWN_CHANNELS)
+    own = cast(np.ndarray, sum(capacity[ch] for ch in OWN_CHANNELS))  # an array: OWN_CHANNELS is not empty
     remaining = np.maximum(demand - solved.sum(axis=0), 0.0)
     return MonthOfProblems(demand, solved_by, own, remaining * (1 - lapse))
 

@@ -98,7 +98,7 @@ class RobustnessResult:
 
 def screened_parameters() -> dict[str, tuple[float, float]]:
     """Every parameter with a plausible range, and that range."""
-    return {name: plausible_range(name) for name in FIELDS if plausible_range(name) and name not in NOT_SCREENED}
+    return {name: span for name in FIELDS if (span := plausible_range(name)) and name not in NOT_SCREENED}
 
 
 def scenario_keys(scenario: str) -> set[str]:
@@ -276,7 +276,8 @@ def where_patterns_fail(
     holds: pd.DataFrame, design: pd.DataFrame, out_dir: Path, lang: str = "en"
 ) -> tuple[dict[str, str], list[Path]]:
     """PRIM over the factors each failing pattern can depend on: global ones and its configurations' levers."""
-    failures, files = {}, []
+    failures: dict[str, str] = {}
+    files: list[Path] = []
     points = holds.merge(design, on="point", how="left")
     for pattern in PATTERNS:
         values = points[pattern.key]

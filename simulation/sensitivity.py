@@ -323,7 +323,8 @@ def _sobol_one(
         rng = np.random.default_rng(seed)
         result = sobol_analyze.analyze(problem.to_salib(), y, calc_second_order=second, seed=rng, **options)
         first = pd.DataFrame({k: result[k] for k in ("S1", "S1_conf", "ST", "ST_conf")})
-        s2, s2_conf = (result["S2"], result["S2_conf"]) if second else (None, None)
+        if second:  # otherwise s2 is not read: the function returns first
+            s2, s2_conf = result["S2"], result["S2_conf"]
     first.insert(0, "parameter", names)
     first.insert(0, "output", output)
     if not second:
