@@ -61,7 +61,7 @@ def _summary(point: int, **changes: dict) -> list[dict]:
         "trust_in_strangers_last_year": 0.5, "trust_in_strangers_min": 0.3, "mean_reliance_last_year": 0.2,
         "admin_task_completion_mean": 0.5, "decision_participation_last_5_years": 0.2, "total_public_cost": 1000.0,
         "ngo_independence_last_year": 0.5, "trust_in_strangers_last_5_years": 0.5, "misperception_last_5_years": 0.5,
-        "low_level_share_last_5_years": 0.5, "vulnerable_share_last_5_years": 0.3,
+        "low_level_share_last_5_years": 0.5, "vulnerable_share_last_5_years": 0.3, "participation_last_year": 0.4,
     }  # fmt: skip
     holding = {
         "guardian": {"final_index": 0.5, "first_independence": 120, "final_role": "supervise"},
@@ -74,7 +74,7 @@ def _summary(point: int, **changes: dict) -> list[dict]:
         "shanghai_load_06": {"final_index": 0.15}, "shanghai_load_03": {"final_index": 0.2},
         "karamay": {"trust_in_strangers_last_5_years": 0.32, "misperception_last_5_years": 0.7,
                     "low_level_share_last_5_years": 0.9, "vulnerable_share_last_5_years": 0.6,
-                    "total_public_cost": 5000.0},
+                    "participation_last_year": 0.15, "total_public_cost": 5000.0},
         "workstation": {"total_public_cost": 4000.0},
         "network_none": {"final_index": 0.2}, "network_random": {"trust_in_strangers_last_year": 0.4},
         "no_party": {"final_index": 0.4}, "top_down": {"ngo_independence_last_year": 0.3},
@@ -92,6 +92,7 @@ def test_each_pattern_reads_its_own_runs_and_fails_when_they_break_it():
     rows += _summary(3, karamay={"misperception_last_5_years": 0.5})  # off its survey target: P5a fails
     rows += _summary(4, early_withdrawal={"trust_in_strangers_min": 0.0})  # trust gone entirely: P2a fails
     rows += _summary(5, guardian={"status": "failed"})  # patterns reading the guardian have no value
+    rows += _summary(6, shenyang={"vulnerable_share_last_5_years": 0.7})  # Karamay's no more vulnerable: P5b fails
     holds = evaluate(pd.DataFrame(rows)).set_index("point")
     keys = [p.key for p in PATTERNS]
     assert holds.loc[0, keys].astype(bool).all()
@@ -99,6 +100,7 @@ def test_each_pattern_reads_its_own_runs_and_fails_when_they_break_it():
     assert [k for k in keys if not holds.loc[2, k]] == ["P3b"]
     assert [k for k in keys if not holds.loc[3, k]] == ["P5a"]
     assert [k for k in keys if not holds.loc[4, k]] == ["P2a"]
+    assert [k for k in keys if not holds.loc[6, k]] == ["P5b"]
     reads_guardian = {p.key for p in PATTERNS if "guardian" in p.runs}
     assert set(holds.columns[holds.loc[5].isna()]) == reads_guardian
 
