@@ -11,7 +11,7 @@ from random import Random
 import numpy as np
 import pytest
 
-from simulation.network import SocialNetwork, TieSpace, _count_ties, _from_pairs, _random_pairs
+from simulation.network import SocialNetwork, TieSpace, _count_ties, _from_pairs, _random_pairs, build_network
 
 
 def pairs_of(src: np.ndarray, dst: np.ndarray) -> set[tuple[int, int]]:
@@ -71,3 +71,18 @@ def test_the_tie_space_has_one_cell_per_resident_with_the_models_random():
     assert list(space[1].connections) == [0, 2] and space[1].connections[2] is space[2]
     assert space[4].connections == {}
     assert sorted(space.G.edges) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_residents_with_one_tie_have_ties_and_isolates_average_to_nothing():
+    net = small_network([(0, 1), (1, 2)], 4)  # resident 3 knows nobody
+    assert net.has_ties.tolist() == [True, True, True, False]
+    values = np.array([1.0, 2.0, 4.0, 8.0])
+    assert net.neighbour_mean(values).tolist() == [2.0, 2.5, 2.0, 0.0]
+    assert np.isfinite(net.neighbour_mean(values, weighted=True)).all()
+
+
+def test_the_housing_network_is_the_default():
+    args = (600, 30, 4, 6.0, 3.0, 1.0, 0.5)
+    default = build_network(np.random.default_rng(4), *args)
+    housing = build_network(np.random.default_rng(4), *args, kind="housing")
+    assert (default.ties != housing.ties).nnz == 0 and default.n_ties > 0

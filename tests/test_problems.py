@@ -141,3 +141,7 @@ def test_government_claims_in_proportion_to_its_priority_and_unsolved_problems_p
     assert month.solved_by["residents"] == pytest.approx([2.0, 0.0])
     assert month.solved_by["government"] == pytest.approx([4.0, 1.0])
     assert month.backlog == pytest.approx([0.0, 1.0 * 0.75])  # place 1: 1 of 2 left, a quarter of it lapses
+
+
+def test_the_three_levels_share_the_problems_between_them():
+    assert problems.level_shares(0.5, 0.2) == pytest.approx((0.5, 0.3, 0.2))
