@@ -41,7 +41,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import solara
 import solara.lab
@@ -256,9 +256,9 @@ def Controls(session: Session):
         return lambda value: session.controls.set({**session.controls.value, name: cast(value)})
 
     solara.InputText(_("Random seed"), value=str(values["seed"]), on_value=setter("seed", str), continuous_update=False)
-    low, high, step = RESIDENTS_RANGE
-    LabelledSlider("n_residents", _("Residents"), int(min(high, max(low, values["n_residents"]))), low, high, step,
-                   setter("n_residents", int))  # fmt: skip
+    least, most, step = RESIDENTS_RANGE
+    LabelledSlider("n_residents", _("Residents"), int(min(most, max(least, values["n_residents"]))), least, most,
+                   step, setter("n_residents", int))  # fmt: skip
     for name, (label, choices) in LEVER_CHOICES.items():
         solara.v.Select(label=_(label), v_model=values[name], items=[{"text": choice_name(c, lang), "value": c}
                         for c in choices], on_v_model=setter(name, str), dense=True)  # fmt: skip
@@ -645,8 +645,9 @@ def page_css(lang: str = "en") -> str:
 CSS = page_css("en")
 
 
-session_model = solara.create_context(None)  # the tab's model (kept for code that only needs the model)
-session_idle = solara.create_context(None)  # called by IdleWatch when the session's model is to be freed
+# The tab's model (kept for code that only needs the model); the cast tells the type checker what it will hold.
+session_model = solara.create_context(cast("solara.Reactive[DashboardModel] | None", None))
+session_idle = solara.create_context(cast(Any, None))  # called by IdleWatch when the session's model is to be freed
 
 
 # --- sessions: a cap on how many, and models freed when idle ----------------------------------------------------------
@@ -807,7 +808,7 @@ def SessionLayout(children: list, on_idle: Any, lang: solara.Reactive):
     show those values, so nothing needs re-creating and the open tab stays open.
     """
     first = solara.use_memo(DashboardModel, [])
-    model = solara.use_reactive(first)
+    model: solara.Reactive[DashboardModel] = solara.use_reactive(first)
     controls = solara.use_reactive(solara.use_memo(lambda: control_values(first), []))
     session = solara.use_memo(lambda: Session(model, lang, controls, DashboardModel), [])
     session_model.provide(model)

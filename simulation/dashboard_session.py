@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 import solara
@@ -51,7 +51,7 @@ def language_from_query(search: str | None, default: str = DEFAULT_LANGUAGE) -> 
         return default
 
 
-session_context = solara.create_context(None)
+session_context = solara.create_context(cast("Session | None", None))
 
 
 def use_session() -> Session:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .validation import Rule, ValidationError, check, reported_as, unknown
 
@@ -63,8 +63,8 @@ def _p(
     """Declare one parameter with its documentation, valid range and plausible range."""
     assert section in SECTIONS, section
     if plausible is not None:
-        assert low <= plausible[0] <= plausible[1] <= high, (meaning, plausible)
-    meta = {"section": section, "unit": unit, "meaning": meaning}
+        assert low is not None and high is not None and low <= plausible[0] <= plausible[1] <= high, meaning
+    meta: dict[str, Any] = {"section": section, "unit": unit, "meaning": meaning}
     meta.update(low=low, high=high, choices=choices, plausible=plausible)
     return field(default=default, metadata=meta)
 
@@ -287,7 +287,7 @@ def rule(name: str) -> Rule:
     """A parameter's row of the table as a :class:`~simulation.validation.Rule`: what every input path checks."""
     f = FIELDS[name]
     meta = f.metadata
-    kind = "choice" if meta["choices"] else f.type
+    kind = "choice" if meta["choices"] else cast(str, f.type)  # "int", "float", ...: annotations are text here
     return Rule(kind, meta["low"], meta["high"], meta["choices"] or (), meta["unit"], meta["meaning"])
 
 

@@ -455,10 +455,10 @@ def _check_community_values(fixed: dict, factors: tuple[Factor, ...], configurat
         for key in values.keys() - {"scenario"}:  # a configuration name, checked below
             _coerce(key, values[key], where)
     for factor in factors:
-        values = factor.ends() if isinstance(factor, Levels) else (factor.low, factor.high)
+        ends = factor.ends() if isinstance(factor, Levels) else (factor.low, factor.high)
         if isinstance(factor, Levels) and isinstance(factor.values, Spaced) and len(factor.values) > 2:
-            values = (*values, factor.values[1])  # a range is monotone; its spacing shows whether it is whole
-        for value in values:
+            ends = (*ends, factor.values[1])  # a range is monotone; its spacing shows whether it is whole
+        for value in ends:
             _coerce(scoped(factor.name)[1], value, f"[vary] {factor.name}:")
     for name, config in configurations.items():
         merged = {**fixed, **config}
@@ -519,7 +519,7 @@ class ModelInterface:
 @functools.cache
 def model_interface(cls: type) -> ModelInterface:
     """Read the calling convention off the constructor's signature."""
-    signature = inspect.signature(cls.__init__)
+    signature = inspect.signature(cls.__init__)  # type: ignore[misc]  # the class's own constructor, as written
     params = {n: p for n, p in signature.parameters.items() if n != "self"}
     any_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     named = frozenset(n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD) - {"rng"}

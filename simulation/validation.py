@@ -155,9 +155,10 @@ def _in_range(value: float, rule: Rule, label: str, wrong: ValidationError) -> N
         if rule.low is not None and value < rule.low:
             raise wrong
         return
-    if not rule.low <= value <= rule.high:
+    low = -math.inf if rule.low is None else rule.low  # a range with no lower end: only the upper one counts
+    if not low <= value <= rule.high:
         doc = f" ({rule.unit}: {rule.meaning})" if rule.unit else _about(rule)
-        raise ValidationError(f"{label} = {value} is out of range [{_bound(rule.low)}, {_bound(rule.high)}]{doc}")
+        raise ValidationError(f"{label} = {value} is out of range [{_bound(low)}, {_bound(rule.high)}]{doc}")
 
 
 def _bound(bound: float) -> str:

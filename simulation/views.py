@@ -264,10 +264,12 @@ class NetworkFigure:
         for name, where, size in (("government", gov[None], 160), ("committee", committee[None], 160),
                                   ("party", parties, 90)):  # fmt: skip
             style = ORGANISATION_STYLE[name]
-            ax.scatter(*where.T, marker=style["marker"], c=style["color"], s=size, edgecolors="white", zorder=5)
-        ax.text(*(gov + (-0.09, 0)), self._("government"), ha="right", va="center", fontsize=8)
-        self.committee_label = ax.text(*(committee + (0.09, 0)), "", va="center", fontsize=8)
-        self.members = ax.add_collection(LineCollection([], colors="#1f77b4", linewidths=0.3, alpha=0.25, zorder=1.5))
+            ax.scatter(where[:, 0], where[:, 1], marker=style["marker"], c=style["color"], s=size, edgecolors="white",
+                       zorder=5)  # fmt: skip
+        ax.text(gov[0] - 0.09, gov[1], self._("government"), ha="right", va="center", fontsize=8)
+        self.committee_label = ax.text(committee[0] + 0.09, committee[1], "", va="center", fontsize=8)
+        self.members = LineCollection([], colors="#1f77b4", linewidths=0.3, alpha=0.25, zorder=1.5)
+        ax.add_collection(self.members)
         self.ngos = ax.scatter(np.zeros(0), np.zeros(0), marker="D", edgecolors="white", lw=0.6, zorder=5)
 
     def update(self, model: CommunityModel) -> Figure:
