@@ -2,7 +2,8 @@
 #
 #   make venv     create .venv (first Python >= 3.12 found) and install the project with its test extra
 #   make compare  compare the governance configurations (table + results/compare/comparison.png)
-#   make test     run the test suite (notebooks included, on their quick setting), the linter and the type checker
+#   make test     run the test suite (notebooks included, on their quick setting), the linter, the formatter's check
+#                 and the type checker
 #   make bench    run the performance benchmark (bench/README.md)
 #   make messages extract the messages to translate and merge them into the catalogues (docs/translating.md)
 #   make mutants  mutation testing of the model core with mutmut (docs/mutation.md); slow, not part of `make test`
@@ -41,6 +42,7 @@ test: venv
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit 5); counted as a failure" >&2; fi; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .  # what it formats: [tool.ruff.format] in pyproject.toml
 	$(VENV)/bin/mypy  # configuration and the files it checks: [tool.mypy] in pyproject.toml
 
 bench: venv

@@ -147,9 +147,7 @@ class ResidentsCommittee(Agent):
 class NGO(Agent):
     """A social organisation: born from residents' initiative or created from above; can dissolve."""
 
-    def __init__(
-        self, model: CommunityModel, compound: int, origin: str, capacity: float, independence: float
-    ) -> None:
+    def __init__(self, model: CommunityModel, compound: int, origin: str, capacity: float, independence: float) -> None:
         super().__init__(model)
         self.compound = compound
         self.origin = origin  # "grassroots" or "top_down"

@@ -327,9 +327,11 @@ def stage_html(report: views.StageReport, lang: str = "en") -> str:
     note = report.smoothing_note(lang)
     note_html = f'<div class="smoothing-note" style="font-size:13px;color:#8a5a00">{note}</div>' if note else ""
     stage_line = _("The community is in the {stage} stage: {meaning}.").format(
-        stage=f'<b class="stage-name">{stage_name(report.stage, lang)}</b>', meaning=_(views.STAGE_TEXT[report.stage]))
+        stage=f'<b class="stage-name">{stage_name(report.stage, lang)}</b>', meaning=_(views.STAGE_TEXT[report.stage])
+    )
     role_line = _("Government's role: {role}; {meaning}.").format(
-        role=f'<b class="role-name">{role_name(report.role, lang)}</b>', meaning=_(views.ROLE_TEXT[report.role]))
+        role=f'<b class="role-name">{role_name(report.role, lang)}</b>', meaning=_(views.ROLE_TEXT[report.role])
+    )
     return f"""
 <div class="stage-indicator" style="font-size:15px;line-height:1.6">
   <div style="font-size:13px;color:#555">{index_line}</div>

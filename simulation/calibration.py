@@ -422,9 +422,7 @@ def posterior_predictive(spec: CalibrationSpec, posterior: pd.DataFrame, executo
     draws = [{name: float(posterior[name].iloc[row]) for name in spec.priors} for row in rows]
     seeds = stream.spawn(1)[0].generate_state(spec.predictive_runs, dtype=np.uint32).tolist()
     statistics = [*spec.targets, *(name for name in spec.checks if name not in spec.targets)]
-    runs = (executor.map if executor else map)(
-        functools.partial(_predictive_run, spec, statistics), draws, seeds
-    )
+    runs = (executor.map if executor else map)(functools.partial(_predictive_run, spec, statistics), draws, seeds)
     return pd.DataFrame([{**values, "seed": seed, **stats} for values, seed, stats in zip(draws, seeds, runs,
                                                                                          strict=True)])  # fmt: skip
 
@@ -632,8 +630,11 @@ def format_summary(result: CalibrationResult, lang: str = "en") -> str:
     _ = gettext_for(lang)
     scenario = result.summary["scenario"]
     shown = configuration_name(scenario, lang)
-    lines = [_("posterior for {configuration} after {generations} generations:").format(
-        configuration=scenario if shown == scenario else f"{shown} ({scenario})", generations=len(result.history))]
+    lines = [
+        _("posterior for {configuration} after {generations} generations:").format(
+            configuration=scenario if shown == scenario else f"{shown} ({scenario})", generations=len(result.history)
+        )
+    ]
     width = max(len(name) for name in [*result.summary["parameters"], *result.summary.get("predictive", {})]) + 2
     lines.append(f"  {_('parameter'):<{width}} {_('prior'):<16} {_('mean ± sd'):<16} {_('90% interval')}")
     for name, stats in result.summary["parameters"].items():

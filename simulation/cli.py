@@ -309,7 +309,10 @@ def format_run_summary(plan: RunPlan, table: pd.DataFrame, lang: str = "en") -> 
         f"{spec.name}: {scenario_text(spec.title, lang)}",  # the identifier, then the title in the reader's language
         "  "
         + _("{residents} residents, {months} months ({years:.1f} years), seed {seed}, overrides: {overrides}").format(
-            residents=spec.params.n_residents, months=plan.steps, years=plan.steps / 12, seed=plan.seed,
+            residents=spec.params.n_residents,
+            months=plan.steps,
+            years=plan.steps / 12,
+            seed=plan.seed,
             overrides=settings,
         ),  # fmt: skip
         "",
@@ -556,8 +559,11 @@ def _allow_large_option(p: argparse.ArgumentParser) -> None:
 
 
 def _new_dir_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--new-dir", action="store_true",
-                   help="if --out holds results made with other inputs, write to the first free DIR-2, DIR-3, ...")
+    p.add_argument(
+        "--new-dir",
+        action="store_true",
+        help="if --out holds results made with other inputs, write to the first free DIR-2, DIR-3, ...",
+    )
 
 
 def _executor_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -566,8 +572,12 @@ def _executor_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.scheduler and executor != "dask":
         raise InputError(f"--scheduler joins a Dask cluster; it does not work with --executor {executor}")
     workers = _check_positive(args.workers, "--workers") if args.workers is not None else None
-    return {"executor": executor, "workers": workers, "scheduler": args.scheduler,
-            "progress": False if args.no_progress else None}
+    return {
+        "executor": executor,
+        "workers": workers,
+        "scheduler": args.scheduler,
+        "progress": False if args.no_progress else None,
+    }
 
 
 @contextmanager
@@ -793,8 +803,11 @@ def add_research_commands(sub: Any) -> None:
     p.add_argument("sweep_file", metavar="SPEC.toml", help="a sweep file whose [vary] entries give {low, high}")
     p.add_argument("--method", required=True, choices=("sobol", "morris"))
     p.add_argument("--samples", type=int, metavar="N", help="Sobol' base sample (a power of 2) or Morris trajectories")
-    p.add_argument("--outputs", metavar="A,B", help="per-run outputs to analyse (default final_index, "
-                   "total_public_cost, trust_in_strangers_last_year)")
+    p.add_argument(
+        "--outputs",
+        metavar="A,B",
+        help="per-run outputs to analyse (default final_index, total_public_cost, trust_in_strangers_last_year)",
+    )
     p.add_argument("--out", metavar="DIR", help="output directory (default results/sensitivity/NAME-METHOD)")
     _sweep_options(p)
     _lang_option(p)

@@ -205,16 +205,23 @@ def _summary(label: str, rate: float, n: int, regions: list[Box] | tuple[Box, ..
     if regions:
         lines.append(_("(Coverage: the share of all runs reaching {label} that fall in the box.)").format(label=label))
     elif rate >= threshold:
-        lines.append(_("That is already above the {threshold:.0%} threshold, so no restriction of the parameters is "
-                       "needed; raise the threshold to see where it is most likely.").format(threshold=threshold))
+        lines.append(
+            _(
+                "That is already above the {threshold:.0%} threshold, so no restriction of the parameters is "
+                "needed; raise the threshold to see where it is most likely."
+            ).format(threshold=threshold)
+        )
     else:
         lines.append(_("No region was found where {label} is reached in at least {threshold:.0%} of runs.").format(
             label=label, threshold=threshold))  # fmt: skip
         if closest is not None:
-            lines.append(_("The densest box found reaches it in {density:.0%} of runs when {conditions} ({mass:.0%} of "
-                           "all runs). Lower the threshold, add runs, or try the decision tree (method 'tree'), which "
-                           "can separate regions that PRIM's peeling cannot.").format(
-                density=closest.density, conditions=_join(_conditions(closest, lang), lang), mass=closest.mass))
+            lines.append(
+                _(
+                    "The densest box found reaches it in {density:.0%} of runs when {conditions} ({mass:.0%} of "
+                    "all runs). Lower the threshold, add runs, or try the decision tree (method 'tree'), which "
+                    "can separate regions that PRIM's peeling cannot."
+                ).format(density=closest.density, conditions=_join(_conditions(closest, lang), lang), mass=closest.mass)
+            )
     return "\n".join(lines)
 
 

@@ -71,8 +71,12 @@ def withdrawal_sweep(settings: Settings, years: range = range(16)) -> dict[str, 
         for year in years
     }
     configurations[GUARDIAN] = {"scenario": GUARDIAN}
-    return _sweep("Withdrawal timing: fixed withdrawal years against the responsive guardian", configurations,
-                  settings, series=False)
+    return _sweep(
+        "Withdrawal timing: fixed withdrawal years against the responsive guardian",
+        configurations,
+        settings,
+        series=False,
+    )
 
 
 def withdrawal_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -101,17 +105,26 @@ def plot_withdrawal(table: pd.DataFrame, horizon_years: float, path: Path | None
     fixed = table[table["withdrawal_year"].notna()]
     guardian = table[table["configuration"] == GUARDIAN].iloc[0]
     fig, (left, right) = _figure(2, width=5.2, lang=lang)
-    left.fill_between(fixed["withdrawal_year"], fixed["final_index_p10"], fixed["final_index_p90"],
-                      color=LINE_COLOUR, alpha=0.15, lw=0, label=_("fixed withdrawal, 10-90% of seeds"))
-    left.plot(fixed["withdrawal_year"], fixed["final_index"], marker="o", color=LINE_COLOUR,
-              label=_("fixed withdrawal, mean"))
+    left.fill_between(
+        fixed["withdrawal_year"],
+        fixed["final_index_p10"],
+        fixed["final_index_p90"],
+        color=LINE_COLOUR,
+        alpha=0.15,
+        lw=0,
+        label=_("fixed withdrawal, 10-90% of seeds"),
+    )
+    left.plot(
+        fixed["withdrawal_year"], fixed["final_index"], marker="o", color=LINE_COLOUR, label=_("fixed withdrawal, mean")
+    )
     left.axhline(guardian["final_index"], color="#c0392b", ls="--", label=_("responsive guardian"))
     left.set_xlabel(_("year government withdraws"))
     left.set_ylabel(_("self-governance index at year {year:g}").format(year=horizon_years))
     left.set_ylim(0, 1)
     left.legend(frameon=False, fontsize="small", loc="lower right")
-    right.plot(fixed["withdrawal_year"], fixed["total_public_cost"], marker="o", color=LINE_COLOUR,
-               label=_("fixed withdrawal"))
+    right.plot(
+        fixed["withdrawal_year"], fixed["total_public_cost"], marker="o", color=LINE_COLOUR, label=_("fixed withdrawal")
+    )
     right.axhline(guardian["total_public_cost"], color="#c0392b", ls="--", label=_("responsive guardian"))
     right.set_xlabel(_("year government withdraws"))
     right.set_ylabel(_("total public cost per 1,000 residents"))
@@ -130,24 +143,46 @@ def describe_withdrawal(table: pd.DataFrame, lang: str = "en") -> str:
     lines = []
     if len(collapsed):
         years = ", ".join(str(int(y)) for y in collapsed)
-        lines.append(_("Withdrawing in year {years} leaves most seeds short of independence at the horizon "
-                       "(index {worst:.2f} at worst).").format(years=years, worst=fixed["final_index"].min()))
+        lines.append(
+            _(
+                "Withdrawing in year {years} leaves most seeds short of independence at the horizon "
+                "(index {worst:.2f} at worst)."
+            ).format(years=years, worst=fixed["final_index"].min())
+        )
     if len(good):
         earliest = good.iloc[0]
-        lines.append(_("The earliest fixed withdrawal that ends within 0.05 of the guardian's index ({index:.2f}) is "
-                       "in year {year}, at a cost of {cost:,.0f} against the guardian's {guardian_cost:,.0f}.").format(
-            index=guardian["final_index"], year=int(earliest["withdrawal_year"]),
-            cost=earliest["total_public_cost"], guardian_cost=guardian["total_public_cost"]))
+        lines.append(
+            _(
+                "The earliest fixed withdrawal that ends within 0.05 of the guardian's index ({index:.2f}) is "
+                "in year {year}, at a cost of {cost:,.0f} against the guardian's {guardian_cost:,.0f}."
+            ).format(
+                index=guardian["final_index"],
+                year=int(earliest["withdrawal_year"]),
+                cost=earliest["total_public_cost"],
+                guardian_cost=guardian["total_public_cost"],
+            )
+        )
     late, best = fixed.iloc[-1], fixed.loc[fixed["final_index"].idxmax()]
     if late["final_independent"] < 0.5 <= guardian["final_independent"]:
-        lines.append(_("Late withdrawal leaves most seeds short of independence where the guardian gets there: "
-                       "support kept too long locks in dependence."))
+        lines.append(
+            _(
+                "Late withdrawal leaves most seeds short of independence where the guardian gets there: "
+                "support kept too long locks in dependence."
+            )
+        )
     elif late["withdrawal_year"] > best["withdrawal_year"]:
-        lines.append(_("Withdrawing later than year {best_year} ends lower again ({late_index:.2f} in year "
-                       "{late_year} against {best_index:.2f}): support kept too long builds reliance on "
-                       "government.").format(
-            best_year=int(best["withdrawal_year"]), late_index=late["final_index"],
-            late_year=int(late["withdrawal_year"]), best_index=best["final_index"]))
+        lines.append(
+            _(
+                "Withdrawing later than year {best_year} ends lower again ({late_index:.2f} in year "
+                "{late_year} against {best_index:.2f}): support kept too long builds reliance on "
+                "government."
+            ).format(
+                best_year=int(best["withdrawal_year"]),
+                late_index=late["final_index"],
+                late_year=int(late["withdrawal_year"]),
+                best_index=best["final_index"],
+            )
+        )
     else:
         lines.append(_("Among the years tried, the later the withdrawal, the higher the index at the horizon."))
     if guardian["final_index"] >= best["final_index"]:
@@ -179,8 +214,9 @@ def plot_configuration_costs(table: pd.DataFrame, path: Path | None = None, lang
     years = table["median_year_independence"].fillna(0)
     left.barh(y, years, color=LINE_COLOUR)
     for i, (reached, value) in enumerate(zip(table["reached_independence"], years, strict=True)):
-        label = _("never") if reached == 0 else _("{years:.1f} y ({share:.0%} of seeds)").format(
-            years=value, share=reached)
+        label = (
+            _("never") if reached == 0 else _("{years:.1f} y ({share:.0%} of seeds)").format(years=value, share=reached)
+        )
         left.text(value + 0.2, i, label, va="center", fontsize="small")
     left.set_yticks(y, names)
     left.invert_yaxis()
@@ -200,8 +236,14 @@ def plot_configuration_costs(table: pd.DataFrame, path: Path | None = None, lang
 def shock_sweep(settings: Settings) -> dict[str, Any]:
     """Each configuration hit by the same large conflict at the chosen year; monthly series around it."""
     configurations = {name: {"scenario": name, "shock_step": 12 * settings.shock_year} for name in DEFAULT_SCENARIOS}
-    return _sweep(f"Shock: a large conflict in year {settings.shock_year}", configurations, settings, series=True,
-                  thin=1, columns=["mean_trust", "trust_in_strangers", "problems_solved_share"])
+    return _sweep(
+        f"Shock: a large conflict in year {settings.shock_year}",
+        configurations,
+        settings,
+        series=True,
+        thin=1,
+        columns=["mean_trust", "trust_in_strangers", "problems_solved_share"],
+    )
 
 
 def shock_table(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int) -> pd.DataFrame:
@@ -281,8 +323,7 @@ def run_experiment(
     build, report = EXPERIMENTS[name]
     spec = load_sweep(build(settings), name=name, allow_large=allow_large)
     out = free_results_parent(Path(out_dir), spec) if new_dir else Path(out_dir)
-    sweep = run_sweep(spec, out / "sweep", executor=executor, workers=workers, scheduler=scheduler,
-                      progress=progress)
+    sweep = run_sweep(spec, out / "sweep", executor=executor, workers=workers, scheduler=scheduler, progress=progress)
     table, figures, text = report(out, settings, lang)
     table.to_csv(out / f"{name}.csv", index=False)
     (out / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
@@ -337,8 +378,14 @@ EXPERIMENTS: dict[str, tuple[Callable[[Settings], dict], Callable[[Path, Setting
 # --- helpers -----------------------------------------------------------------------------------------
 
 
-def _sweep(description: str, configurations: dict[str, dict], settings: Settings, series: bool,
-           thin: int = 12, columns: list[str] | None = None) -> dict[str, Any]:
+def _sweep(
+    description: str,
+    configurations: dict[str, dict],
+    settings: Settings,
+    series: bool,
+    thin: int = 12,
+    columns: list[str] | None = None,
+) -> dict[str, Any]:
     output: dict[str, Any] = {"series": series}
     if series:
         output.update(thin=thin, columns=columns or [])

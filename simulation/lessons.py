@@ -283,48 +283,71 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         key="withdrawal",
         title=N_("1. Premature withdrawal"),
-        claim=N_("The essays warn that at today's low capacity government must not simply let go: a young "
-                 "self-governing body still needs its guardian."),  # fmt: skip
+        claim=N_(
+            "The essays warn that at today's low capacity government must not simply let go: a young "
+            "self-governing body still needs its guardian."
+        ),  # fmt: skip
         quote="这种自立能力尚弱的“幼小”主体急需“监护人”(政府)营造良好的环境,给予必要的帮助……当前阶段,地方政府不仅不应放手",
-        question=N_("Government withdraws all support in the first month. After 20 years, will the community's "
-                    "self-governance index be higher or lower than under the guardian, who steps back only as the "
-                    "community matures?"),  # fmt: skip
+        question=N_(
+            "Government withdraws all support in the first month. After 20 years, will the community's "
+            "self-governance index be higher or lower than under the guardian, who steps back only as the "
+            "community matures?"
+        ),  # fmt: skip
         choices=DIRECTION_CHOICES,
-        variants=(Variant("early", N_("Letting go at once"), "early_withdrawal"),
-                  Variant("guardian", N_("the guardian"), "guardian")),  # fmt: skip
+        variants=(
+            Variant("early", N_("Letting go at once"), "early_withdrawal"),
+            Variant("guardian", N_("the guardian"), "guardian"),
+        ),  # fmt: skip
         answer=_withdrawal_answer,
         notice=_withdrawal_notice,
     ),
     Lesson(
         key="administrativisation",
         title=N_("2. Administratively effective, ineffective at governance"),
-        claim=N_("Heavy administrative work pushed down to the committee gets done, but no capacity of the "
-                 "community's own grows. Shanghai's administrative load is the dose: lower it and watch."),
+        claim=N_(
+            "Heavy administrative work pushed down to the committee gets done, but no capacity of the "
+            "community's own grows. Shanghai's administrative load is the dose: lower it and watch."
+        ),
         quote="我们的基层治理经常会出现“行政有效,治理无效”的情况",
-        question=N_("Shanghai pushes down administrative work at load 0.9. If government lowers the load to 0.3 "
-                    "and changes nothing else, will the community leave the dependence stage within 20 years?"),
+        question=N_(
+            "Shanghai pushes down administrative work at load 0.9. If government lowers the load to 0.3 "
+            "and changes nothing else, will the community leave the dependence stage within 20 years?"
+        ),
         choices=(("yes", N_("yes")), ("no", N_("no"))),
-        variants=(Variant("load_0.9", N_("admin load 0.9"), "shanghai", (("admin_load", 0.9),)),
-                  Variant("load_0.6", N_("admin load 0.6"), "shanghai", (("admin_load", 0.6),)),
-                  Variant("load_0.3", N_("admin load 0.3"), "shanghai", (("admin_load", 0.3),))),  # fmt: skip
+        variants=(
+            Variant("load_0.9", N_("admin load 0.9"), "shanghai", (("admin_load", 0.9),)),
+            Variant("load_0.6", N_("admin load 0.6"), "shanghai", (("admin_load", 0.6),)),
+            Variant("load_0.3", N_("admin load 0.3"), "shanghai", (("admin_load", 0.3),)),
+        ),  # fmt: skip
         answer=_admin_answer,
         notice=_admin_notice,
     ),
     Lesson(
         key="fostering",
         title=N_("3. Fostering organisations"),
-        claim=N_("Organisations that grow out of residents' own needs become an inner force; organisations "
-                 "embedded from above solve management problems but not governance."),
+        claim=N_(
+            "Organisations that grow out of residents' own needs become an inner force; organisations "
+            "embedded from above solve management problems but not governance."
+        ),
         quote="嵌入的组织能够解决社区“管理”的问题,但是不能转化为社区本身的一个内在的力量",
-        question=N_("In Hangzhou, which builds more self-governance in 20 years: incubating residents' own "
-                    "organisations, or government creating organisations from above?"),
-        choices=(("incubation", N_("incubation")), ("same", N_("no difference")),
-                 ("above", N_("organisations from above"))),  # fmt: skip
+        question=N_(
+            "In Hangzhou, which builds more self-governance in 20 years: incubating residents' own "
+            "organisations, or government creating organisations from above?"
+        ),
+        choices=(
+            ("incubation", N_("incubation")),
+            ("same", N_("no difference")),
+            ("above", N_("organisations from above")),
+        ),  # fmt: skip
         variants=(
             Variant("incubation", N_("incubation 0.8"), "hangzhou", (("incubation", 0.8),)),
             Variant("no_incubation", N_("no incubation"), "hangzhou", (("incubation", 0.0),)),
-            Variant("from_above", N_("no incubation, 2 organisations a year from above"), "hangzhou",
-                    (("incubation", 0.0), ("top_down_ngo_rate", 2.0))),
+            Variant(
+                "from_above",
+                N_("no incubation, 2 organisations a year from above"),
+                "hangzhou",
+                (("incubation", 0.0), ("top_down_ngo_rate", 2.0)),
+            ),
         ),  # fmt: skip
         answer=_fostering_answer,
         notice=_fostering_notice,
@@ -332,29 +355,43 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         key="party",
         title=N_("4. The party cell as organisation of organisations"),
-        claim=N_("Party cells that serve residents earn their trust, mediate, organise residents' own groups and "
-                 "link organisations: the core of the four levels of governance."),
+        claim=N_(
+            "Party cells that serve residents earn their trust, mediate, organise residents' own groups and "
+            "link organisations: the core of the four levels of governance."
+        ),
         quote="基层治理体系就是由个人、居民组织、组织的组织、政府四个层次构成的",
-        question=N_("Take the party members out of the guardian's community (party members' share 0). After 20 "
-                    "years, will its self-governance index be higher, the same or lower?"),
+        question=N_(
+            "Take the party members out of the guardian's community (party members' share 0). After 20 "
+            "years, will its self-governance index be higher, the same or lower?"
+        ),
         choices=DIRECTION_CHOICES,
-        variants=(Variant("no_party", N_("no party members"), "guardian", (("party_member_share", 0.0),)),
-                  Variant("party", N_("party members 8%"), "guardian")),  # fmt: skip
+        variants=(
+            Variant("no_party", N_("no party members"), "guardian", (("party_member_share", 0.0),)),
+            Variant("party", N_("party members 8%"), "guardian"),
+        ),  # fmt: skip
         answer=_party_answer,
         notice=_party_notice,
     ),
     Lesson(
         key="timing",
         title=N_("5. The guardian's timing"),
-        claim=N_("Government should step back when society can carry itself, and keep guiding and supervising "
-                 "after it does (指导监督), not walk away."),
+        claim=N_(
+            "Government should step back when society can carry itself, and keep guiding and supervising "
+            "after it does (指导监督), not walk away."
+        ),
         quote="自治为主、政府仅做必要引导和严格监督的治理模式",
-        question=N_("Government lets go in year 4 and stops watching (supervision 0). Compared with letting go in "
-                    "year 4 and keeping watch, will the community end higher, the same or lower?"),
+        question=N_(
+            "Government lets go in year 4 and stops watching (supervision 0). Compared with letting go in "
+            "year 4 and keeping watch, will the community end higher, the same or lower?"
+        ),
         choices=DIRECTION_CHOICES,
         variants=(
-            Variant("walk_away", N_("let go in year 4, supervision 0"), "guardian",
-                    (("withdraw_at_step", 48), ("supervision", 0.0))),
+            Variant(
+                "walk_away",
+                N_("let go in year 4, supervision 0"),
+                "guardian",
+                (("withdraw_at_step", 48), ("supervision", 0.0)),
+            ),
             Variant("watching", N_("let go in year 4, supervision 0.6"), "guardian", (("withdraw_at_step", 48),)),
             Variant("guardian", N_("the responsive guardian"), "guardian"),
         ),  # fmt: skip

@@ -56,9 +56,13 @@ def LessonsView(model):
     _ = gettext_for(lang)
     chosen = solara.use_reactive(lessons.LESSONS[0].key)
     with solara.Column(classes=["dash-wide", "lessons-view"]):
-        Prose(_("### Lessons\nFive guided experiments, each on one claim of the essays. Load a lesson (its "
+        Prose(
+            _(
+                "### Lessons\nFive guided experiments, each on one claim of the essays. Load a lesson (its "
                 "configuration and sliders go into the sidebar), answer its question, then run it: the lesson "
-                "runs its cases for 20 years with this tab's seed and shows what to notice in their output."))
+                "runs its cases for 20 years with this tab's seed and shows what to notice in their output."
+            )
+        )
         with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
             for lesson in lessons.LESSONS:
                 solara.Button(_(lesson.title), on_click=lambda key=lesson.key: chosen.set(key),

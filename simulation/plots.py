@@ -174,7 +174,7 @@ def plot_calibration(
     fig = Figure(figsize=(3.6 * columns, 3.0 * rows), layout="constrained")
     FigureCanvasAgg(fig)
     grid = fig.subplots(rows, columns, squeeze=False).ravel()
-    for spare in grid[len(names) + 1:]:
+    for spare in grid[len(names) + 1 :]:
         spare.set_visible(False)
     axes = grid[: len(names) + 1]
     last = int(generations["generation"].max())
@@ -183,9 +183,17 @@ def plot_calibration(
         low, high = priors[name]
         for t, particles in generations.groupby("generation"):
             shade = cmap(0.3 + 0.7 * (t / last if last else 1.0))
-            ax.hist(particles[name], bins=20, range=(low, high), weights=particles["weight"], density=True,
-                    histtype="step" if t < last else "stepfilled", color=shade, alpha=1.0 if t < last else 0.7,
-                    label=_("generation {number}").format(number=t) if t in (0, last) else None)
+            ax.hist(
+                particles[name],
+                bins=20,
+                range=(low, high),
+                weights=particles["weight"],
+                density=True,
+                histtype="step" if t < last else "stepfilled",
+                color=shade,
+                alpha=1.0 if t < last else 0.7,
+                label=_("generation {number}").format(number=t) if t in (0, last) else None,
+            )
         ax.set_xlim(low, high)
         ax.xaxis.set_major_locator(MaxNLocator(4))  # small rates have long tick labels that would overlap
         ax.set_xlabel(name)

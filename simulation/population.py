@@ -63,9 +63,9 @@ def _clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) ->
 
 def create_residents(rng: np.random.Generator, n: int, p: Parameters) -> ResidentState:
     """Draw a population with the scenario's demography and starting attitudes."""
-    age_group = rng.choice(
-        3, size=n, p=[p.share_elderly, 1 - p.share_elderly - p.share_young, p.share_young]
-    ).astype(np.int8)
+    age_group = rng.choice(3, size=n, p=[p.share_elderly, 1 - p.share_elderly - p.share_young, p.share_young]).astype(
+        np.int8
+    )
     unemployed = (age_group == YOUNG) & (rng.random(n) < p.unemployed_young_share)
     free_time = np.select(
         [age_group == ELDERLY, age_group == WORKING_AGE, unemployed],

@@ -178,4 +178,3 @@ def _update_ties(net: SocialNetwork, p: Parameters, active: np.ndarray, success:
 def reset_monthly(r: ResidentState) -> None:
     """Clear the pull of mobilisation, which lasts one month."""
     r.mobilised[:] = 0.0
-

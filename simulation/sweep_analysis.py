@@ -71,8 +71,10 @@ def design_point_outputs(summary: pd.DataFrame, outputs: list[str], n_points: in
     """Each output averaged over a design point's seeds (:func:`simulation.sweep.point_outputs`), checked complete."""
     failed = summary[summary["status"] != "ok"]
     if len(failed):
-        raise SweepError(f"{len(failed)} runs failed (e.g. {failed['error'].iloc[0]}); sensitivity needs every "
-                         "design point: fix the cause and rerun the sweep with --retry-failed")
+        raise SweepError(
+            f"{len(failed)} runs failed (e.g. {failed['error'].iloc[0]}); sensitivity needs every "
+            "design point: fix the cause and rerun the sweep with --retry-failed"
+        )
     missing = [name for name in outputs if name not in summary.columns]
     if missing:
         valid = [c for c in summary.columns if pd.api.types.is_numeric_dtype(summary[c])]

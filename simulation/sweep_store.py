@@ -115,6 +115,8 @@ def read_parts(directory: Path, kind: str, columns: Sequence[str] | None = None)
     if not tables:
         return None
     return pa.concat_tables(tables, promote_options="permissive").to_pandas()
+
+
 LIBRARIES = (
     "mesa", "numpy", "pandas", "pyarrow", "scipy", "networkx", "SALib", "dask", "distributed", "tqdm",
     "threadpoolctl",

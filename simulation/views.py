@@ -411,9 +411,7 @@ class StageReport:
     def when_text(self, lang: str = "en") -> str:
         years, months = divmod(self.month, 12)
         _ = gettext_for(lang)
-        return _("month {month} (year {years}, month {months})").format(
-            month=self.month, years=years, months=months
-        )
+        return _("month {month} (year {years}, month {months})").format(month=self.month, years=years, months=months)
 
     @property
     def matching_role(self) -> str:
@@ -435,10 +433,13 @@ class StageReport:
             return _("Government has let go of a community that is not yet independent: premature withdrawal.")
         if self.role == self.matching_role:
             return _("Government's role fits the stage: a community in the {stage} stage needs it to {role}.").format(
-                **words)
+                **words
+            )
         if ROLES.index(self.role) < STAGES.index(self.stage):
-            return _("Government still acts to {role} a community that is already in the {stage} stage: the theory "
-                     "says it should step back and {matching}.").format(**words)
+            return _(
+                "Government still acts to {role} a community that is already in the {stage} stage: the theory "
+                "says it should step back and {matching}."
+            ).format(**words)
         return _("Government acts to {role} a community that is still in the {stage} stage: the theory says it should "
                  "{matching} first.").format(**words)  # fmt: skip
 

@@ -253,8 +253,22 @@ def test_sensitivity_and_discover_commands_write_their_outputs(capsys, tmp_path)
         "admin_load = { low = 0.0, high = 1.0 }\n"
     )
     out = tmp_path / "morris"
-    code, stdout, _ = cli(capsys, "sensitivity", str(spec), "--method", "morris", "--samples", "3",
-                          "--executor", "inline", "--no-progress", "--outputs", "final_index", "--out", str(out))
+    code, stdout, _ = cli(
+        capsys,
+        "sensitivity",
+        str(spec),
+        "--method",
+        "morris",
+        "--samples",
+        "3",
+        "--executor",
+        "inline",
+        "--no-progress",
+        "--outputs",
+        "final_index",
+        "--out",
+        str(out),
+    )
     assert code == 0 and "mu_star" in stdout
     indices = pd.read_csv(out / "morris_indices.csv")
     assert set(indices["parameter"]) == {"funding", "admin_load"}

@@ -149,8 +149,11 @@ def test_bad_design_tables_get_one_line_errors(table, message):
         ([[1, 2]], "grid", "values must be numbers, text or true/false"),
         (3.0, "grid", "give a list of values or a range {start, stop, num}"),
         ({"start": 0, "stop": 1}, "grid", "[vary] x is missing 'num' (needs start, stop, num)"),
-        ({"start": 0, "stop": 1, "num": 3, "step": 1}, "grid",
-         "unknown key 'step' in [vary] x (did you mean 'stop'?); valid: start, stop, num"),
+        (
+            {"start": 0, "stop": 1, "num": 3, "step": 1},
+            "grid",
+            "unknown key 'step' in [vary] x (did you mean 'stop'?); valid: start, stop, num",
+        ),
         ({"low": 1, "high": 2}, "grid", "unknown key 'low'"),
         ([1, 2], "lhs", 'lists of values are for method = "grid"'),
         ({"low": 2.0, "high": 1.0}, "lhs", "low (2) must be below high (1)"),

@@ -44,10 +44,22 @@ def test_fresh_process_gives_the_same_table():
 def test_per_step_table_has_the_required_columns():
     table = run_scenario("shenyang", steps=12, seed=0, n_residents=200)
     required = [
-        "step", "stage", "government_role", "self_governance_index", "trust_in_strangers", "participation_rate",
-        "decision_participation_share", "low_level_participation_share", "vulnerable_participant_share",
-        "ngo_count", "ngo_independence", "committee_autonomy", "administrative_load", "admin_task_completion",
-        "misperception_share", "public_cost",
+        "step",
+        "stage",
+        "government_role",
+        "self_governance_index",
+        "trust_in_strangers",
+        "participation_rate",
+        "decision_participation_share",
+        "low_level_participation_share",
+        "vulnerable_participant_share",
+        "ngo_count",
+        "ngo_independence",
+        "committee_autonomy",
+        "administrative_load",
+        "admin_task_completion",
+        "misperception_share",
+        "public_cost",
     ]
     assert list(table["step"]) == list(range(13))
     assert set(required) <= set(table.columns)

@@ -43,8 +43,9 @@ def test_an_experiment_resumes_instead_of_rerunning(withdrawal):
 
 
 def test_configurations_and_shock_experiments_write_their_tables(tmp_path):
-    configurations = run_experiment("configurations", tmp_path / "c", SMALL, executor="processes", workers=2,
-                                    progress=False)
+    configurations = run_experiment(
+        "configurations", tmp_path / "c", SMALL, executor="processes", workers=2, progress=False
+    )
     assert set(configurations.table["configuration"]) >= {"shanghai", "hangzhou", "guardian"}
     table = configurations.table.set_index("configuration")
     assert table.loc["shanghai", "reached_independence"] == 0

@@ -188,8 +188,14 @@ funding = {start = 0.0, stop = 1000.0, num = 100000000}
 def run_limited(args: list[str], gigabytes: float = 2.0) -> subprocess.CompletedProcess:
     """The command under an address-space limit: what used to fill memory now fails or passes in one line."""
     limit = int(gigabytes * 2**30)
-    return subprocess.run([sys.executable, "-m", "simulation", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+    return subprocess.run(
+        [sys.executable, "-m", "simulation", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+    )
 
 
 def test_a_huge_grid_is_refused_and_its_dry_run_builds_nothing(tmp_path):
@@ -346,7 +352,7 @@ def test_a_directory_with_foreign_content_is_refused_and_left_untouched(tmp_path
     foreign.mkdir(parents=True)
     (foreign / "part-000001.parquet").write_bytes(b"someone else's data")
     sweep_file = tmp_path / "s.toml"
-    sweep_file.write_text('seeds = 1\nsteps = 2\n[fixed]\nn_residents = 60\n')
+    sweep_file.write_text("seeds = 1\nsteps = 2\n[fixed]\nn_residents = 60\n")
     assert main(["sweep", str(sweep_file), "--out", str(tmp_path / "out"), "--executor", "inline"]) == 2
     assert "is not empty (series) and has no manifest.json" in capsys.readouterr().err
     assert (foreign / "part-000001.parquet").read_bytes() == b"someone else's data"

@@ -68,7 +68,6 @@ def test_organisations_are_made_in_compounds_in_proportion_to_their_population()
     assert draws == pytest.approx([600 / 700, 50 / 700, 50 / 700], abs=0.03)
 
 
-
 @pytest.mark.parametrize(("origin", "members"), [("grassroots", 3), ("top_down", 3), ("grassroots", 1)])
 def test_members_feel_their_organisation_s_capacity_as_a_pull_towards_taking_part(origin, members):
     model = _model()

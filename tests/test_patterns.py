@@ -134,7 +134,7 @@ def test_self_governance_costs_less_than_administration():
 
 # --- P5: the Karamay survey (targets on held-out seeds) and what was not targeted ----------------------------
 def test_karamay_reproduces_its_survey_targets_on_seeds_the_calibration_never_saw():
-    """"仅31%" trust strangers (a point); "超过70.54%" think the committee represents the government (a bound)."""
+    """ "仅31%" trust strangers (a point); "超过70.54%" think the committee represents the government (a bound)."""
     last_years = pd.concat([pattern_run("karamay", seed).tail(60) for seed in SEEDS])
     assert last_years["trust_in_strangers"].mean() == pytest.approx(0.31, abs=0.04)
     assert last_years["misperception_share"].mean() >= 0.7054 - 0.04

@@ -80,9 +80,7 @@ def _summary(point: int, **changes: dict) -> list[dict]:
         "no_party": {"final_index": 0.4}, "top_down": {"ngo_independence_last_year": 0.3},
     }  # fmt: skip
     keys = {"point": point, "replicate": 0}
-    return [
-        {"configuration": name, **keys, **base, **holding.get(name, {}), **changes.get(name, {})} for name in RUNS
-    ]
+    return [{"configuration": name, **keys, **base, **holding.get(name, {}), **changes.get(name, {})} for name in RUNS]
 
 
 def test_each_pattern_reads_its_own_runs_and_fails_when_they_break_it():
@@ -183,6 +181,6 @@ def test_the_noise_floor_is_the_mu_star_of_two_seeds_differing_by_chance():
     draws = pd.DataFrame({name: rng.normal(0, s, 20_000) for name, s in sd.items()})
     floor = noise_floor(draws)
     # Simulated: mean |y1 - y2| over independent pairs, divided by SALib's Morris step.
-    pairs = (draws.iloc[::2].to_numpy() - draws.iloc[1::2].to_numpy())
+    pairs = draws.iloc[::2].to_numpy() - draws.iloc[1::2].to_numpy()
     simulated = np.abs(pairs).mean(axis=0) / (4 / 6)
     assert floor.to_numpy() == pytest.approx(simulated, rel=0.03)

@@ -62,7 +62,7 @@ def test_malformed_toml_is_reported(tmp_path):
         ('description = "x"\n[policy]\nfunding = -1\n', "out of range"),
         ('description = "x"\n[policy]\nmode = "bossy"\n', "directive, supportive, supervisory"),
         ('description = "x"\n[policy]\nfunding = "lots"\n', "must be a finite number"),
-        ('[policy]\nfunding = 3\n', "missing 'description'"),
+        ("[policy]\nfunding = 3\n", "missing 'description'"),
         ('description = "x"\n[community]\nshare_elderly = 0.7\nshare_young = 0.5\n', "exceeds 1"),
     ],
 )
