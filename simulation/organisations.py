@@ -35,15 +35,17 @@ def found_grassroots(model: CommunityModel) -> int:
     candidates = np.flatnonzero(eligible)
     chance = p.ngo_founding_rate * (1 + model.fostering) * r.trust[candidates] * (1 - r.reliance[candidates])
     founders = candidates[rng.random(candidates.size) < chance]
+    founded = 0
     for founder in founders:
         if model.member_of[founder] >= 0:  # joined another new group this month
             continue
+        founded += 1
         compound = int(model.network.compound[founder])
         ngo = _create(model, compound, "grassroots", p.ngo_initial_capacity, p.ngo_grassroots_independence)
         neighbours = model.network.cols[model.network.ties.indptr[founder] : model.network.ties.indptr[founder + 1]]
         free_active = neighbours[(r.activity[neighbours] != NONE) & (model.member_of[neighbours] < 0)]
         _enrol(model, ngo, np.concatenate(([founder], free_active)))
-    return int(founders.size)
+    return founded
 
 
 def party_organise(model: CommunityModel) -> int:
