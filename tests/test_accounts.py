@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 
 from simulation import CommunityModel
-from simulation.organisations import pay_for_services
+from simulation.organisations import create_top_down, pay_for_services
 from simulation.population import NONE
 from simulation.problems import CHANNELS, MonthOfProblems
 
 
 def _model(**overrides) -> CommunityModel:
     """The guardian's community with organisations from the start (left alone, residents found them later)."""
-    return CommunityModel(scenario="guardian", n_residents=2000, rng=4, initial_grassroots_ngos=4, **overrides)
+    settings = {"scenario": "guardian", "n_residents": 2000, "rng": 4, "initial_grassroots_ngos": 4}
+    return CommunityModel(**(settings | overrides))
 
 
 def _month_with_government(solved: float) -> MonthOfProblems:
@@ -31,7 +32,8 @@ def _month_with_government(solved: float) -> MonthOfProblems:
 
 @pytest.mark.parametrize("committee_capacity", [6.0, 0.0])
 def test_public_cost_adds_up_every_item_government_pays_for(committee_capacity):
-    model = _model(committee_capacity=committee_capacity)
+    # Every cost other than 1, so that multiplying by it and dividing by it differ.
+    model = _model(committee_capacity=committee_capacity, supervision_cost=2.0, training_cost=3.0, incubation_cost=0.5)
     p, k = model.params, 2.0
     levers = replace(model.levers, funding=7.0, service_purchase=0.25, supervision=0.6, training=0.3, incubation=0.8)
     model.committee.workstation_tasks, model.committee.paid_tasks = 1.5, 2.5
@@ -97,3 +99,39 @@ def test_no_service_is_bought_without_a_budget_or_capacity():
         ngo.capacity, ngo.government_funding = 0.0, 1.0
     assert pay_for_services(model) == 0.0
     assert all(ngo.government_funding == 0.0 for ngo in model.ngo_by_id.values())
+
+
+def test_organisations_of_little_capacity_are_paid_for_what_they_can_do():
+    model = _model()
+    ngos = list(model.ngo_by_id.values())
+    for ngo in ngos:
+        ngo.capacity = 0.1  # together well under 1
+    model.government.levers = replace(model.levers, funding=1.0, service_purchase=0.5)
+    assert pay_for_services(model) == pytest.approx(min(1.0, len(ngos) * model.params.ngo_budget))
+    assert all(ngo.government_funding > 0 for ngo in ngos)
+
+
+def test_government_makes_organisations_from_above_at_its_monthly_rate_each_in_a_compound(monkeypatch):
+    model = _model(n_residents=3000)
+    seen = []
+
+    class Recording:
+        """The model's generator, recording the mean of the Poisson draw of how many are made."""
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def poisson(self, lam):
+            seen.append(lam)
+            return 4
+
+    real = model.rng
+    model.rng = Recording()
+    model.government.levers = replace(model.levers, top_down_ngo_rate=6.0)
+    before = set(model.ngo_by_id)
+    assert create_top_down(model) == 4
+    assert seen == [pytest.approx(6.0 / 12 * 3.0)]  # a year's rate, per month, per 1,000 residents
+    made = [model.ngo_by_id[uid] for uid in set(model.ngo_by_id) - before]
+    assert len(made) == 4 and all(ngo.origin == "top_down" for ngo in made)
+    assert all(isinstance(ngo.compound, int) and 0 <= ngo.compound < model.n_compounds for ngo in made)
+    assert all((model.network.compound[model.member_of == ngo.unique_id] == ngo.compound).all() for ngo in made)

@@ -145,3 +145,11 @@ def test_government_claims_in_proportion_to_its_priority_and_unsolved_problems_p
 
 def test_the_three_levels_share_the_problems_between_them():
     assert problems.level_shares(0.5, 0.2) == pytest.approx((0.5, 0.3, 0.2))
+
+
+def test_each_level_sums_its_own_row_of_a_per_resident_quantity_over_its_places():
+    per_resident = np.array([[1.0, 2, 3, 4, 5, 6], [10.0, 20, 30, 40, 50, 60], [100.0, 200, 300, 400, 500, 600]])
+    out = PLACES.per_place(per_resident, (0.5, 0.3, 0.2))
+    buildings = [0.5 * (1 + 2), 0.5 * 3, 0.5 * (4 + 5 + 6)]
+    compounds = [0.3 * (10 + 20 + 30), 0.3 * (40 + 50 + 60)]
+    assert out == pytest.approx([*buildings, *compounds, 0.2 * 2100])
