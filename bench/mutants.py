@@ -2,6 +2,7 @@
 
     python bench/mutants.py sample FRACTION [--seed S]   # names of a stratified sample, for `mutmut run NAMES`
     python bench/mutants.py table                        # generated / killed / surviving / timeout, per module
+    python bench/mutants.py survivors                    # names of the surviving mutants, to check them again
 
 Both read what mutmut keeps in ``mutants/<path>.meta`` (one JSON file per mutated module: each mutant's name and
 the exit code of its tests), so they work after mutmut has generated the mutants at least once. Standard library
@@ -48,6 +49,12 @@ def sample(fraction: float, seed: int) -> list[str]:
     return chosen
 
 
+def survivors() -> list[str]:
+    """The mutants every test let through, by name: after adding tests, ``mutmut run`` checks them again only
+    when named (it re-checks by itself only mutants whose function changed)."""
+    return sorted(name for codes in results().values() for name, code in codes.items() if code == 0)
+
+
 def table() -> str:
     """A Markdown table of the results per module, with the share killed among the mutants that were checked."""
     lines = ["| module | " + " | ".join(COLUMNS) + " | killed / (killed + survived) |",
@@ -75,11 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("fraction", type=float, help="share of each module's mutants, in (0, 1]")
     p.add_argument("--seed", type=int, default=11)
     sub.add_parser("table", help="print the result table (Markdown)")
+    sub.add_parser("survivors", help="print the names of the surviving mutants")
     args = parser.parse_args(argv)
     if args.command == "sample":
         if not 0 < args.fraction <= 1:
             parser.error(f"fraction must be in (0, 1], got {args.fraction}")
         print(" ".join(sample(args.fraction, args.seed)))
+    elif args.command == "survivors":
+        print(" ".join(survivors()))
     else:
         print(table())
     return 0

@@ -75,10 +75,12 @@ def test_the_tie_space_has_one_cell_per_resident_with_the_models_random():
 
 def test_residents_with_one_tie_have_ties_and_isolates_average_to_nothing():
     net = small_network([(0, 1), (1, 2)], 4)  # resident 3 knows nobody
+    net.ties.data[(net.rows + net.cols) == 1] = 0.9  # the tie 0-1 trusted more than 1-2 (0.5), both directions
     assert net.has_ties.tolist() == [True, True, True, False]
     values = np.array([1.0, 2.0, 4.0, 8.0])
-    assert net.neighbour_mean(values).tolist() == [2.0, 2.5, 2.0, 0.0]
-    assert np.isfinite(net.neighbour_mean(values, weighted=True)).all()
+    assert net.neighbour_mean(values).tolist() == [2.0, 2.5, 2.0, 0.0]  # unweighted unless asked
+    weighted = net.neighbour_mean(values, weighted=True)
+    assert weighted == pytest.approx([2.0, (0.9 * 1 + 0.5 * 4) / 1.4, 2.0, 0.0])
 
 
 def test_the_housing_network_is_the_default():
