@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
@@ -44,3 +45,13 @@ def pattern_run(key: str, seed: int) -> pd.DataFrame:
 @pytest.fixture
 def run():
     return pattern_run
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """In a child process before it starts: SIGINT at its default, as a command started at a terminal has it.
+
+    A test run started in the background by a shell without job control (`cmd &` in a script, nohup) has
+    SIGINT ignored, children inherit that, and a Python started so keeps ignoring it: the Ctrl-C tests would
+    then see a sweep run to the end instead of stopping (exit 0, not 130).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -33,6 +33,8 @@ from simulation import dashboard
 from simulation.cli import main
 from simulation.sweep import SweepError, read_series, read_summary, run_sweep
 
+from .conftest import ctrl_c_as_at_a_terminal
+
 ROOT = Path(__file__).resolve().parents[1]
 GONE_WITHIN = 10.0  # seconds: the issue's bound for processes left behind
 SMALL = {
@@ -53,7 +55,9 @@ def _end_with_parent() -> None:
 
     A test run killed mid-test runs no teardown; without this, a command it started (a dashboard, a
     sweep) would be re-parented to PID 1 and keep running. SIGTERM lets the command stop its own workers.
+    Ctrl-C is put back to its default too (see :func:`ctrl_c_as_at_a_terminal`).
     """
+    ctrl_c_as_at_a_terminal()
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 

@@ -37,6 +37,8 @@ from simulation.sweep import (
 )
 from simulation.sweep_spec import RUN_COLUMNS
 
+from .conftest import ctrl_c_as_at_a_terminal
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {
     "description": "test sweep",
@@ -320,7 +322,7 @@ def test_ctrl_c_on_the_command_line_saves_finished_runs_and_exits_130(tmp_path, 
     out = tmp_path / "out"
     command = [sys.executable, "-m", "simulation", "sweep", str(sweep_file), "--out", str(out), "--batch", "1"]
     proc = subprocess.Popen([*command, "--workers", "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+                            text=True, preexec_fn=ctrl_c_as_at_a_terminal)  # fmt: skip
     deadline = time.monotonic() + 60
     while not glob.glob(str(out / "summary" / "part-*.parquet")) and time.monotonic() < deadline:
         time.sleep(0.05)
