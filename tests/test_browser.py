@@ -228,6 +228,9 @@ def test_screenshot_of_ten_years_under_the_guardian(dashboard_url, browser):
     for _ in range(5):  # Mesa's slider runs 1, 3, 5, ...: five steps up is 11 months a Step
         interval.press("ArrowRight")
     expect(interval).to_have_attribute("aria-valuenow", "11")
+    # The browser's slider moves at once; the server learns each value a moment later. Under load a Step pressed
+    # before the server has 11 steps by an older value (3 months), so wait for the value the server renders.
+    expect(page.locator(".lever-render_interval .lever-value")).to_have_text("11")
     for month in range(11, 111, 11):
         page.get_by_role("button", name="Step").click()
         expect(page.locator(STAGE)).to_contain_text(f"month {month} (")
