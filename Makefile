@@ -57,8 +57,8 @@ messages: venv
 	$(VENV)/bin/pybabel update -i simulation/locale/messages.pot -d simulation/locale --no-wrap --ignore-obsolete
 
 # Mutation testing (docs/mutation.md). MUTANT_SAMPLE=0.3 checks a seeded 30% of each module's mutants (generated
-# first if need be; bench/mutants.py says so if that failed); MUTANTS="simulation.policy*" limits the run to some functions. Results stay in mutants/
-# (ignored by git): a second call checks only what is new or changed.
+# first if need be; bench/mutants.py says so if that failed); MUTANTS="simulation.model.policy*" limits the run to
+# some functions. Results stay in mutants/ (ignored by git): a second call checks only what is new or changed.
 MUTANT_SAMPLE ?= 1
 MUTANT_JOBS   ?= $(shell nproc)
 MUTANTS       ?=
@@ -67,7 +67,7 @@ mutants: venv
 	@if [ "$(MUTANT_SAMPLE)" = 1 ]; then \
 	    $(VENV)/bin/mutmut run --max-children $(MUTANT_JOBS) $(MUTANTS); \
 	else \
-	    if ! ls mutants/simulation/*.meta >/dev/null 2>&1; then \
+	    if ! ls mutants/simulation/model/*.meta >/dev/null 2>&1; then \
 	        echo "generating the mutants (a run that matches no mutant: mutmut then stops with an assertion)"; \
 	        $(VENV)/bin/mutmut run --max-children $(MUTANT_JOBS) "simulation.generate_only*" >/dev/null 2>&1 || true; \
 	    fi; \

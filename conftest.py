@@ -22,8 +22,8 @@ def pytest_sessionstart(session) -> None:
     """
     if not NOTEBOOK_RESULTS.is_dir():
         return
-    from simulation.calibration import stale_calibration
-    from simulation.sweep_store import stale_reason
+    from simulation.experiments.calibration import stale_calibration
+    from simulation.experiments.sweep_store import stale_reason
 
     found = [(m.parent, stale_reason(m.parent)) for m in NOTEBOOK_RESULTS.rglob("manifest.json")]
     calibrations = {p.parent for name in ("calibration.json", "history.db") for p in NOTEBOOK_RESULTS.rglob(name)}

@@ -45,7 +45,7 @@ def step_seconds(steps: int = 5) -> list[float]:
     import solara.server.app  # noqa: F401 - the server's patches
     from solara.server import kernel, kernel_context
 
-    from simulation import app
+    from simulation.dashboard import app
 
     context = kernel_context.VirtualKernelContext(
         id=f"kernel-{uuid.uuid4()}", kernel=kernel.Kernel(), session_id=f"session-{uuid.uuid4()}"
@@ -66,8 +66,8 @@ def step_seconds(steps: int = 5) -> list[float]:
 
 def draw_seconds(n_residents: int) -> float:
     """The quickest of three network draws after a first one (which builds the layout)."""
-    from simulation import views
-    from simulation.model import CommunityModel
+    from simulation.dashboard import views
+    from simulation.model.community import CommunityModel
 
     model = CommunityModel(scenario="guardian", n_residents=n_residents, rng=1)
     views.draw_network(model)
@@ -85,11 +85,11 @@ def sessions(n: int, chromium: str) -> dict[str, float]:
     import psutil
     from playwright.sync_api import expect, sync_playwright
 
-    from simulation import dashboard
+    from simulation.dashboard import server as dashboard_server
 
-    port = dashboard.free_port()
+    port = dashboard_server.free_port()
     url = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen(dashboard.command(port), env=dashboard.server_env(), cwd=REPO_ROOT,
+    server = subprocess.Popen(dashboard_server.command(port), env=dashboard_server.server_env(), cwd=REPO_ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         _wait_http(url)

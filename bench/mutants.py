@@ -26,7 +26,7 @@ COLUMNS = ("generated", "killed", "survived", "timeout", "no tests", "not checke
 
 
 def results() -> dict[str, dict[str, int | None]]:
-    """Exit code of every mutant, per module (``simulation/policy.py`` -> {mutant name: exit code})."""
+    """Exit code of every mutant, per module (``simulation/model/policy.py`` -> {mutant name: exit code})."""
     found = {}
     for meta in sorted(MUTANTS.rglob("*.py.meta")):
         module = str(meta.relative_to(MUTANTS)).removesuffix(".meta")

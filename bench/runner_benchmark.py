@@ -68,7 +68,7 @@ def _cpu_seconds() -> float:
 
 
 def time_run_sweep(sizes: dict[str, int], workers: int, tmp: Path, k: int) -> dict[str, Any]:
-    from simulation.sweep import load_sweep, run_sweep
+    from simulation.experiments.sweep import load_sweep, run_sweep
 
     spec = load_sweep(sweep_dict(sizes), name="bench_runner")
     out = tmp / f"sweep-{k}"
@@ -85,7 +85,7 @@ def time_run_sweep(sizes: dict[str, int], workers: int, tmp: Path, k: int) -> di
 def time_batch_run(sizes: dict[str, int], workers: int, seeds: list[int]) -> dict[str, Any]:
     import mesa
 
-    from simulation.model import CommunityModel
+    from simulation.model.community import CommunityModel
 
     cpu, start = _cpu_seconds(), time.perf_counter()
     rows = mesa.batch_run(
@@ -105,7 +105,7 @@ def time_batch_run(sizes: dict[str, int], workers: int, seeds: list[int]) -> dic
 
 
 def measure(sizes: dict[str, int], workers: int, tmp: Path) -> dict[str, Any]:
-    from simulation.sweep import load_sweep
+    from simulation.experiments.sweep import load_sweep
 
     spec = load_sweep(sweep_dict(sizes), name="bench_runner")
     runs = list(spec.iter_runs())

@@ -1,14 +1,15 @@
 """How one community's set-up time, step time and peak memory grow with its size (see bench/README.md).
 
 The command line refuses communities that would not fit in memory and prints an estimate of time and
-memory for large ones before they start (``simulation/limits.py``). Those estimates rest on the constants
+memory for large ones before they start (``simulation/experiments/limits.py``). Those estimates rest on the constants
 this script measures: each size runs in a fresh process (so peak memory is its own), builds the model,
 runs a few steps, and reports
 
 * set-up seconds per resident, step seconds per resident-month,
 * peak resident memory, and the bytes per resident above the interpreter's own footprint,
 
-then the constants ``simulation/limits.py`` would need to cover every measured size, next to the ones it has.
+then the constants ``simulation/experiments/limits.py`` would need to cover every measured size, next to the
+ones it has.
 
 Usage::
 
@@ -33,7 +34,7 @@ DEFAULT_SIZES = (20_000, 100_000, 400_000)
 
 def child(n_residents: int, steps: int) -> None:
     """One size, in this (fresh) process; prints its numbers as JSON."""
-    import simulation.model as model_module
+    import simulation.model.community as model_module
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     start = time.perf_counter()
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(*args.child)
         return 0
-    from simulation import limits
+    from simulation.experiments import limits
 
     rows = [measure(n, args.steps) for n in args.sizes]
     header = ("residents", "set-up s", "us/res", "step s", "ns/res-step", "peak MB", "B/res")
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         "SETUP_SECONDS_PER_RESIDENT": max(r["setup_seconds"] / r["residents"] for r in rows),
         "SECONDS_PER_RESIDENT_STEP": max(r["step_seconds"] / r["residents"] for r in rows),
     }
-    print("\nconstant in simulation/limits.py: measured maximum / current value")
+    print("\nconstant in simulation/experiments/limits.py: measured maximum / current value")
     for name, value in need.items():
         current = getattr(limits, name)
         flag = "" if value <= current else "   <- the estimate is too low: raise it"

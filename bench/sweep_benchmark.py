@@ -91,7 +91,7 @@ def speedup_sweep(sizes: dict[str, int]) -> dict[str, Any]:
 
 def timed_sweep(spec: Any, executor: str, workers: int | None, out: Path, progress: bool) -> dict[str, Any]:
     """Run one sweep into a fresh directory and time the whole call."""
-    from simulation.sweep import run_sweep
+    from simulation.experiments.sweep import run_sweep
 
     cpu_before = _cpu_seconds()
     start = time.perf_counter()
@@ -124,13 +124,13 @@ def _cpu_seconds() -> float:
 
 def mean_run_seconds(out: Path) -> float:
     """Mean time of one run inside a worker, from the summary's seconds column."""
-    from simulation.sweep import read_summary
+    from simulation.experiments.sweep import read_summary
 
     return float(read_summary(out)["seconds"].mean())
 
 
 def part_full(sizes: dict[str, int], tmp: Path, progress: bool) -> dict[str, Any]:
-    from simulation.sweep import load_sweep
+    from simulation.experiments.sweep import load_sweep
 
     spec = load_sweep(full_sweep(sizes), name="bench_full")
     print(f"part 1: {spec.describe()}, {sizes['residents']:,} residents, on all cores", flush=True)
@@ -153,7 +153,7 @@ def part_speedup(
     speed-up, and the median of those is the result. The ratio of the best times is reported too, but it
     can pair a 1-worker run from a fast minute with a 2-worker run from a slow one.
     """
-    from simulation.sweep import load_sweep, read_summary
+    from simulation.experiments.sweep import load_sweep, read_summary
 
     spec = load_sweep(speedup_sweep(sizes), name="bench_speedup")
     print(f"part 2: {spec.describe()}, {sizes['residents']:,} residents, on 1 and 2 workers", flush=True)

@@ -45,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from .compare import (
+from .experiments.compare import (
     DEFAULT_OUT,
     DEFAULT_SCENARIOS,
     DEFAULT_SEED,
@@ -56,11 +56,15 @@ from .compare import (
     unique_names,
     validate_scenarios,
 )
-from .executors import cpu_count
+from .experiments.executors import cpu_count
+from .experiments.limits import LARGE_COMMUNITY, SizeError, check_community_size, community_estimate
 from .i18n import LANGUAGES, LanguageError, check_language, gettext_for, language_from_locale
-from .inputs import load_configuration, writable_dir, writable_file
+from .inputs import writable_dir, writable_file
 from .lifeline import exit_code, stop_signals
-from .limits import LARGE_COMMUNITY, SizeError, check_community_size, community_estimate
+from .model.parameters import FIELDS, SECTIONS, coerce, unknown_name_error
+from .model.runner import DEFAULT_STEPS, run_scenario, summarise
+from .model.scenarios import SCENARIO_DIR, Scenario, ScenarioError, list_scenarios, load_configuration, load_scenario
+from .model.stages import STAGES
 from .names import (
     configuration_name,
     display_table,
@@ -70,13 +74,9 @@ from .names import (
     section_name,
     stage_name,
 )
-from .parameters import FIELDS, SECTIONS, coerce, unknown_name_error
-from .runner import DEFAULT_STEPS, run_scenario, summarise
-from .scenarios import SCENARIO_DIR, Scenario, ScenarioError, list_scenarios, load_scenario
-from .stages import STAGES
 from .validation import EXIT_CODE, Rule, ValidationError, check
 
-ROBUSTNESS = "robustness"  # an experiment of two sweeps (simulation.robustness), not of experiments.EXPERIMENTS
+ROBUSTNESS = "robustness"  # two sweeps (experiments/robustness.py), not one of theory.EXPERIMENTS
 
 TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     ".csv": lambda table, path: table.to_csv(path, index=False),
@@ -325,7 +325,7 @@ def format_run_summary(plan: RunPlan, table: pd.DataFrame, lang: str = "en") -> 
 
 def _aligned(rows: list[tuple[str, str]], width: int) -> list[str]:
     """Label and value lines with the values in one column (labels measured in terminal columns)."""
-    from .compare import _pad, _width
+    from .experiments.compare import _pad, _width
 
     width = max(width, *(_width(label) + 1 for label, _value in rows))
     return [_pad(label, width) + value for label, value in rows]
@@ -392,7 +392,7 @@ def plan_compare(args: argparse.Namespace) -> ComparePlan:
 
 def _check_runs(runs: int, allow_large: bool) -> None:
     """`compare` keeps every run's per-step table in memory: its run count has the sweeps' limit."""
-    from .limits import MAX_RUNS
+    from .experiments.limits import MAX_RUNS
 
     if runs > MAX_RUNS and not allow_large:
         raise InputError(f"{runs:,} runs is above the limit of {MAX_RUNS:,}; use fewer seeds, a sweep, or pass "
@@ -401,7 +401,7 @@ def _check_runs(runs: int, allow_large: bool) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the comparison's sweep (seeds from --seed), write table, summary and figure, print the comparison."""
-    from .plots import plot_comparison  # matplotlib is only needed here
+    from .experiments.plots import plot_comparison  # matplotlib is only needed here
 
     plan = plan_compare(args)
     _ = gettext_for(args.lang)
@@ -434,7 +434,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 class SweepPlan:
     """A checked `sweep` request: the loaded sweep file and where and how to run it."""
 
-    spec: Any  # simulation.sweep.SweepSpec (imported lazily: pyarrow and tqdm are only needed here)
+    spec: Any  # simulation.experiments.sweep.SweepSpec (imported lazily: pyarrow and tqdm are only needed here)
     out: Path
     executor: str
     workers: int | None
@@ -447,7 +447,7 @@ def plan_sweep(args: argparse.Namespace) -> SweepPlan:
 
     A dry run counts the runs arithmetically and never draws the design.
     """
-    from .sweep import SweepError, free_results_dir, load_sweep, mismatch
+    from .experiments.sweep import SweepError, free_results_dir, load_sweep, mismatch
 
     try:
         spec = load_sweep(args.sweep_file, allow_large=args.allow_large, draw=not args.dry_run)
@@ -481,8 +481,8 @@ def _check_sweep_community(spec: Any, executor: str, workers: int | None, schedu
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep file's runs, writing results to --out as they finish."""
-    from .executors import ExecutorError
-    from .sweep import SweepError, SweepInterrupted, run_sweep
+    from .experiments.executors import ExecutorError
+    from .experiments.sweep import SweepError, SweepInterrupted, run_sweep
 
     plan = plan_sweep(args)
     print(f"{plan.spec.describe()} -> {plan.out}", file=sys.stderr)
@@ -532,7 +532,7 @@ def format_sweep_result(result: Any) -> str:
 
 def _first_errors(out_dir: Path, limit: int = 3) -> list[str]:
     """A few distinct error messages of failed runs, each with the first run that raised it."""
-    from .sweep import read_summary
+    from .experiments.sweep import read_summary
 
     failed = read_summary(out_dir).query("status == 'failed'")
     firsts = failed.drop_duplicates("error").head(limit)
@@ -583,8 +583,8 @@ def _executor_args(args: argparse.Namespace) -> dict[str, Any]:
 @contextmanager
 def _sweep_errors() -> Iterator[None]:
     """Sweep problems found before anything runs are bad input; a cluster that cannot be reached is not."""
-    from .executors import ExecutorError
-    from .sweep import SweepError
+    from .experiments.executors import ExecutorError
+    from .experiments.sweep import SweepError
 
     try:
         yield
@@ -596,7 +596,7 @@ def _sweep_errors() -> Iterator[None]:
 
 def _sweep_out(out: Path, spec: Any, new_dir: bool, child: str = "sweep") -> Path:
     """The output directory of a command whose sweep lives in ``out/sweep``: checked (and moved on) first."""
-    from .sweep import SweepError, free_results_parent, mismatch
+    from .experiments.sweep import SweepError, free_results_parent, mismatch
 
     if new_dir:
         out = free_results_parent(out, spec, child)
@@ -608,8 +608,8 @@ def _sweep_out(out: Path, spec: Any, new_dir: bool, child: str = "sweep") -> Pat
 
 def _robustness(args: argparse.Namespace) -> int:
     """Screening of every parameter, then the patterns over the plausible space (docs/robustness.md)."""
-    from .robustness import Settings, run_robustness, screening_sweep
-    from .sweep import load_sweep
+    from .experiments.robustness import Settings, run_robustness, screening_sweep
+    from .experiments.sweep import load_sweep
 
     settings = Settings.quick() if args.quick else Settings()
     changes: dict[str, Any] = {}
@@ -642,9 +642,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     Everything is checked before the first run (the outputs against the summary's declared columns, sizes,
     the output directory); the sweep is resumable, so an interruption keeps every finished run.
     """
-    from .analysis_lang import sensitivity_figure
-    from .sweep import run_sweep
-    from .sweep_analysis import analyse_sensitivity, check_outputs, sensitivity_spec
+    from .experiments.analysis_lang import sensitivity_figure
+    from .experiments.sweep import run_sweep
+    from .experiments.sweep_analysis import analyse_sensitivity, check_outputs, sensitivity_spec
 
     executor = _executor_args(args)
     outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs else None
@@ -678,8 +678,8 @@ def _print_table(table: pd.DataFrame, lang: str) -> None:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     """Find the regions of a finished sweep's parameter space that lead to an outcome."""
-    from .analysis_lang import discovery_in
-    from .sweep_analysis import analyse_discovery
+    from .experiments.analysis_lang import discovery_in
+    from .experiments.sweep_analysis import analyse_discovery
 
     sweep_dir = Path(args.sweep_dir)
     if not (sweep_dir / "summary").is_dir():
@@ -700,8 +700,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run one of the theory's experiments: its sweep (resumable), then its figures and table."""
-    from .experiments import EXPERIMENTS, Settings, run_experiment
-    from .sweep import load_sweep
+    from .experiments.sweep import load_sweep
+    from .experiments.theory import EXPERIMENTS, Settings, run_experiment
 
     if args.name == ROBUSTNESS:
         return _robustness(args)
@@ -745,8 +745,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise InputError(f"--scale must be a number above 0 and at most 1, got {args.scale}")
     executor = _executor_args(args)
     _check_figure_language(args.lang)
-    from .calibration import CalibrationError, calibrate, calibration_mismatch, free_calibration_dir, load_calibration
-    from .executors import open_executor
+    from .experiments.calibration import (
+        CalibrationError,
+        calibrate,
+        calibration_mismatch,
+        free_calibration_dir,
+        load_calibration,
+    )
+    from .experiments.executors import open_executor
 
     try:
         spec = load_calibration(args.spec, allow_large=args.allow_large).scaled(args.scale)
@@ -783,14 +789,16 @@ def _flushed_print(line: str) -> None:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Start the Solara dashboard and print its address; a busy port is bad input, found before starting."""
-    from .dashboard import DashboardError, serve
+    from .dashboard.server import DashboardError, serve
 
     if args.port is not None:
         check(args.port, PORT, "--port")
     check(args.max_sessions, COUNT, "--max-sessions")
     if not math.isfinite(args.idle_minutes) or args.idle_minutes <= 0:
         raise InputError(f"--idle-minutes must be a number above 0, got {args.idle_minutes}")
-    os.environ["DASHBOARD_LANG"] = args.lang  # the language of a tab whose address has no ?lang= (simulation.app)
+    os.environ["DASHBOARD_LANG"] = (
+        args.lang
+    )  # the language of a tab whose address has no ?lang= (simulation.dashboard.app)
     try:
         return serve(args.port, args.host, max_sessions=args.max_sessions, idle_minutes=args.idle_minutes)
     except DashboardError as err:
@@ -843,7 +851,7 @@ def add_research_commands(sub: Any) -> None:
     _lang_option(p)
     p.set_defaults(handler=cmd_calibrate)
 
-    from .dashboard import DEFAULT_IDLE_MINUTES, DEFAULT_MAX_SESSIONS
+    from .dashboard.server import DEFAULT_IDLE_MINUTES, DEFAULT_MAX_SESSIONS
 
     p = sub.add_parser("dashboard", help="start the Solara dashboard")
     p.add_argument("--port", type=int, metavar="P", help="port (default: a free one)")
@@ -989,7 +997,7 @@ def _interrupted(stop: KeyboardInterrupt) -> int:
 @contextmanager
 def _one_line_warnings() -> Iterator[None]:
     """Warnings about results (a part set aside, a stray file) as one 'warning: ...' line each."""
-    from .sweep_store import ResultsWarning
+    from .experiments.sweep_store import ResultsWarning
 
     def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         if issubclass(category, ResultsWarning):

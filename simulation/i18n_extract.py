@@ -6,7 +6,7 @@ collects them alongside the messages of the code:
 - ``[simulation.i18n_extract.extract_scenario: scenarios/*.toml]``: each configuration file's ``title`` and
   ``description``, the texts a student reads about it. The files themselves stay English: they are the
   project's one definition of a configuration.
-- ``[simulation.i18n_extract.extract_parameters: simulation/parameters.py]``: the meaning and the unit of
+- ``[simulation.i18n_extract.extract_parameters: simulation/model/parameters.py]``: the meaning and the unit of
   every parameter, the third and fourth arguments of its ``_p(default, section, unit, meaning, ...)``
   declaration, what ``parameters --lang zh`` shows. They stay in ``parameters.py``, defined once beside
   each value; this extractor reads them with :mod:`ast` (the file is not imported) and hands the rest of

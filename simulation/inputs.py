@@ -1,8 +1,9 @@
 """Reading input files and checking output paths so that every failure is one line, before any work.
 
 The input files of this project (sweeps, calibration specs, configurations)
-are TOML. Python's ``tomllib`` raises a ``RecursionError`` on values nested a
-few hundred levels deep, and reading a binary file as text raises a
+are TOML (a configuration is loaded, with the same guards, by
+:func:`simulation.model.scenarios.load_configuration`). Python's ``tomllib``
+raises a ``RecursionError`` on values nested a few hundred levels deep, and reading a binary file as text raises a
 ``UnicodeDecodeError``; neither names the file. The helpers here turn those
 into the caller's own one-line error type. Output paths are checked by
 creating the directory and a probe file in it, which is the only test that
@@ -39,23 +40,6 @@ def parse_toml(text: str, label: str, error: type[Exception]) -> dict[str, Any]:
         raise error(f"{label}: not valid TOML: values nested too deeply") from None
 
 
-def load_configuration(scenario: Any, error: type[Exception], **overrides: Any) -> Any:
-    """:func:`simulation.scenarios.load_scenario`, with unreadable files reported as one-line ``error``.
-
-    ``load_scenario`` reports missing, binary and invalid files and bad values itself (``ScenarioError``,
-    ``ParameterError``, passed through; both read files through :mod:`simulation.validation`). The two
-    handlers below only guard against a reader that raises the parser's own errors again.
-    """
-    from .scenarios import load_scenario
-
-    try:
-        return load_scenario(scenario, **overrides)
-    except UnicodeDecodeError:
-        raise error(f"configuration {str(scenario)!r}: the file is not UTF-8 text (a binary file?)") from None
-    except RecursionError:
-        raise error(f"configuration {str(scenario)!r}: not valid TOML: values nested too deeply") from None
-
-
 def writable_dir(path: Path, option: str, error: type[Exception]) -> Path:
     """Prove that ``path`` can be created and written, leaving nothing behind; else one-line ``error``.
 
@@ -90,4 +74,4 @@ def writable_file(path: Path, option: str, error: type[Exception]) -> Path:
     return path
 
 
-__all__ = ["load_configuration", "parse_toml", "read_text", "writable_dir", "writable_file"]
+__all__ = ["parse_toml", "read_text", "writable_dir", "writable_file"]

@@ -163,7 +163,7 @@ def section_name(section: str, lang: str = "en") -> str:
 def parameter_text(text: str, lang: str = "en") -> str:
     """A parameter's meaning or unit (``parameters.FIELDS`` metadata) in the reader's language.
 
-    The texts stay where they are defined, in ``simulation/parameters.py``; ``babel.cfg`` extracts them with
+    The texts stay where they are defined, in ``simulation/model/parameters.py``; ``babel.cfg`` extracts them with
     :func:`simulation.i18n_extract.extract_parameters`, as it does the configuration files' texts.
     """
     return gettext_for(lang)(text)

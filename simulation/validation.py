@@ -15,7 +15,7 @@ Why the parameter table extended, not pydantic v2 (the two options of issue 12, 
 * It adds a compiled dependency (pydantic-core) to an install that must work offline, for a few dozen checks.
 
 So a value's rule is a :class:`Rule` carrying the parameter table's own columns (type, range, choices, unit,
-meaning); a parameter's rule is read off the table (:func:`simulation.parameters.rule`), and each format
+meaning); a parameter's rule is read off the table (:func:`simulation.model.parameters.rule`), and each format
 declares its other settings (a sweep's ``steps``, a spec's ``population_size``, a ``--workers`` option) as
 rules too. :func:`check` checks any value against its rule, :func:`check_keys` a table's keys, :func:`unknown`
 words every unknown name, :func:`read_toml` reads a file. Every problem is a :class:`ValidationError`, one

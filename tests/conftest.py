@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from simulation import run_scenario
-from simulation.executors import cpu_count, limit_threads
-from simulation.patterns import RUNS
+from simulation.experiments.executors import cpu_count, limit_threads
+from simulation.experiments.patterns import RUNS
 
 SEEDS = (1, 2, 3, 4, 5)  # the Karamay calibration used seeds 101-105, never these
 RESIDENTS = 2000
 MONTHS = 240
-# RUNS, every run the pattern and ablation tests compare, is defined once in simulation.patterns. Paired
+# RUNS, every run the pattern and ablation tests compare, is defined once in simulation.experiments.patterns. Paired
 # comparisons use the same seeds, so two runs of a pair differ only in the one thing changed.
 
 

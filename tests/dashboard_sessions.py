@@ -1,7 +1,7 @@
 """Open and close dashboard sessions the way Solara's server does, and report the process's memory.
 
 Run as a script in a fresh process with the dashboard server's environment
-(``simulation.dashboard.server_env()``: its allocator setting, its session limits):
+(``simulation.dashboard.server.server_env()``: its allocator setting, its session limits):
 each session is a Solara virtual kernel, rendered in one of a few long-lived
 threads in turn (the server serves tabs from a pool of threads) and closed
 through Solara's own close path (``VirtualKernelContext.close``, which closes the
@@ -24,7 +24,7 @@ def one_session(residents: int) -> None:
     import solara
     from solara.server import kernel, kernel_context
 
-    from simulation import app
+    from simulation.dashboard import app
 
     context = kernel_context.VirtualKernelContext(
         id=f"kernel-{uuid.uuid4()}", kernel=kernel.Kernel(), session_id=f"session-{uuid.uuid4()}"
@@ -42,7 +42,7 @@ def rss() -> int:
     """Resident memory once the server's own clean-up after a closed session has run (app.memory)."""
     import psutil
 
-    from simulation import app
+    from simulation.dashboard import app
 
     app.memory.wait()
     return psutil.Process().memory_info().rss
@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     import solara.server.app  # noqa: F401 - Solara's server patches (per-kernel widgets and comms)
 
-    from simulation import app
+    from simulation.dashboard import app
 
     app.DashboardModel.__init__.__kwdefaults__["n_residents"] = args.residents  # a small community: a fast test
     pools = [ThreadPoolExecutor(1) for _ in range(THREADS)]  # sessions take turns among a few threads

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from simulation import CommunityModel
-from simulation.organisations import create_top_down, pay_for_services
-from simulation.population import NONE
-from simulation.problems import CHANNELS, MonthOfProblems
+from simulation.model.organisations import create_top_down, pay_for_services
+from simulation.model.population import NONE
+from simulation.model.problems import CHANNELS, MonthOfProblems
 
 
 def _model(**overrides) -> CommunityModel:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from simulation import dashboard, list_scenarios
+from simulation import list_scenarios
+from simulation.dashboard import server as dashboard_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -56,11 +57,15 @@ def dashboard_url():
     """The dashboard served on a free port, as `python -m simulation dashboard` would serve it."""
     executable = chromium_path()  # check first: no point starting a server without a browser
     ARTIFACTS.mkdir(exist_ok=True)
-    port = dashboard.free_port()
+    port = dashboard_server.free_port()
     url = f"http://127.0.0.1:{port}/"
     with open(ARTIFACTS / "dashboard-server.log", "w") as log:
         server = subprocess.Popen(
-            dashboard.command(port), env=dashboard.server_env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            dashboard_server.command(port),
+            env=dashboard_server.server_env(),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             _wait_for_http(url, server)

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 import pytest
 
-from simulation.calibration import (
+from simulation.experiments.calibration import (
     CalibrationError,
     TargetDistance,
     calibrate,

@@ -19,12 +19,12 @@ from matplotlib.figure import Figure
 
 from simulation import list_scenarios, load_scenario, run_scenario
 from simulation.cli import main
-from simulation.compare import DEFAULT_SCENARIOS, DEFAULT_SEED, compare_scenarios
-from simulation.experiments import Settings, run_experiment
-from simulation.measures import COLUMNS
-from simulation.plots import plot_comparison
-from simulation.stages import STAGES
-from simulation.sweep import run_seed
+from simulation.experiments.compare import DEFAULT_SCENARIOS, DEFAULT_SEED, compare_scenarios
+from simulation.experiments.plots import plot_comparison
+from simulation.experiments.sweep import run_seed
+from simulation.experiments.theory import Settings, run_experiment
+from simulation.model.measures import COLUMNS
+from simulation.model.stages import STAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--residents", "200", "--steps", "24"]

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario, run_scenario
-from simulation.experiments import DEFAULT_SCENARIOS
-from simulation.parameters import Parameters
-from simulation.sweep import read_summary
+from simulation.experiments.sweep import read_summary
+from simulation.experiments.theory import DEFAULT_SCENARIOS
+from simulation.model.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_SWEEP = (

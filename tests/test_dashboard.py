@@ -24,12 +24,13 @@ import solara.widgets
 from mesa.visualization import Slider
 from solara.server import kernel, kernel_context
 
-from simulation import app, dashboard, views
-from simulation.compare import compare_scenarios
-from simulation.model import CommunityModel
-from simulation.parameters import FIELDS
-from simulation.scenarios import list_scenarios, load_scenario
-from simulation.stages import StageTracker
+from simulation.dashboard import app, views
+from simulation.dashboard import server as dashboard_server
+from simulation.experiments.compare import compare_scenarios
+from simulation.model.community import CommunityModel
+from simulation.model.parameters import FIELDS
+from simulation.model.scenarios import list_scenarios, load_scenario
+from simulation.model.stages import StageTracker
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------------
@@ -413,24 +414,24 @@ def test_serve_runs_solara_in_production_without_telemetry(monkeypatch, capsys):
         def wait(self, timeout=None):
             return 3
 
-    monkeypatch.setattr(dashboard.subprocess, "Popen", FakeProcess)
-    port = dashboard.free_port()
-    assert dashboard.serve(port=port) == 3
+    monkeypatch.setattr(dashboard_server.subprocess, "Popen", FakeProcess)
+    port = dashboard_server.free_port()
+    assert dashboard_server.serve(port=port) == 3
     cmd = calls["cmd"]
     # Solara's `run` behind the entry point that makes the server watch this process (it dies with it)
-    assert cmd[1:4] == ["-m", "simulation.dashboard", str(os.getpid())] and cmd[4] == "run"
-    assert cmd[5].endswith("simulation/app.py")
+    assert cmd[1:4] == ["-m", "simulation.dashboard.server", str(os.getpid())] and cmd[4] == "run"
+    assert cmd[5].endswith("simulation/dashboard/app.py")
     assert "--production" in cmd and cmd[cmd.index("--port") + 1] == str(port)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     env = calls["env"]
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
-    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == dashboard.DISCONNECTED_GRACE and env["MALLOC_ARENA_MAX"] == "2"
-    assert env["DASHBOARD_MAX_SESSIONS"] == str(dashboard.DEFAULT_MAX_SESSIONS)
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == dashboard_server.DISCONNECTED_GRACE and env["MALLOC_ARENA_MAX"] == "2"
+    assert env["DASHBOARD_MAX_SESSIONS"] == str(dashboard_server.DEFAULT_MAX_SESSIONS)
     assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out
 
 
 def test_serve_picks_a_free_port_when_none_is_given(monkeypatch, capsys):
-    monkeypatch.setattr(dashboard.subprocess, "Popen", lambda cmd, env: type("P", (), {"wait": lambda s: 0})())
-    assert dashboard.serve() == 0
+    monkeypatch.setattr(dashboard_server.subprocess, "Popen", lambda cmd, env: type("P", (), {"wait": lambda s: 0})())
+    assert dashboard_server.serve() == 0
     port = int(capsys.readouterr().out.split("http://127.0.0.1:")[1].split("/")[0])
     assert 0 < port < 65536

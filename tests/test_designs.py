@@ -11,7 +11,7 @@ import pytest
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from simulation.designs import (
+from simulation.experiments.designs import (
     Bounds,
     DesignError,
     DesignSpec,

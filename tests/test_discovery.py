@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from simulation import discovery as discovery_module
-from simulation.discovery import discover, plot_discovery, write_discovery
+from simulation.experiments import discovery as discovery_module
+from simulation.experiments.discovery import discover, plot_discovery, write_discovery
 
 N_RUNS = 2000
 TOLERANCE = 0.05

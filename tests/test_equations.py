@@ -1,6 +1,6 @@
 """The rules of docs/ODD.md 7.2, 7.5, 7.9.6, 7.10 and 7.13, checked equation by equation on chosen numbers.
 
-Written for the mutants of ``simulation/dependency.py``, ``stages.py``, ``supervision.py``, ``agents.py`` and
+Written for the mutants of ``simulation/model/dependency.py``, ``stages.py``, ``supervision.py``, ``agents.py`` and
 ``residents.py`` that
 the mechanism tests let through (docs/mutation.md): each test computes the rule by hand and compares, so a changed
 sign, factor, cap or boundary shows. Mutants these tests cannot kill because no input can tell them apart are listed as
@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 
 from simulation import CommunityModel, load_scenario
-from simulation.agents import PartyCell
-from simulation.dependency import fiscal_independence, update_reliance
-from simulation.network import COMMUNITY, build_network
-from simulation.population import DECISION, LOW_LEVEL, NONE, create_residents
-from simulation.problems import Outcomes, level_shares
-from simulation.residents import decide_activity, joint_action, learn, logistic, peer_reinforcement
-from simulation.stages import StageTracker, index_components
-from simulation.supervision import drift, lose_trust, oversight
+from simulation.model.agents import PartyCell
+from simulation.model.dependency import fiscal_independence, update_reliance
+from simulation.model.network import COMMUNITY, build_network
+from simulation.model.population import DECISION, LOW_LEVEL, NONE, create_residents
+from simulation.model.problems import Outcomes, level_shares
+from simulation.model.residents import decide_activity, joint_action, learn, logistic, peer_reinforcement
+from simulation.model.stages import StageTracker, index_components
+from simulation.model.supervision import drift, lose_trust, oversight
 
 P = load_scenario("guardian").params
 
@@ -349,7 +349,7 @@ def test_ties_strengthen_when_both_ends_take_part_and_drift_back_otherwise():
     gain = np.where(both, p.tie_trust_gain * 0.5 * (success[ends_a] + success[ends_b]), 0.0)
     upper = before[net.upper] + gain * (1 - before[net.upper])
     expected = upper * (1 - p.tie_trust_decay) + p.tie_trust_decay * p.initial_tie_trust
-    from simulation.residents import _update_ties
+    from simulation.model.residents import _update_ties
 
     _update_ties(net, p, r.activity != NONE, success)
     assert net.tie_trust[net.upper] == pytest.approx(expected)

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario
-from simulation.experiments import EXPERIMENTS, Settings, _absorption, run_experiment
-from simulation.sweep import SweepError, run_sweep
-from simulation.sweep_analysis import analyse_discovery, analyse_sensitivity, read_summary, sensitivity_spec
+from simulation.experiments.sweep import SweepError, run_sweep
+from simulation.experiments.sweep_analysis import analyse_discovery, analyse_sensitivity, read_summary, sensitivity_spec
+from simulation.experiments.theory import EXPERIMENTS, Settings, _absorption, run_experiment
 
 SMALL = Settings(seeds=2, n_residents=300, steps=96, shock_year=3)
 

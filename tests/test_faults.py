@@ -29,9 +29,9 @@ import pandas as pd
 import psutil
 import pytest
 
-from simulation import dashboard
 from simulation.cli import main
-from simulation.sweep import SweepError, read_series, read_summary, run_sweep
+from simulation.dashboard import server as dashboard_server
+from simulation.experiments.sweep import SweepError, read_series, read_summary, run_sweep
 
 from .conftest import ctrl_c_as_at_a_terminal
 
@@ -148,7 +148,7 @@ def _start_dashboard(port: int) -> tuple[subprocess.Popen, psutil.Process]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
 def test_a_killed_test_run_leaves_no_command_behind():
     """The test run itself killed with -9 while a dashboard it started is up: nothing stays behind."""
-    port = dashboard.free_port()
+    port = dashboard_server.free_port()
     script = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from tests.test_faults import start; "
               f"start('dashboard', '--port', '{port}'); time.sleep(600)")  # fmt: skip
     test_run = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
@@ -160,7 +160,7 @@ def test_a_killed_test_run_leaves_no_command_behind():
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])  # SIGHUP as SIGTERM
 def test_the_dashboard_server_never_outlives_the_command(stop):
-    proc, server = _start_dashboard(dashboard.free_port())
+    proc, server = _start_dashboard(dashboard_server.free_port())
     proc.send_signal(stop)
     proc.communicate(timeout=60)
     assert_all_gone([server])
@@ -238,7 +238,7 @@ def test_too_many_seeds_are_refused_before_a_run_is_made(tmp_path, capsys):
 
 
 def test_a_design_whose_bookkeeping_exceeds_the_memory_left_is_refused(tmp_path, monkeypatch, capsys):
-    from simulation import limits
+    from simulation.experiments import limits
 
     monkeypatch.setattr(limits, "memory_budget", lambda: 10 * 2**20)  # a machine with 10 MB to spare
     sweep_file = tmp_path / "lhs.toml"  # within the limits on points and runs
@@ -290,7 +290,7 @@ def test_a_sweep_is_not_resumed_after_its_configuration_file_changed(tmp_path, c
 
 
 def test_a_sweep_is_not_resumed_after_the_model_code_changed(tmp_path, monkeypatch):
-    from simulation import provenance
+    from simulation.experiments import provenance
 
     run_sweep(SMALL, tmp_path / "out", executor="inline", progress=False)
     monkeypatch.setattr(provenance, "source_digest", lambda directory=None: "0123456789abcdef")  # an edited model
@@ -398,13 +398,13 @@ def _spec(old: str, new: str) -> str:
 @pytest.fixture
 def no_simulation(monkeypatch):
     """Fail the test if any model is run: every check must come first."""
-    import simulation.calibration
+    import simulation.experiments.calibration
 
     def refuse(*args, **kwargs):
         raise AssertionError("a model ran before the input was checked")
 
-    monkeypatch.setattr(simulation.calibration, "run_scenario", refuse)
-    monkeypatch.setattr("simulation.sweep.run_sweep", refuse)
+    monkeypatch.setattr(simulation.experiments.calibration, "run_scenario", refuse)
+    monkeypatch.setattr("simulation.experiments.sweep.run_sweep", refuse)
 
 
 @pytest.mark.parametrize(
@@ -518,7 +518,7 @@ def _live_models(app) -> list:
 
 
 def test_a_closed_session_frees_its_model_and_its_slot(kernel_context, monkeypatch):
-    from simulation import app
+    from simulation.dashboard import app
 
     monkeypatch.setitem(app.DashboardModel.__init__.__kwdefaults__, "n_residents", 100)
     before = len(_live_models(app))
@@ -529,7 +529,7 @@ def test_a_closed_session_frees_its_model_and_its_slot(kernel_context, monkeypat
 
 
 def test_sessions_above_the_cap_get_a_message_and_no_model(kernel_context, monkeypatch):
-    from simulation import app
+    from simulation.dashboard import app
     from tests.test_dashboard import page_text
 
     monkeypatch.setattr(app, "MAX_SESSIONS", 0)
@@ -541,7 +541,7 @@ def test_sessions_above_the_cap_get_a_message_and_no_model(kernel_context, monke
 
 
 def test_an_idle_session_frees_its_model_and_offers_to_start_again(kernel_context, monkeypatch):
-    from simulation import app
+    from simulation.dashboard import app
     from tests.test_dashboard import click, page_text
 
     monkeypatch.setattr(app, "IDLE_SECONDS", 1.0)
@@ -561,7 +561,7 @@ def test_an_idle_session_frees_its_model_and_offers_to_start_again(kernel_contex
 def test_server_memory_after_100_sessions_is_within_50_mb_of_after_1():
     """100 sessions opened and closed in a process with the server's environment (tests/dashboard_sessions.py)."""
     result = subprocess.run([sys.executable, str(ROOT / "tests" / "dashboard_sessions.py"), "100"], cwd=ROOT,
-                            env=dashboard.server_env(), capture_output=True, text=True, timeout=900)  # fmt: skip
+                            env=dashboard_server.server_env(), capture_output=True, text=True, timeout=900)  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     numbers = json.loads(result.stdout.strip().splitlines()[-1])
     growth = (numbers["rss_after_last"] - numbers["rss_after_first"]) / 2**20
@@ -599,7 +599,7 @@ def test_an_interrupted_sensitivity_analysis_keeps_its_runs_and_resumes(tmp_path
 def test_an_interrupted_calibration_keeps_its_generations_and_continues_to_the_same_posterior(tmp_path):
     import pyabc
 
-    from simulation.calibration import calibrate, load_calibration
+    from simulation.experiments.calibration import calibrate, load_calibration
 
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text(_spec("generations = 2", "generations = 3"))

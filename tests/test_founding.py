@@ -2,7 +2,7 @@
 capacity and which first members; the party cell organising residents it reaches; the initial organisations; and
 each organisation's room for recruits.
 
-Written for the mutants of ``simulation/organisations.py`` that the mechanism tests let through
+Written for the mutants of ``simulation/model/organisations.py`` that the mechanism tests let through
 (docs/mutation.md).
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import CommunityModel, organisations
-from simulation.agents import PartyCell
-from simulation.network import _from_pairs
-from simulation.population import LOW_LEVEL, NONE
+from simulation import CommunityModel
+from simulation.model import organisations
+from simulation.model.agents import PartyCell
+from simulation.model.network import _from_pairs
+from simulation.model.population import LOW_LEVEL, NONE
 
 
 def _model(pairs=(), n: int = 600, **overrides) -> CommunityModel:

@@ -160,8 +160,8 @@ def _has_chinese(text: str) -> bool:
 
 
 def test_parameters_lists_every_meaning_in_chinese(capsys):
+    from simulation.model.parameters import FIELDS
     from simulation.names import parameter_text
-    from simulation.parameters import FIELDS
 
     assert main(["parameters", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
@@ -223,7 +223,7 @@ def test_a_discovery_reads_the_same_in_english_and_in_chinese_words():
     import numpy as np
     import pandas as pd
 
-    from simulation.discovery import describe, discover
+    from simulation.experiments.discovery import describe, discover
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"funding": rng.uniform(0, 10, 200), "admin_load": rng.uniform(0, 1, 200)})
@@ -261,8 +261,8 @@ def test_the_robustness_figures_and_words_in_chinese(tmp_path, chinese_figures):
     """The robustness experiment's figures and summary in Chinese, from hand-made results (no runs)."""
     import pandas as pd
 
-    from simulation import budget, robustness
-    from simulation.patterns import PATTERNS
+    from simulation.experiments import budget, robustness
+    from simulation.experiments.patterns import PATTERNS
 
     holds = pd.DataFrame({"point": range(4), "replicate": 0, **{p.key: [True, True, False, True] for p in PATTERNS}})
     shares = robustness.pattern_shares(holds)

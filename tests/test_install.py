@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import simulation.cli
-import simulation.scenarios
+import simulation.model.scenarios
 from simulation.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def _run(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_wheel_lists_and_runs_every_configuration_from_any_folder(wheel_env, tmp_path):
-    located = subprocess.run([wheel_env, "-c", "import simulation.scenarios as s; print(s.SCENARIO_DIR)"],
+    located = subprocess.run([wheel_env, "-c", "import simulation.model.scenarios as s; print(s.SCENARIO_DIR)"],
                              cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
     assert "site-packages" in located and str(REPO) not in located  # the wheel's copy, not the checkout
 
@@ -76,7 +76,7 @@ def test_the_wheel_lists_and_runs_every_configuration_from_any_folder(wheel_env,
 
 
 def test_no_configurations_found_is_an_error_not_an_empty_list(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(simulation.scenarios, "SCENARIO_DIR", tmp_path)
+    monkeypatch.setattr(simulation.model.scenarios, "SCENARIO_DIR", tmp_path)
     monkeypatch.setattr(simulation.cli, "SCENARIO_DIR", tmp_path)
     assert main(["scenarios", "--lang", "en"]) == 2
     err = capsys.readouterr().err

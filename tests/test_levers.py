@@ -13,12 +13,20 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from simulation import CommunityModel, load_scenario, organisations
-from simulation.network import build_network
-from simulation.policy import choose_levers, guardian_levers, role_of, scenario_levers, support_level, withdrawn_levers
-from simulation.population import DECISION, LOW_LEVEL, create_residents
-from simulation.problems import Outcomes
-from simulation.residents import learn
+from simulation import CommunityModel, load_scenario
+from simulation.model import organisations
+from simulation.model.network import build_network
+from simulation.model.policy import (
+    choose_levers,
+    guardian_levers,
+    role_of,
+    scenario_levers,
+    support_level,
+    withdrawn_levers,
+)
+from simulation.model.population import DECISION, LOW_LEVEL, create_residents
+from simulation.model.problems import Outcomes
+from simulation.model.residents import learn
 
 GUARDIAN = load_scenario("guardian").params
 SEEDS = (1, 2, 3)
@@ -250,7 +258,7 @@ def test_the_shock_adds_its_size_to_one_compound_in_its_month():
         assert hit.size == 1 and places.n_buildings <= hit[0] < places.community
 
 
-# --- policy: the rest of the rules of docs/ODD.md 7.1, at their edges (mutants of simulation/policy.py) ----------
+# --- policy: the rest of the rules of docs/ODD.md 7.1, at their edges (mutants of simulation/model/policy.py) ---------
 def test_withdrawn_government_gives_nothing_asks_nothing_and_only_watches():
     p = GUARDIAN
     levers = withdrawn_levers(p)

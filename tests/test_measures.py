@@ -4,7 +4,7 @@ Each test sets the residents' arrays, the organisations or the month's problems 
 computes what each column means (a share of participants, of residents, of demand, of what was solved; a mean over
 the organisations) and compares it with ``measure(model)``, the function the model calls at the end of every month.
 Months with no participants, no organisations or no problems must give the documented value, never NaN or a
-division by zero. Written for the mutants of ``simulation/measures.py`` that the mechanism tests let through
+division by zero. Written for the mutants of ``simulation/model/measures.py`` that the mechanism tests let through
 (docs/mutation.md); those no input can tell apart are listed there as equivalent.
 """
 
@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from simulation import CommunityModel
-from simulation.agents import NGO
-from simulation.measures import measure, organised_share
-from simulation.population import DECISION, ELDERLY, LOW_LEVEL, NONE, WORKING_AGE, YOUNG
-from simulation.problems import CHANNELS, MonthOfProblems
+from simulation.model.agents import NGO
+from simulation.model.measures import measure, organised_share
+from simulation.model.population import DECISION, ELDERLY, LOW_LEVEL, NONE, WORKING_AGE, YOUNG
+from simulation.model.problems import CHANNELS, MonthOfProblems
 
 N = 600  # residents: "per 1,000 residents" is a factor of 0.6, not 1
 

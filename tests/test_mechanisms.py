@@ -6,16 +6,17 @@ import numpy as np
 import pytest
 from mesa.discrete_space import Network
 
-from simulation import CommunityModel, ParameterError, load_scenario, organisations
-from simulation.agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
-from simulation.dependency import fiscal_independence, update_reliance
-from simulation.network import BUILDING, COMMUNITY, COMPOUND, build_network
-from simulation.policy import guardian_levers, role_of, scenario_levers, withdrawn_levers
-from simulation.population import DECISION, LOW_LEVEL, NONE, create_residents
-from simulation.problems import Outcomes, Places, allocate, handle
-from simulation.residents import decide_activity, joint_action, learn, peer_reinforcement
-from simulation.stages import StageTracker
-from simulation.supervision import drift, oversight
+from simulation import CommunityModel, ParameterError, load_scenario
+from simulation.model import organisations
+from simulation.model.agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
+from simulation.model.dependency import fiscal_independence, update_reliance
+from simulation.model.network import BUILDING, COMMUNITY, COMPOUND, build_network
+from simulation.model.policy import guardian_levers, role_of, scenario_levers, withdrawn_levers
+from simulation.model.population import DECISION, LOW_LEVEL, NONE, create_residents
+from simulation.model.problems import Outcomes, Places, allocate, handle
+from simulation.model.residents import decide_activity, joint_action, learn, peer_reinforcement
+from simulation.model.stages import StageTracker
+from simulation.model.supervision import drift, oversight
 
 PARAMS = load_scenario("guardian").params
 
@@ -386,7 +387,7 @@ def test_decision_component_is_the_share_who_had_a_say_within_the_window():
     r.last_decision[:] = -1_000_000
     r.last_decision[:50] = model.steps - 11  # within the window
     r.last_decision[50:80] = model.steps - 12  # just outside
-    from simulation.measures import decision_reach
+    from simulation.model.measures import decision_reach
 
     assert decision_reach(model) == pytest.approx(50 / 200)
 

@@ -1,16 +1,17 @@
 """The model's set-up and monthly bookkeeping (docs/ODD.md 2, 3 and 7.13): what a new community starts from, what
 the data collector records, and whom a committee's scandal touches.
 
-Written for the mutants of ``simulation/model.py`` that the mechanism tests let through (docs/mutation.md).
+Written for the mutants of ``simulation/model/community.py`` that the mechanism tests let through (docs/mutation.md).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulation import CommunityModel, load_scenario, supervision
-from simulation.agents import Resident
-from simulation.population import LOW_LEVEL, NONE
+from simulation import CommunityModel, load_scenario
+from simulation.model import supervision
+from simulation.model.agents import Resident
+from simulation.model.population import LOW_LEVEL, NONE
 
 
 def test_the_default_configuration_is_the_guardian_and_residents_are_recorded_only_when_asked():

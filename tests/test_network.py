@@ -11,7 +11,7 @@ from random import Random
 import numpy as np
 import pytest
 
-from simulation.network import SocialNetwork, TieSpace, _count_ties, _from_pairs, _random_pairs, build_network
+from simulation.model.network import SocialNetwork, TieSpace, _count_ties, _from_pairs, _random_pairs, build_network
 
 
 def pairs_of(src: np.ndarray, dst: np.ndarray) -> set[tuple[int, int]]:

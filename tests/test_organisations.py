@@ -1,7 +1,7 @@
 """Organisations' bookkeeping (docs/ODD.md 7.6, 7.13) on chosen members: engagement, leaving, where they are made,
 and what a scandal does to membership.
 
-Written for the mutants of ``simulation/organisations.py`` that the mechanism tests let through
+Written for the mutants of ``simulation/model/organisations.py`` that the mechanism tests let through
 (docs/mutation.md).
 """
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import CommunityModel, organisations, supervision
-from simulation.network import _from_pairs
-from simulation.population import DECISION, LOW_LEVEL, NONE
+from simulation import CommunityModel
+from simulation.model import organisations, supervision
+from simulation.model.network import _from_pairs
+from simulation.model.population import DECISION, LOW_LEVEL, NONE
 
 
 def _model(**overrides) -> CommunityModel:

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario
-from simulation.patterns import SELF_GOVERNING
-from simulation.runner import first_reached
+from simulation.experiments.patterns import SELF_GOVERNING
+from simulation.model.runner import first_reached
 
 from .conftest import SEEDS, pattern_run
 

@@ -1,7 +1,7 @@
 """Where problems live and who solves them (docs/ODD.md 7.7), checked on chosen numbers.
 
 The places, the pooling and spreading of capacity, what residents experience of a month, and how the model hands
-each channel its capacity and government its claim. Written for the mutants of ``simulation/problems.py`` and of
+each channel its capacity and government its claim. Written for the mutants of ``simulation/model/problems.py`` and of
 ``CommunityModel._handle_problems`` that the mechanism tests let through (docs/mutation.md).
 """
 
@@ -12,9 +12,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from simulation import CommunityModel, problems
-from simulation.organisations import _create
-from simulation.problems import MonthOfProblems, Places, pooled
+from simulation import CommunityModel
+from simulation.model import problems
+from simulation.model.organisations import _create
+from simulation.model.problems import MonthOfProblems, Places, pooled
 
 # Two compounds: buildings 0 and 1 in compound 0 (2 and 1 residents), building 2 in compound 1 (3 residents).
 PLACES = Places.of(np.array([0, 0, 1, 2, 2, 2]), np.array([0, 0, 0, 1, 1, 1]))

@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.budget import CONFIGURATIONS, at_common_budget
 from simulation.cli import main
-from simulation.parameters import FIELDS
-from simulation.patterns import PATTERNS, RUNS, evaluate
-from simulation.robustness import (
+from simulation.experiments.budget import CONFIGURATIONS, at_common_budget
+from simulation.experiments.patterns import PATTERNS, RUNS, evaluate
+from simulation.experiments.robustness import (
     Settings,
     assumption_levers,
     noise_floor,
@@ -19,7 +18,8 @@ from simulation.robustness import (
     scenario_keys,
     screened_parameters,
 )
-from simulation.sweep import load_sweep
+from simulation.experiments.sweep import load_sweep
+from simulation.model.parameters import FIELDS
 
 
 def test_every_parameter_with_a_plausible_range_is_screened_within_its_hard_limits():

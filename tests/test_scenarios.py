@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from simulation import CommunityModel, ParameterError, ScenarioError, list_scenarios, load_scenario
-from simulation.parameters import FIELDS, Parameters, coerce
+from simulation.model.parameters import FIELDS, Parameters, coerce
 
 REQUIRED = ("shanghai", "shenyang", "jianghan", "hangzhou", "workstation", "guardian", "early_withdrawal", "karamay")
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from simulation.sensitivity import (
+from simulation.experiments.sensitivity import (
     Problem,
     analyze,
     evaluate,

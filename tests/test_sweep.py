@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.designs import design_seed
-from simulation.sweep import (
+from simulation.experiments.designs import design_seed
+from simulation.experiments.sweep import (
     SweepError,
     SweepInterrupted,
     SweepStore,
@@ -35,7 +35,7 @@ from simulation.sweep import (
     run_seed,
     run_sweep,
 )
-from simulation.sweep_spec import RUN_COLUMNS
+from simulation.experiments.sweep_spec import RUN_COLUMNS
 
 from .conftest import ctrl_c_as_at_a_terminal
 
@@ -254,7 +254,7 @@ def test_tasks_shrink_towards_the_end_so_workers_finish_together(tmp_path):
 
 
 def test_tasks_hold_about_task_seconds_of_work_so_an_interruption_loses_little():
-    from simulation.sweep import MAX_BATCH, TASK_SECONDS, auto_batch_size
+    from simulation.experiments.sweep import MAX_BATCH, TASK_SECONDS, auto_batch_size
 
     assert auto_batch_size(10_000, 2, None) == 1  # nothing measured yet
     assert auto_batch_size(10_000, 2, 0.01) == MAX_BATCH  # quick runs: the cap on runs per task
@@ -408,9 +408,9 @@ def test_an_impossible_design_point_fails_its_runs_only(tmp_path):
         ({"fixed": {"funding": 3.0}}, "parameter 'funding' is both in [fixed] and [vary]"),
         ({"vary": {"scenario": ["guardian"]}}, "[vary] scenario: list configurations with scenarios = [...]"),
         ({"model": "simulation.nowhere:Model"}, "cannot import module 'simulation.nowhere'"),
-        ({"model": "simulation.model:Nothing"}, "module 'simulation.model' has no 'Nothing'"),
-        ({"model": "simulation.model"}, 'must have the form "package.module:Name"'),
-        ({"model": "simulation.runner:summarise"}, "is not a mesa.Model class"),
+        ({"model": "simulation.model.community:Nothing"}, "module 'simulation.model.community' has no 'Nothing'"),
+        ({"model": "simulation.model.community"}, 'must have the form "package.module:Name"'),
+        ({"model": "simulation.model.runner:summarise"}, "is not a mesa.Model class"),
         ({"summary": "simulation.nowhere:f"}, "summary 'simulation.nowhere:f': cannot import module"),
         ({"output": {"series": True, "columns": ["trust"]}}, "unknown column 'trust'"),
         ({"output": {"thin": 0}}, "[output] thin must be a whole number, at least 1, got 0"),
@@ -531,7 +531,7 @@ def test_a_sampled_design_is_stored_for_sensitivity_analysis(tmp_path):
 
 def test_the_declared_summary_outputs_are_the_ones_a_run_writes(tmp_path):
     """sensitivity checks --outputs against this declaration before any run: it must match what runs write."""
-    from simulation.sweep_worker import community_summary
+    from simulation.experiments.sweep_worker import community_summary
 
     run(sweep(scenarios=["guardian"], seeds=1, vary={}, output=None), tmp_path / "out")
     summary = read_summary(tmp_path / "out")

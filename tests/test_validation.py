@@ -8,11 +8,11 @@ import dataclasses
 
 import pytest
 
-from simulation.calibration import CalibrationError, load_calibration
 from simulation.cli import main
-from simulation.parameters import FIELDS, ParameterError, coerce, rule
-from simulation.scenarios import ScenarioError, load_scenario
-from simulation.sweep_spec import SweepError, load_sweep
+from simulation.experiments.calibration import CalibrationError, load_calibration
+from simulation.experiments.sweep_spec import SweepError, load_sweep
+from simulation.model.parameters import FIELDS, ParameterError, coerce, rule
+from simulation.model.scenarios import ScenarioError, load_scenario
 from simulation.validation import (
     EXIT_CODE,
     Rule,

@@ -1,0 +1,6 @@
+"""The Solara dashboard: the page, its drawings and lessons, one browser tab's state, and the server.
+
+``app`` (Solara components) draws with ``views`` and teaches with ``lessons`` / ``lessons_view``; ``session`` is
+what one browser tab holds; ``server`` starts it as a local web server; ``prose`` renders its text. Importing
+this package does not import Solara: the command line starts the server through ``server``.
+"""

@@ -1,0 +1,863 @@
+"""The dashboard: explore the community model in the browser (Mesa's SolaraViz).
+
+Run it with ``python -m simulation dashboard`` (see :mod:`simulation.dashboard.server`) or
+``solara run simulation/dashboard/app.py``. Every word is in English or Chinese: the 中文 / English switch in the
+bar at the top changes every text and redraws the figures, and ``?lang=zh`` in the address starts in
+Chinese (:mod:`simulation.i18n`). Five tabs:
+
+- **Community**: the stage indicator (where the community is, what government does), the
+  social-capital network, and the self-governance index over the stage bands;
+- **Measures**: trust, participation and its composition, NGOs, the committee, public cost;
+- **Compare**: the configurations side by side over several seeds (computed on demand, cached);
+- **Theory**: the stage theory and every configuration, in a few paragraphs;
+- **Lessons**: five guided experiments for a class (:mod:`simulation.dashboard.lessons_view`).
+
+The sidebar is the dashboard's own, around Mesa's ModelController (Step, Play, Reset): Mesa's SolaraViz
+writes its card titles and slider labels in English only, and shows a slider's value in a bubble that floats
+between rows; here every label is translated and carries its slider's value.
+
+Every browser session builds its own model inside :func:`Layout`, so two students never share
+a run (a module-level model, as in Mesa's examples, would be shared until Reset).
+
+Sessions are bounded, so that a classroom reloading for an hour cannot exhaust the server:
+
+* a session's model lives in the components of that session only, so it is freed when Solara
+  closes the session (the tab closed, or its connection gone for a minute: see
+  :func:`simulation.dashboard.server.server_env`), and the memory goes back to the operating system
+  (:class:`MemoryReturner`);
+* a tab left without a Step, Play or Reset for ``DASHBOARD_IDLE_MINUTES`` frees its model and
+  offers to start again;
+* at most ``DASHBOARD_MAX_SESSIONS`` tabs are served at once; the next gets a message saying so,
+  and a button to try again.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import math
+import os
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any, cast
+
+import solara
+import solara.lab
+from mesa.visualization import Slider
+from mesa.visualization.solara_viz import ComponentsView, ModelController
+from mesa.visualization.utils import update_counter
+
+# Absolute imports: `solara run simulation/dashboard/app.py` loads this file as a script, outside its package.
+from simulation.dashboard import views
+from simulation.dashboard.lessons_view import LessonsView
+from simulation.dashboard.prose import Prose
+from simulation.dashboard.session import Session, control_values, language_from_query, session_context, use_session
+from simulation.experiments.plots import STAGE_COLOURS
+from simulation.fonts import can_draw, missing_font_message
+from simulation.i18n import LANGUAGE_NAMES, LANGUAGES, N_, check_language, gettext_for
+from simulation.model.community import CommunityModel
+from simulation.model.parameters import FIELDS, MODES, POLICIES
+from simulation.model.scenarios import list_scenarios, load_scenario
+from simulation.model.stages import STAGES
+from simulation.names import choice_name, configuration_name, role_name, scenario_text, stage_name
+
+TITLE = N_("Community self-governance: from dependence to independence")
+DEFAULT_CONFIGURATION = "guardian"
+DEFAULT_RESIDENTS = 1000
+DEFAULT_SEED = "1"
+PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}  # fast to encode; size does not matter locally
+
+
+# --- the model the dashboard builds -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SliderSpec:
+    """A lever slider: its label and step; the range comes from the parameter's definition.
+
+    ``high`` caps an open-ended definition (funding may go to 1,000 in a scenario file, but a slider
+    that wide could not be set to anything useful).
+    """
+
+    label: str
+    step: float
+    high: float | None = None
+
+    def bounds(self, name: str) -> tuple[float, float]:
+        meta = FIELDS[name].metadata
+        high = meta["high"] if self.high is None else min(meta["high"], self.high)
+        return meta["low"], high
+
+
+LEVER_SLIDERS = {
+    "funding": SliderSpec(N_("Funding (per 1,000 residents)"), 0.5, high=30),
+    "admin_load": SliderSpec(N_("Admin tasks pushed down"), 0.05),
+    "fees_follow_tasks": SliderSpec(N_("Fees follow tasks"), 0.05),
+    "service_purchase": SliderSpec(N_("Service purchase"), 0.05),
+    "training": SliderSpec(N_("Training"), 0.05),
+    "feedback": SliderSpec(N_("Feedback channels"), 0.05),
+    "incubation": SliderSpec(N_("NGO incubation"), 0.05),
+    "top_down_ngo_rate": SliderSpec(N_("Top-down NGOs per year"), 0.1, high=5),
+    "direct_provision": SliderSpec(N_("Direct provision"), 0.05),
+    "elected_committee": SliderSpec(N_("Elected committee share"), 0.05),
+    "party_service": SliderSpec(N_("Party cells: service"), 0.05),
+    "party_member_share": SliderSpec(N_("Party members' share"), 0.01, high=0.3),
+    "supervision": SliderSpec(N_("Supervision"), 0.05),
+    "withdraw_at_step": SliderSpec(N_("Government lets go at month (-1 never)"), 1, high=240),
+}
+LEVER_CHOICES = {"policy": (N_("Policy"), POLICIES), "mode": (N_("Government's mode"), MODES)}
+RESIDENTS_RANGE = (100, 20_000, 100)  # the definition allows 5,000,000; the dashboard stays interactive up to here
+
+
+def seed_from_text(text: int | str) -> int:
+    """A seed from what a student typed: a whole number is used as it is, any other text is hashed.
+
+    Mesa's text box hands over a string; hashing means "hangzhou" is as good a seed as 42, and a typo
+    never breaks Reset.
+    """
+    text = str(text).strip()
+    return int(text) if text.isdigit() else zlib.crc32(text.encode("utf-8"))
+
+
+def _differs(value: Any, base: Any) -> bool:
+    if isinstance(base, str):
+        return value != base
+    return not math.isclose(float(value), float(base), abs_tol=1e-9)
+
+
+def lever_changes(configuration: str, levers: dict[str, Any]) -> dict[str, Any]:
+    """The levers that differ from the configuration's own values (None means: keep the configuration's)."""
+    base = load_scenario(configuration).params
+    changes = {}
+    for name, value in levers.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            value = round(float(value), 6)
+            value = int(value) if FIELDS[name].type == "int" else value
+        if _differs(value, getattr(base, name)):
+            changes[name] = value
+    return changes
+
+
+class DashboardModel(CommunityModel):
+    """``CommunityModel`` with one explicit keyword per dashboard control.
+
+    SolaraViz re-creates the model on Reset from its controls and checks every control's name against
+    this signature, so each lever is spelled out. A lever left at the configuration's value is not
+    passed on, so the model is exactly the configuration plus the student's changes (``changes``).
+    The configuration is called ``configuration``, not ``scenario``: on Reset SolaraViz replaces a
+    ``scenario`` keyword with Mesa's own ``Scenario`` object.
+    """
+
+    def __init__(
+        self,
+        *,
+        configuration: str = DEFAULT_CONFIGURATION,
+        n_residents: int = DEFAULT_RESIDENTS,
+        seed: int | str = DEFAULT_SEED,
+        policy: str | None = None,
+        mode: str | None = None,
+        funding: float | None = None,
+        admin_load: float | None = None,
+        fees_follow_tasks: float | None = None,
+        service_purchase: float | None = None,
+        training: float | None = None,
+        feedback: float | None = None,
+        incubation: float | None = None,
+        top_down_ngo_rate: float | None = None,
+        direct_provision: float | None = None,
+        elected_committee: float | None = None,
+        party_service: float | None = None,
+        party_member_share: float | None = None,
+        supervision: float | None = None,
+        withdraw_at_step: int | None = None,
+    ) -> None:
+        levers = {
+            "policy": policy,
+            "mode": mode,
+            "funding": funding,
+            "admin_load": admin_load,
+            "fees_follow_tasks": fees_follow_tasks,
+            "service_purchase": service_purchase,
+            "training": training,
+            "feedback": feedback,
+            "incubation": incubation,
+            "top_down_ngo_rate": top_down_ngo_rate,
+            "direct_provision": direct_provision,
+            "elected_committee": elected_committee,
+            "party_service": party_service,
+            "party_member_share": party_member_share,
+            "supervision": supervision,
+            "withdraw_at_step": withdraw_at_step,
+        }
+        self.configuration = configuration
+        self.seed_text = str(seed)
+        self.changes = lever_changes(configuration, levers)
+        super().__init__(scenario=configuration, n_residents=int(n_residents), rng=seed_from_text(seed), **self.changes)
+
+    CONTROLLED = (*LEVER_CHOICES, *LEVER_SLIDERS)  # the levers the sidebar sets (session.control_values)
+
+
+def model_params(model: DashboardModel, lang: str = "en") -> dict[str, Any]:
+    """The controls in Mesa's ``model_params`` form, set to the values the current model runs with.
+
+    The dashboard draws its own controls (:func:`Controls`); this form is what they describe, and what
+    rebuilds the same model (the tests check that round trip for every configuration).
+    """
+    _ = gettext_for(lang)
+    p = model.params
+    low, high, step = RESIDENTS_RANGE
+    params: dict[str, Any] = {
+        "configuration": model.configuration,
+        "seed": {"type": "InputText", "value": model.seed_text, "label": _("Random seed")},
+        "n_residents": Slider(_("Residents"), value=min(high, max(low, p.n_residents)), min=low, max=high, step=step),
+    }
+    for name, (label, choices) in LEVER_CHOICES.items():
+        params[name] = {"type": "Select", "value": getattr(p, name), "values": list(choices), "label": _(label)}
+    for name, spec in LEVER_SLIDERS.items():
+        params[name] = _lever_slider(name, spec, getattr(p, name), _(spec.label))
+    return params
+
+
+def _lever_slider(name: str, spec: SliderSpec, value: float, label: str) -> Slider:
+    low, high = spec.bounds(name)
+    if FIELDS[name].type == "int":
+        return Slider(label, value=int(min(high, max(low, value))), min=int(low), max=int(high), step=int(spec.step))
+    value = min(high, max(low, float(value)))
+    return Slider(label, value=value, min=float(low), max=float(high), step=float(spec.step), dtype=float)
+
+
+# --- the sidebar's controls -------------------------------------------------------------------------------------------
+@solara.component
+def LabelledSlider(name: str, label: str, value: float, low: float, high: float, step: float, on_value: Any):
+    """A slider under a row with its label and its value, so a value never floats between two sliders.
+
+    Vuetify's thumb label (Mesa's default) floats above the thumb, into the row above; here it is off and the
+    value sits on the label's own line. The slider keeps the label as its accessible name (hidden by CSS).
+    """
+    shown = f"{value:g}" if isinstance(value, (int, float)) else str(value)
+    with solara.Column(gap="0px", classes=["lever", f"lever-{name}"]):
+        with solara.Row(justify="space-between", style={"align-items": "baseline"}):
+            solara.Text(label, style={"font-size": "13px"})
+            solara.Text(shown, classes=["lever-value"], style={"font-size": "13px", "font-weight": "700"})
+        solara.v.Slider(v_model=value, min=low, max=high, step=step, label=label, hide_details=True, dense=True,
+                        thumb_label=False, on_v_model=on_value)  # fmt: skip
+
+
+@solara.component
+def Controls(session: Session):
+    """Seed, size, policy, mode and every lever, bound to the values the next Reset builds its model from."""
+    lang = session.lang.value
+    _ = gettext_for(lang)
+    values = session.controls.value
+
+    def setter(name: str, cast: Any) -> Any:
+        return lambda value: session.controls.set({**session.controls.value, name: cast(value)})
+
+    solara.InputText(_("Random seed"), value=str(values["seed"]), on_value=setter("seed", str), continuous_update=False)
+    least, most, step = RESIDENTS_RANGE
+    LabelledSlider("n_residents", _("Residents"), int(min(most, max(least, values["n_residents"]))), least, most,
+                   step, setter("n_residents", int))  # fmt: skip
+    for name, (label, choices) in LEVER_CHOICES.items():
+        solara.v.Select(label=_(label), v_model=values[name], items=[{"text": choice_name(c, lang), "value": c}
+                        for c in choices], on_v_model=setter(name, str), dense=True)  # fmt: skip
+    for name, spec in LEVER_SLIDERS.items():
+        low, high = spec.bounds(name)
+        integer = FIELDS[name].type == "int"
+        value = min(high, max(low, float(values[name])))
+        LabelledSlider(name, _(spec.label), int(value) if integer else value, low, high, spec.step,
+                       setter(name, int if integer else float))  # fmt: skip
+
+
+@solara.component
+def Sidebar(session: Session):
+    """The configuration card, Mesa's Step / Play / Reset with the playing speed, and the levers."""
+    _ = gettext_for(session.lang.value)
+    play_interval, render_interval = solara.use_reactive(150), solara.use_reactive(1)
+    ConfigurationCard(session)
+    with solara.Card(_("Run"), classes=["run-card"]):
+        # Mesa's ModelController: Step, Play and Reset, and the play loop. Its buttons are labelled in English
+        # only; in Chinese the CSS of this page relabels them (CSS below).
+        with solara.Column(classes=["model-controller"]):
+            ModelController(session.model, model_parameters=session.controls, play_interval=play_interval,
+                            render_interval=render_interval, use_threads=solara.use_reactive(False))  # fmt: skip
+        LabelledSlider("render_interval", _("Months per Step"), render_interval.value, 1, 100, 2,
+                       render_interval.set)  # fmt: skip
+        LabelledSlider("play_interval", _("Pause between steps when playing (ms)"), play_interval.value, 1, 500, 10,
+                       play_interval.set)  # fmt: skip
+    with solara.Card(_("Levers"), classes=["levers-card"]):
+        solara.Text(_("Move the levers, then press Reset to run your own variant."),
+                    style={"font-size": "12px", "color": "#555"})  # fmt: skip
+        Controls(session)
+    IdleWatch(session.model)
+
+
+# --- the stage indicator ----------------------------------------------------------------------------------------------
+def _chip(text: str, active: bool, colour: str) -> str:
+    """One stage or role as a pill; the current one lit in its stage colour, the others faded."""
+    style = (
+        f"background:{colour};border:2px solid #333;font-weight:700"
+        if active
+        else "background:#f4f4f4;border:1px solid #ccc;opacity:0.55"
+    )
+    return f'<span style="padding:3px 10px;margin-right:6px;border-radius:12px;color:#222;{style}">{text}</span>'
+
+
+ROLE_COLOURS = {"nurture": "#e8d5d0", "assist": "#f1e6c8", "supervise": "#d3e4d4", "withdrawn": "#dddddd"}
+
+
+def stage_html(report: views.StageReport, lang: str = "en") -> str:
+    """The stage indicator as HTML: the three stages and three roles with the current ones lit, and a verdict.
+
+    The index shown beside the stage is the six-month average the stage is read from, with this month's value
+    after it, so a student sees why the stage can read lower than this month's index.
+    """
+    _ = gettext_for(lang)
+    stages = "".join(_chip(f"{k + 1}. {stage_name(s, lang)}", s == report.stage, STAGE_COLOURS[s])
+                     for k, s in enumerate(STAGES))  # fmt: skip
+    roles = "".join(_chip(role_name(r, lang), r == report.role, ROLE_COLOURS[r]) for r in ROLE_COLOURS)
+    average = report.index if report.smoothed is None else report.smoothed
+    index_line = _(
+        "{when} &middot; self-governance index, {window}-month average (the stage reads this): "
+        '<b class="stage-index">{average:.2f}</b>; this month {index:.2f} (learning from {learning:.2f}, '
+        "independence from {independence:.2f})"
+    ).format(when=report.when_text(lang), window=report.window, average=average, index=report.index,
+             learning=report.learning_threshold, independence=report.independence_threshold)  # fmt: skip
+    note = report.smoothing_note(lang)
+    note_html = f'<div class="smoothing-note" style="font-size:13px;color:#8a5a00">{note}</div>' if note else ""
+    stage_line = _("The community is in the {stage} stage: {meaning}.").format(
+        stage=f'<b class="stage-name">{stage_name(report.stage, lang)}</b>', meaning=_(views.STAGE_TEXT[report.stage])
+    )
+    role_line = _("Government's role: {role}; {meaning}.").format(
+        role=f'<b class="role-name">{role_name(report.role, lang)}</b>', meaning=_(views.ROLE_TEXT[report.role])
+    )
+    return f"""
+<div class="stage-indicator" style="font-size:15px;line-height:1.6">
+  <div style="font-size:13px;color:#555">{index_line}</div>
+  {note_html}
+  <div style="margin:4px 0"><span style="display:inline-block;width:118px">{_("Community:")}</span>{stages}</div>
+  <div style="margin:4px 0"><span style="display:inline-block;width:118px">{_("Government:")}</span>{roles}</div>
+  <div>{stage_line} {role_line}</div>
+  <div style="margin-top:4px"><i>{report.verdict_text(lang)}</i>
+    <span style="color:#666">{report.policy_note_text(lang)}</span></div>
+</div>"""  # fmt: skip
+
+
+def _lang() -> str:
+    """This tab's language (for components SolaraViz's grid renders with the model only)."""
+    return use_session().lang.value
+
+
+def _figure_lang(lang: str) -> str:
+    """The language figures are drawn in: Chinese needs a font with Chinese glyphs on the server."""
+    return lang if can_draw(lang) else "en"
+
+
+@solara.component
+def StageIndicator(model: DashboardModel):
+    """Where the community is, in words, and whether government's role fits the stage."""
+    update_counter.get()
+    lang = _lang()
+    solara.HTML(tag="div", unsafe_innerHTML=stage_html(views.stage_report(model), lang), classes=["dash-wide"])
+    if _figure_lang(lang) != lang:
+        _ = gettext_for(lang)
+        solara.Warning(missing_font_message() + " " + _("The figures are drawn in English."))
+
+
+def key_numbers_html(numbers: list[tuple[str, str]]) -> str:
+    """The month's headline measures as a row of tiles."""
+    tiles = "".join(
+        f'<div style="padding:2px 6px;border-left:3px solid #2f4b7c;margin:0 6px 6px 0">'
+        f'<div style="font-size:18px;font-weight:700">{value}</div>'
+        f'<div style="font-size:11px;color:#555">{label}</div></div>'
+        for label, value in numbers
+    )
+    grid = "display:grid;grid-template-columns:repeat(auto-fit,minmax(105px,1fr))"
+    return f'<div class="key-numbers" style="{grid}">{tiles}</div>'
+
+
+@solara.component
+def KeyNumbers(model: DashboardModel):
+    """This month's headline measures; the Measures tab shows how they got here."""
+    update_counter.get()
+    html = key_numbers_html(views.key_numbers(model, _lang()))
+    solara.HTML(tag="div", unsafe_innerHTML=html, classes=["dash-wide"])
+
+
+# --- the network and the plots ----------------------------------------------------------------------------------------
+@solara.component
+def NetworkView(model: DashboardModel):
+    """The social-capital network, coloured by what residents do or by their trust."""
+    update_counter.get()
+    lang = _lang()
+    _ = gettext_for(lang)
+    figure_lang = _figure_lang(lang)
+    colour_by = solara.use_reactive("activity")
+    dependencies = [model, model.steps, colour_by.value, figure_lang]
+    fig, caption = solara.use_memo(lambda: views.draw_network(model, colour_by.value, lang=figure_lang), dependencies)
+    choices = {_("activity"): "activity", _("trust"): "trust"}  # shown in the reader's language
+    shown = next(text for text, key in choices.items() if key == colour_by.value)
+    with solara.Column(classes=["network-view"], gap="4px"):
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            solara.Text(_("Colour residents by"))
+            solara.ToggleButtonsSingle(value=shown, values=list(choices), on_value=lambda t: colour_by.set(choices[t]))
+        solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
+        solara.Text(views._network_caption(model, views.drawn_residents(model).size, lang) if figure_lang != lang
+                    else caption, style={"font-size": "12px", "color": "#555"})  # fmt: skip
+
+
+@solara.component
+def IndexView(model: DashboardModel):
+    """The self-governance index over time, drawn over the stage bands."""
+    update_counter.get()
+    lang = _lang()
+    figure_lang = _figure_lang(lang)
+    dependencies = [model, model.steps, figure_lang]
+    fig = solara.use_memo(lambda: views.draw_index(model, figure_lang), dependencies)
+    with solara.Column(classes=["index-view"], gap="4px"):
+        solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
+        _ = gettext_for(lang)
+        solara.Text(
+            _(
+                "The stage is read from the thick line, a {window}-month average: the thin line (this month) can "
+                "cross a threshold a few months before the stage changes. Dotted lines mark where government "
+                "changed its role."
+            ).format(window=model.params.index_smoothing),
+            style={"font-size": "12px", "color": "#555"},
+        )
+
+
+@solara.component
+def MeasuresView(model: DashboardModel):
+    """The five measures over time, in one figure."""
+    update_counter.get()
+    figure_lang = _figure_lang(_lang())
+    dependencies = [model, model.steps, figure_lang]
+    fig = solara.use_memo(lambda: views.draw_measures(model, figure_lang), dependencies)
+    with solara.Column(classes=["dash-wide", "measures-view"]):
+        solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
+
+
+MEASURES_GUIDE = N_("""#### How to read these plots
+
+- **Trust in strangers** is social capital: it grows when residents solve problems together and
+  when party cells and the committee serve them; it falls with unresolved problems.
+- **Participation**: most people who take part do *low-level* activities (orange). The theory's
+  target is *decision-making* (teal): elections, hearings, supervision, where residents learn
+  self-governance. The dashed line shows who takes part: mostly the elderly, the unemployed young
+  and low-income households.
+- **NGOs**: organisations founded by residents (orange, dashed) are independent; those created by
+  government are not. When every organisation is the residents' own, the two lines meet.
+- **Committee**: administrative tasks eat its time; the more it works for government, the more residents
+  think it represents the government's will, and the less autonomy it has.
+- **Public cost**: self-governance should be the low-cost path.""")
+
+
+@solara.component
+def MeasuresGuide(model: DashboardModel):
+    """A short key to the measure plots."""
+    with solara.Column(classes=["dash-wide"]):
+        Prose(gettext_for(_lang())(MEASURES_GUIDE))
+
+
+# --- comparison of configurations -------------------------------------------------------------------------------------
+@solara.lab.task
+def comparison_task(settings: views.ComparisonSettings) -> views.ComparisonResult | None:
+    """Run a comparison in a thread, publishing progress (one step per run) for the progress bar."""
+
+    def progress(done: int, total: int) -> None:
+        comparison_task.progress = 100.0 * done / total
+
+    comparison_task.progress = 0.0
+    return views.run_comparison(settings, progress, comparison_task.is_current)
+
+
+@solara.component
+def ComparisonView(model: DashboardModel):
+    """The configurations side by side over several seeds, with the levers that explain the differences."""
+    lang = _lang()
+    _ = gettext_for(lang)
+    names = solara.use_reactive(list_scenarios())
+    seeds = solara.use_reactive(3)
+    residents = solara.use_reactive(500)
+    years = solara.use_reactive(20)
+    settings = views.ComparisonSettings(tuple(n for n in list_scenarios() if n in names.value), seeds.value,
+                                        years.value, residents.value)  # fmt: skip
+    with solara.Column(classes=["dash-wide", "comparison-view"]):
+        Prose("### " + _("Compare the configurations") + "\n" + _(
+            "Each configuration is run for several seeds (random histories of the same community). The line is the "
+            "median index, the band the spread across seeds."))  # fmt: skip
+        _comparison_controls(names, seeds, residents, years, settings, lang)
+        result = _comparison_result(settings)
+        if result is not None:
+            ComparisonOutput(result)
+
+
+def _comparison_controls(names, seeds, residents, years, settings: views.ComparisonSettings, lang: str) -> None:
+    _ = gettext_for(lang)
+    solara.v.Select(label=_("Configurations"), v_model=names.value, multiple=True, chips=True,
+                    items=[{"text": configuration_name(n, lang), "value": n} for n in list_scenarios()],
+                    on_v_model=names.set)  # fmt: skip
+    with solara.Row(gap="24px", style={"flex-wrap": "wrap"}):
+        for label, reactive, choices in ((_("Seeds"), seeds, [1, 3, 5, 10]), (_("Residents"), residents,
+                                         [200, 500, 1000]), (_("Years"), years, [5, 10, 20])):  # fmt: skip
+            with solara.Column(gap="0px"):
+                solara.Text(label, style={"font-size": "12px", "color": "#555"})
+                solara.ToggleButtonsSingle(value=reactive, values=choices)
+    cached = views.cached_comparison(settings) is not None
+    label = _("Computed: shown below") if cached else _("Run comparison ({runs} runs)").format(runs=settings.runs)
+    with solara.Row(style={"align-items": "center"}):
+        solara.Button(label, color="primary", disabled=cached or not settings.names or comparison_task.pending,
+                      on_click=lambda: comparison_task(settings))  # fmt: skip
+        if comparison_task.pending:
+            solara.Text(_("running: {done:.0f}% done").format(done=comparison_task.progress or 0),
+                        classes=["comparison-progress"])  # fmt: skip
+    if comparison_task.pending:
+        solara.ProgressLinear(comparison_task.progress or True)
+    if comparison_task.error:
+        solara.Error(_("The comparison failed: {error}").format(error=comparison_task.exception))
+
+
+def _comparison_result(settings: views.ComparisonSettings) -> views.ComparisonResult | None:
+    """The result for these settings: from this session's last run, or from the server's cache."""
+    latest = comparison_task.latest if not comparison_task.not_called else None
+    if latest is not None and latest.settings == settings:
+        return latest
+    return views.cached_comparison(settings)
+
+
+@solara.component
+def ComparisonOutput(result: views.ComparisonResult):
+    """The comparison figure, the summary table, the explanation and the levers of the compared configurations."""
+    lang = _lang()
+    _ = gettext_for(lang)
+    figure_lang = _figure_lang(lang)
+    settings = result.settings
+    fig = solara.use_memo(lambda: views.draw_comparison(result, figure_lang), [result, figure_lang])
+    solara.FigureMatplotlib(fig, dependencies=[result, figure_lang], dpi=70, **PNG)
+    Prose(
+        "**" + _("{seeds} seeds, {residents} residents, {years} years.").format(
+            seeds=settings.seeds, residents=settings.n_residents, years=settings.years) + "**\n\n"
+        + views.summary_markdown(result.summary, lang)
+        + "\n\n" + _("Stage cells: share of seeds that reached the stage, and the median year it was first reached.")
+    )  # fmt: skip
+    Prose(views.why_they_differ(lang) + "\n\n" + views.contrast(result.summary, lang=lang))
+    Prose("#### " + _("The levers behind the differences") + "\n\n" + views.levers_markdown(settings.names, lang))
+
+
+# --- theory -----------------------------------------------------------------------------------------------------------
+@solara.component
+def TheoryView(model: DashboardModel):
+    """The stage theory and the configurations, for a student who opens the dashboard cold."""
+    lang = _lang()
+    with solara.Column(classes=["dash-wide", "theory-view"]):
+        Prose(views.theory_markdown(lang))
+        Prose(views.configurations_markdown(lang))
+
+
+# --- the sidebar card and the page ------------------------------------------------------------------------------------
+@solara.component
+def ConfigurationCard(session: Session):
+    """Pick a configuration (loaded at once) and see what it is and what you changed."""
+    lang = session.lang.value
+    _ = gettext_for(lang)
+    current = session.model.value
+
+    def pick(name: str) -> None:
+        if name != current.configuration:
+            session.load(configuration=name, n_residents=current.params.n_residents, seed=current.seed_text)
+
+    with solara.Card(_("Configuration"), classes=["configuration-card"]):
+        items = [{"text": configuration_name(n, lang), "value": n} for n in list_scenarios()]
+        solara.v.Select(label=_("Configuration"), v_model=current.configuration, on_v_model=pick, items=items)
+        spec = current.spec
+        Prose(f"**{scenario_text(spec.title, lang)}.** {scenario_text(spec.description, lang)}")
+        if current.changes:
+            changed = ", ".join(f"{k} = {views.format_value(v, lang)}" for k, v in current.changes.items())
+            Prose(f"*{_('Your changes in this run:')}* {changed}")
+        solara.Text(_("Picking a configuration loads it at once. Move the levers below, then press Reset to run your "
+                      "own variant."), style={"font-size": "12px", "color": "#555"})  # fmt: skip
+
+
+@solara.component
+def LanguageSwitch(lang: solara.Reactive):
+    """中文 / English, always visible in the bar at the top; each language's name is written in that language."""
+    names = {LANGUAGE_NAMES[code]: code for code in reversed(LANGUAGES)}  # 中文 first: the switch a class looks for
+    shown = LANGUAGE_NAMES[lang.value]
+    solara.ToggleButtonsSingle(value=shown, values=list(names), on_value=lambda name: lang.set(names[name]),
+                               classes=["language-switch"], dense=True)  # fmt: skip
+
+
+COMPONENTS = [
+    (StageIndicator, 0),
+    (NetworkView, 0),
+    (IndexView, 0),
+    (KeyNumbers, 0),
+    (MeasuresView, 1),
+    (MeasuresGuide, 1),
+    (ComparisonView, 2),
+    (TheoryView, 3),
+    (LessonsView, 4),
+]
+PAGE_NAMES = (N_("Community"), N_("Measures"), N_("Compare"), N_("Theory"), N_("Lessons"))
+# Mesa's ModelController labels its buttons in English only (Reset, ▶, Step): in another language the label is
+# hidden and the translation drawn in its place (the accessible name keeps the English word as well).
+CONTROLLER_BUTTONS = ((1, N_("Reset")), (3, N_("Step")))
+
+# SolaraViz (Mesa 3.5) places each page's components on a draggable grid of fixed-height cells, so a tall
+# view spills over the next one, and names its tabs "Page 0", "Page 1", ...  These rules turn the grid into
+# a wrapping flow (two views a row, wide ones alone, one a row on narrow screens) and name the tabs.
+BASE_CSS = """
+.vue-grid-layout { height: auto !important; display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.vue-grid-item { position: relative !important; transform: none !important; height: auto !important;
+                 width: calc(50% - 6px) !important; touch-action: auto !important; }
+.vue-grid-item:has(.dash-wide) { width: 100% !important; }
+.vue-grid-item > .vue-resizable-handle { display: none; }
+@media (max-width: 1100px) { .vue-grid-item { width: 100% !important; } }
+.network-view img, .index-view img, .measures-view img { width: 100%; height: auto; }
+.comparison-view img, .lesson-outcome img { max-width: 100%; height: auto; }
+.rendered_html th, .rendered_html td { text-align: left !important; }
+.rendered_html blockquote { border-left: 3px solid #bbb; margin: 4px 0; padding: 2px 10px; color: #444; }
+/* A lever's value sits on its label's line (LabelledSlider); the slider's own label only names it for screen
+   readers. */
+.lever .v-label { display: none !important; }
+.lever { margin-bottom: 6px; }
+.v-tabs-bar__content > .v-tab { font-size: 0 !important; }
+.v-tabs-bar__content > .v-tab::after { font-size: 0.875rem; }
+.model-controller .v-btn:nth-child(n) .v-btn__content { white-space: nowrap; }
+.language-switch .v-btn { min-width: 64px !important; }
+"""
+
+
+def page_css(lang: str = "en") -> str:
+    """The page's CSS in one language: the tab names, and Mesa's button labels when not English."""
+    _ = gettext_for(lang)
+    tabs = "".join(f'.v-tabs-bar__content > .v-tab:nth-child({k + 2})::after {{ content: "{_(name)}"; }}\n'
+                   for k, name in enumerate(PAGE_NAMES))  # fmt: skip
+    buttons = "" if lang == "en" else "".join(
+        f".model-controller .v-btn:nth-child({k}) .v-btn__content {{ font-size: 0; }}\n"
+        f'.model-controller .v-btn:nth-child({k}) .v-btn__content::after {{ content: "{_(label)}"; '
+        "font-size: 0.875rem; }\n"
+        for k, label in CONTROLLER_BUTTONS
+    )  # fmt: skip
+    return BASE_CSS + tabs + buttons
+
+
+CSS = page_css("en")
+
+
+# The tab's model (kept for code that only needs the model); the cast tells the type checker what it will hold.
+session_model = solara.create_context(cast("solara.Reactive[DashboardModel] | None", None))
+session_idle = solara.create_context(cast(Any, None))  # called by IdleWatch when the session's model is to be freed
+
+
+# --- sessions: a cap on how many, and models freed when idle ----------------------------------------------------------
+def _setting(name: str, default: float) -> float:
+    """A number from the environment (set by `python -m simulation dashboard`), else the default."""
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and value > 0 else default
+
+
+MAX_SESSIONS = int(_setting("DASHBOARD_MAX_SESSIONS", 60))
+IDLE_SECONDS = 60 * _setting("DASHBOARD_IDLE_MINUTES", 15)
+
+
+class SessionSlots:
+    """Which kernels (browser tabs) hold one of the server's session slots; thread-safe (one thread per tab)."""
+
+    def __init__(self) -> None:
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+
+    def take(self, kernel_id: str, limit: int) -> bool:
+        """Give this tab a slot if one is free (a tab that has one keeps it); False when the server is full."""
+        with self._lock:
+            if kernel_id in self._held or len(self._held) < limit:
+                self._held.add(kernel_id)
+                return True
+            return False
+
+    def release(self, kernel_id: str) -> None:
+        with self._lock:
+            self._held.discard(kernel_id)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._held)
+
+
+slots = SessionSlots()
+
+
+class MemoryReturner:
+    """After sessions close, collect garbage and hand freed memory back to the operating system, once a second.
+
+    A closed session's objects are freed, but glibc's allocator keeps the freed pages for reuse, so the server's
+    resident memory would still grow with every session until the allocator's caches are full (measured: 50 MB
+    over 100 sessions, nearly all of it in the first 25). ``malloc_trim`` returns them; with it, 100 sessions
+    leave the server within a few MB of where one left it. Elsewhere than glibc this only collects garbage.
+    """
+
+    def __init__(self, delay: float = 1.0) -> None:
+        self.delay = delay
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._trim = _malloc_trim()
+
+    def soon(self) -> None:
+        """Ask for a collection shortly (several closes in a row share one)."""
+        with self._lock:
+            if self._timer is None:
+                self._timer = threading.Timer(self.delay, self.now)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def now(self) -> None:
+        with self._lock:
+            self._timer = None
+        gc.collect()
+        if self._trim is not None:
+            self._trim(0)
+
+    def wait(self) -> None:
+        """Wait until a requested collection has run (for tests and measurements)."""
+        with self._lock:
+            timer = self._timer
+        if timer is not None:
+            timer.join()
+
+
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+memory = MemoryReturner()
+
+
+def default_language() -> str:
+    """The language a tab starts in without ``?lang=``: the server's (``dashboard --lang``), else English."""
+    try:
+        return check_language(os.environ.get("DASHBOARD_LANG", "en"))
+    except ValueError:
+        return "en"
+
+
+def _query() -> str | None:
+    """The address's query string (``lang=zh``); None outside a browser (``solara.render`` in tests)."""
+    try:
+        return solara.use_router().search
+    except Exception:  # noqa: BLE001 (no router context: the default language)
+        return None
+
+
+@solara.component
+def Layout(children: list = []):  # noqa: B006 (Solara's layout signature)
+    """A session slot for this tab, then the session itself (or a message: the server is full, or the tab was idle).
+
+    The model lives one level down, in :func:`SessionLayout`, which is unmounted when the tab has been idle:
+    with it go its hooks' state, so the model is freed while the tab stays open. The language lives here, so a
+    tab that starts again keeps the language its student chose.
+    """
+    kernel_id = solara.get_kernel_id()
+    query = _query()
+    lang = solara.use_reactive(language_from_query(query, default_language()))
+    attempt = solara.use_reactive(0)
+    has_slot = solara.use_memo(lambda: slots.take(kernel_id, MAX_SESSIONS), [attempt.value])
+    solara.use_effect(lambda: (lambda: _session_closed(kernel_id)) if has_slot else None, [has_slot])
+    idle = solara.use_reactive(False)
+    _ = gettext_for(lang.value)
+    if not has_slot:
+        return _Notice(
+            _("The dashboard is full: it serves {limit} browser tabs at once, and all are in use. Close a tab you no "
+              "longer need, or try again in a minute.").format(limit=MAX_SESSIONS),
+            _("Try again"), lambda: attempt.set(attempt.value + 1), lang.value,
+        )  # fmt: skip
+    if idle.value:
+        return _Notice(
+            _("This tab was idle for {minutes:g} minutes, so its model was put away to make room for others.").format(
+                minutes=IDLE_SECONDS / 60), _("Start again"), lambda: idle.set(False), lang.value,
+        )  # fmt: skip
+    return SessionLayout(children=children, on_idle=lambda: idle.set(True), lang=lang)
+
+
+def _session_closed(kernel_id: str) -> None:
+    slots.release(kernel_id)
+    memory.soon()
+
+
+def _Notice(text: str, label: str, on_click: Any, lang: str = "en") -> Any:  # builds elements, named like a component
+    with solara.AppLayout() as layout:
+        _ = gettext_for(lang)
+        with solara.Card(_("Community self-governance"), classes=["dashboard-notice"]):
+            Prose(text)
+            solara.Button(label, color="primary", on_click=on_click)
+    return layout
+
+
+@solara.component
+def SessionLayout(children: list, on_idle: Any, lang: solara.Reactive):
+    """The session's model and the values of its controls live here, above the app layout and the page.
+
+    Every browser session renders its own Layout, hence its own model. Picking a configuration or loading a
+    lesson replaces the model and the controls' values together (:meth:`Session.load`); the sidebar's controls
+    show those values, so nothing needs re-creating and the open tab stays open.
+    """
+    first = solara.use_memo(DashboardModel, [])
+    model: solara.Reactive[DashboardModel] = solara.use_reactive(first)
+    controls = solara.use_reactive(solara.use_memo(lambda: control_values(first), []))
+    session = solara.use_memo(lambda: Session(model, lang, controls, DashboardModel), [])
+    session_model.provide(model)
+    session_idle.provide(on_idle)
+    session_context.provide(session)
+    return solara.AppLayout(children=children)
+
+
+@solara.component
+def IdleWatch(model: solara.Reactive[DashboardModel]):
+    """Calls the session's idle callback after IDLE_SECONDS without a Step, Play or Reset (renders nothing).
+
+    A small component of its own, so that following every step re-renders only it; one watcher thread per
+    session (stopped with the session) compares the time of the last activity with the clock.
+    """
+    on_idle = solara.use_context(session_idle)
+    last_active = solara.use_ref(time.monotonic())
+    update_counter.get(), model.get()  # subscribe: a step or a new model re-renders this component
+    last_active.current = time.monotonic()
+
+    limit = IDLE_SECONDS  # this session's limit, fixed when it starts
+
+    def watch(cancel: threading.Event) -> None:
+        while not cancel.wait(min(limit, 15.0)):
+            if time.monotonic() - last_active.current >= limit:
+                if on_idle is not None:
+                    on_idle()
+                return
+
+    solara.use_thread(watch, dependencies=[], intrusive_cancel=False)
+
+
+@solara.component
+def Page():
+    """The dashboard: the bar with the language switch, the sidebar, and the tabs of Mesa's components view.
+
+    Composed from Mesa's parts (ModelController, ComponentsView) rather than SolaraViz, whose sidebar and bar
+    speak English only (see the module's docstring).
+    """
+    session = use_session()
+    lang = session.lang.value
+    _ = gettext_for(lang)
+    solara.Style(page_css(lang))
+    solara.Title(_("Community self-governance"))
+    with solara.AppBar():
+        solara.AppBarTitle(_(TITLE))
+        LanguageSwitch(session.lang)
+    with solara.Sidebar(), solara.Column():
+        Sidebar(session)
+    ComponentsView(COMPONENTS, session.model.value)

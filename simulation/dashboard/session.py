@@ -1,0 +1,62 @@
+"""What one browser tab of the dashboard holds: its model, its language and the values of its controls.
+
+Shared by the dashboard's page (:mod:`simulation.dashboard.app`) and its Lessons tab
+(:mod:`simulation.dashboard.lessons_view`) through a Solara context, so the tab can load a lesson into the same
+model and sliders the sidebar shows. Each tab renders its own session (Solara gives every browser connection its
+own render tree), so two students never share a model or a language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import parse_qs
+
+import solara
+
+from ..i18n import DEFAULT_LANGUAGE, LanguageError, check_language
+
+
+@dataclass(frozen=True)
+class Session:
+    """The reactive state of one tab. ``controls`` holds the values Reset builds the next model from."""
+
+    model: solara.Reactive  # the DashboardModel shown
+    lang: solara.Reactive  # 'en' or 'zh'
+    controls: solara.Reactive  # dict: keyword -> value of every control (Mesa's ModelController reads it on Reset)
+    build: Callable[..., Any]  # DashboardModel: a new model from control values
+
+    def load(self, **controls: Any) -> None:
+        """A new model from these controls, shown at once, with every control set to its values."""
+        model = self.build(**controls)
+        self.controls.set(control_values(model))
+        self.model.set(model)
+
+
+def control_values(model: Any) -> dict[str, Any]:
+    """The value of every control for a model: what Reset would build it from again."""
+    values = {"configuration": model.configuration, "seed": model.seed_text, "n_residents": model.params.n_residents}
+    for name in model.CONTROLLED:
+        values[name] = getattr(model.params, name)
+    return values
+
+
+def language_from_query(search: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """The language asked for by ``?lang=zh`` in the address; the default for none or an unknown one."""
+    values = parse_qs((search or "").lstrip("?")).get("lang", [])
+    try:
+        return check_language(values[0]) if values else default
+    except LanguageError:
+        return default
+
+
+session_context = solara.create_context(cast("Session | None", None))
+
+
+def use_session() -> Session:
+    """This tab's session (the page must be rendered inside the app's Layout, as ``solara run`` does)."""
+    session = solara.use_context(session_context)
+    if session is None:
+        raise RuntimeError("the dashboard's components must be rendered inside its Layout (solara run does this)")
+    return session

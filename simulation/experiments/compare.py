@@ -1,0 +1,343 @@
+"""Comparing governance configurations across random seeds: a sweep of one configuration per name.
+
+One run of the model is one possible history of a community; what a
+configuration *does* only shows in the spread over many seeds. A comparison is
+an ordinary sweep (:mod:`simulation.experiments.sweep`): K replicates of each
+configuration, every run seeded with ``SeedSequence(seed, spawn_key=(index,))``
+of one root seed. So the ``compare`` command, the dashboard's Compare tab and
+``experiment configurations`` run the very same runs for the same settings, and
+the numbers never depend on the executor or the number of workers.
+
+Every table uses the sweep's column names:
+
+* trajectories, one row per run and month: ``run_id, configuration, replicate, seed, step`` and every
+  model reporter (:data:`simulation.model.measures.COLUMNS`);
+* runs, one row per run: the sweep's summary (:func:`simulation.experiments.sweep_worker.community_summary`);
+* summary, one row per configuration (:func:`summarise_runs`): ``configuration, runs``,
+  ``reached_<stage>`` and ``median_year_<stage>``, ``final_index_sd``, and under each per-run
+  column's own name its mean over the runs (``final_index``, ``total_public_cost``, ...).
+
+Usable from notebooks::
+
+    from simulation.experiments.compare import compare_scenarios
+    trajectories, summary = compare_scenarios(["shanghai", "guardian"], seeds=10)
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import gettext_for
+from ..lifeline import interrupt_for
+from ..model.runner import DEFAULT_STEPS, summarise
+from ..model.scenarios import load_scenario
+from ..model.stages import STAGES
+from ..names import configuration_name, stage_name
+from .executors import cpu_count
+
+DEFAULT_SCENARIOS = ("shanghai", "shenyang", "jianghan", "hangzhou", "workstation", "guardian")
+DEFAULT_SEEDS = 5
+# The root seed of every comparison unless told otherwise; experiments.Settings uses it too, so that `compare`
+# and `experiment configurations` with the same seeds, steps and residents run the same runs.
+DEFAULT_SEED = 20261127
+DEFAULT_OUT = Path("results/compare")
+RUN_KEYS = ("run_id", "configuration", "replicate", "seed")
+# Per-configuration means of these per-run numbers keep the per-run names (as in the experiments' tables).
+MEAN_COLUMNS = (
+    "final_index", "total_public_cost", "admin_task_completion_mean", "trust_in_strangers_last_year",
+    "participation_last_year", "misperception_last_year", "ngo_count_final",
+)  # fmt: skip
+
+
+class ComparisonStopped(Exception):
+    """``should_continue`` said stop before every run was done: a comparison is all its runs or nothing."""
+
+
+def check_seeds(seeds: int) -> int:
+    """Replicates per configuration; their seeds come from the root seed, so a count is all a comparison needs."""
+    if not isinstance(seeds, (int, np.integer)) or isinstance(seeds, bool):  # a list of seeds was the old API
+        raise TypeError(f"seeds is the number of runs per configuration, got {seeds!r}; their seeds derive from "
+                        "the root seed `seed`")  # fmt: skip
+    if seeds < 1:
+        raise ValueError(f"number of seeds must be at least 1, got {seeds}")
+    return int(seeds)
+
+
+def check_steps(steps: int) -> int:
+    """Reject a run length that would produce no months to compare (argparse accepts any int)."""
+    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive whole number of months, got {steps}")
+    return int(steps)
+
+
+def unique_names(names: Iterable[str]) -> list[str]:
+    """Configuration names in the order given, without blanks or repeats (a repeat would only double the work)."""
+    cleaned = [str(n).strip() for n in names]
+    result = list(dict.fromkeys(n for n in cleaned if n))
+    if not result:
+        raise ValueError("no scenarios given")
+    return result
+
+
+def validate_scenarios(names: Sequence[str], n_residents: int | None = None, **overrides: Any) -> None:
+    """Load every configuration once so a typo fails in a second, with the valid names, before any run."""
+    if n_residents is not None:
+        overrides["n_residents"] = n_residents
+    for name in names:
+        load_scenario(name, **overrides)
+
+
+def stage_thresholds(names: Sequence[str], **overrides: Any) -> dict[str, tuple[float, float]]:
+    """(learning, independence) thresholds of each configuration, for drawing its stage bands."""
+    result = {}
+    for name in names:
+        params = load_scenario(name, **overrides).params
+        result[name] = (params.learning_threshold, params.independence_threshold)
+    return result
+
+
+def comparison_sweep(
+    names: Sequence[str],
+    seeds: int = DEFAULT_SEEDS,
+    steps: int = DEFAULT_STEPS,
+    n_residents: int | None = None,
+    seed: int = DEFAULT_SEED,
+    *,
+    thin: int = 1,
+    columns: Sequence[str] = (),
+    description: str = "Configurations compared over seeds",
+    **overrides: Any,
+) -> dict[str, Any]:
+    """The sweep of a comparison, as :func:`simulation.experiments.sweep.load_sweep` takes it.
+
+    The per-step output (``thin``, ``columns``) never changes a run's seed: a comparison that keeps every
+    month and an experiment that keeps a few columns every third month run the same runs.
+    """
+    fixed = dict(overrides)
+    if n_residents is not None:
+        fixed["n_residents"] = n_residents
+    return {
+        "description": description,
+        "configurations": {name: {"scenario": name} for name in names},
+        "seeds": seeds,
+        "steps": steps,
+        "seed": seed,
+        "fixed": fixed,
+        "output": {"series": True, "thin": thin, "columns": list(columns)},
+    }
+
+
+def run_comparison_sweep(
+    names: Sequence[str],
+    seeds: int = DEFAULT_SEEDS,
+    steps: int = DEFAULT_STEPS,
+    n_residents: int | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    *,
+    seed: int = DEFAULT_SEED,
+    executor: str | Executor | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_continue: Callable[[], bool] | None = None,
+    allow_large: bool = False,
+    **overrides: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run a comparison through :func:`simulation.experiments.sweep.run_sweep`; return ``(trajectories, runs)``.
+
+    ``executor`` defaults to local processes (``workers``, default all cores), or this process when
+    ``workers`` is 1. ``on_progress(done, total)`` is called after every run; ``should_continue`` is asked
+    before each run is handed out and, once False, stops with :class:`ComparisonStopped`. A run that raises
+    is a bug: RuntimeError with the run's error.
+    """
+    from .sweep import SweepInterrupted, load_sweep, read_series, read_summary, run_sweep  # pyarrow: only here
+
+    names = unique_names(names)
+    seeds, steps = check_seeds(seeds), check_steps(steps)
+    validate_scenarios(names, n_residents, **overrides)
+    spec = load_sweep(comparison_sweep(names, seeds, steps, n_residents, seed, **overrides), name="compare",
+                      allow_large=allow_large)  # fmt: skip
+    if executor is None:
+        executor = "inline" if workers == 1 else "processes"
+    if executor == "processes":
+        workers = min(spec.n_runs, workers or cpu_count())
+    on_batch = None if on_progress is None else lambda result: on_progress(result.saved, result.total)
+    # In a temporary directory, deleted once read, rather than a kept one: the product is the table (the
+    # command writes it as trajectories.parquet), the dashboard must leave no files behind, and a kept store
+    # would refuse the next `compare` into the same --out after any change of code or configurations (that is
+    # how it protects resuming). Kept, resumable runs of the same sweep are `experiment configurations`' job.
+    # Going through the store costs milliseconds per task and gives exactly the types the experiments read.
+    with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
+        out = Path(tmp) / "sweep"
+        try:
+            result = run_sweep(spec, out, executor=executor, workers=workers, progress=progress,
+                               batch_size=1 if on_progress is not None else None, on_batch=on_batch,
+                               should_continue=should_continue)  # fmt: skip
+        except SweepInterrupted as stop:  # its message names the temporary directory, which is about to go
+            raise interrupt_for(stop.signum) from None
+        if result.stopped:
+            raise ComparisonStopped(f"stopped after {result.saved} of {result.total} runs")
+        if result.remaining:
+            raise RuntimeError(f"{result.remaining} of {result.total} runs were not run: {result.problem}")
+        runs, series = read_summary(out), read_series(out)
+    failed = runs[runs["status"] == "failed"]
+    if len(failed):
+        first = failed.iloc[0]
+        raise RuntimeError(f"{len(failed)} runs failed; the first, {first['configuration']} replicate "
+                           f"{first['replicate']} (seed {first['seed']}): {first['error']}")  # fmt: skip
+    trajectories = runs[list(RUN_KEYS)].merge(series, on="run_id", validate="one_to_many")
+    return trajectories.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True), runs
+
+
+def run_trajectories(
+    names: Sequence[str],
+    seeds: int = DEFAULT_SEEDS,
+    steps: int = DEFAULT_STEPS,
+    n_residents: int | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """The per-step table of every run, in configuration order, replicate and step (see :func:`run_comparison_sweep`).
+
+    ``progress`` None shows the bar only on a terminal.
+    """
+    return run_comparison_sweep(names, seeds, steps, n_residents, workers, progress, **options)[0]
+
+
+def run_summaries(trajectories: pd.DataFrame) -> pd.DataFrame:
+    """One row per run, keyed like the sweep's summary, from a full trajectories table (every month and column)."""
+    rows = []
+    for _run, table in trajectories.groupby("run_id", sort=False):
+        first = table.iloc[0]
+        rows.append({**{key: first[key] for key in RUN_KEYS}, **summarise(table.reset_index(drop=True))})
+    return pd.DataFrame(rows)
+
+
+def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per configuration (in the order met) from per-run rows: stages reached and when, and means.
+
+    A stage's median year is over the runs that reached it; failed runs (``status``) are left out.
+    """
+    if "status" in runs.columns:
+        runs = runs[runs["status"] == "ok"]
+    rows = []
+    for name, group in runs.groupby("configuration", sort=False):
+        row: dict[str, Any] = {"configuration": name, "runs": len(group)}
+        for stage in STAGES[1:]:
+            first = pd.to_numeric(group[f"first_{stage}"], errors="coerce").dropna()
+            row[f"reached_{stage}"] = len(first) / len(group)
+            row[f"median_year_{stage}"] = float(first.median()) / 12 if len(first) else math.nan
+        for column in MEAN_COLUMNS:
+            row[column] = float(group[column].mean())
+            if column == "final_index":
+                row["final_index_sd"] = float(group["final_index"].std(ddof=1)) if len(group) > 1 else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarise_comparison(trajectories: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarise_runs` of a full trajectories table."""
+    return summarise_runs(run_summaries(trajectories))
+
+
+def compare_scenarios(
+    names: Sequence[str] = DEFAULT_SCENARIOS,
+    seeds: int = DEFAULT_SEEDS,
+    steps: int = DEFAULT_STEPS,
+    n_residents: int | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    **options: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run every configuration for ``seeds`` replicates and return ``(trajectories, summary)``.
+
+    ``seed`` (keyword) is the root seed (default :data:`DEFAULT_SEED`), ``executor`` where runs go; other
+    keyword arguments override model parameters in every configuration (:func:`run_comparison_sweep`).
+    """
+    trajectories, runs = run_comparison_sweep(names, seeds, steps, n_residents, workers, progress, **options)
+    return trajectories, summarise_runs(runs)
+
+
+def stage_cell(share: float, median_year: float, lang: str = "en", words: bool = False) -> str:
+    """How often a stage was reached and, typically, when: '80% @ 3.5 y' for the terminal's narrow columns, or
+    with ``words`` '80% of seeds, year 3.5' (the dashboard's table)."""
+    _ = gettext_for(lang)
+    if share == 0 or math.isnan(median_year):
+        return _("never")
+    text = _("{share:.0%} of seeds, year {year:.1f}") if words else _("{share:.0%} @ {year:.1f} y")
+    return text.format(share=share, year=median_year)
+
+
+def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
+    """The summary as an aligned plain-text table for the terminal (the CSV keeps the full precision).
+
+    ``lang`` sets the language of headers and cells; configurations keep their identifiers in English
+    (what ``--scenarios`` takes) with their display name beside them in Chinese.
+    """
+    _ = gettext_for(lang)
+    rows = []
+    for _index, row in summary.iterrows():
+        sd = "" if math.isnan(row["final_index_sd"]) else f" ± {row['final_index_sd']:.2f}"
+        name = row["configuration"]
+        shown = configuration_name(name, lang)
+        cells = {
+            _("configuration"): name if shown == name else f"{shown} ({name})",
+            _("seeds"): str(int(row["runs"])),
+            **{
+                stage_name(stage, lang): stage_cell(row[f"reached_{stage}"], row[f"median_year_{stage}"], lang)
+                for stage in STAGES[1:]
+            },
+            _("final index"): f"{row['final_index']:.2f}{sd}",
+            _("trust strangers"): f"{row['trust_in_strangers_last_year']:.0%}",
+            _("admin done"): f"{row['admin_task_completion_mean']:.0%}",
+            _("public cost"): f"{row['total_public_cost']:,.0f}",
+        }
+        rows.append(cells)
+    headers = list(rows[0]) if rows else [_("configuration")]
+    widths = {h: max(_width(h), *(_width(r[h]) for r in rows)) for h in headers}
+    lines = ["  ".join(_pad(h, widths[h]) for h in headers)]
+    lines.append("  ".join("-" * widths[h] for h in headers))
+    lines += ["  ".join(_pad(r[h], widths[h]) for h in headers) for r in rows]
+    note = _(
+        "stage cells: share of seeds that reached it @ median year first reached; public cost: cost units per 1,000 "
+        "residents, summed over the run"
+    )
+    return "\n".join([*lines, "", note])
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese characters are twice as wide as Latin ones (East Asian Wide)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``ljust`` by terminal columns, so that tables with Chinese headers stay aligned."""
+    return text + " " * (width - _width(text))
+
+
+__all__ = [
+    "DEFAULT_OUT",
+    "DEFAULT_SCENARIOS",
+    "DEFAULT_SEED",
+    "DEFAULT_SEEDS",
+    "ComparisonStopped",
+    "compare_scenarios",
+    "comparison_sweep",
+    "format_summary",
+    "run_comparison_sweep",
+    "run_summaries",
+    "run_trajectories",
+    "stage_cell",
+    "stage_thresholds",
+    "summarise_comparison",
+    "summarise_runs",
+]

@@ -1,0 +1,414 @@
+"""The experiments the guardian theory asks for, each a sweep plus its figures and table.
+
+* ``withdrawal-timing``: government keeps the guardian's nurturing levers until a fixed year, then
+  withdraws; against the responsive guardian. Is there a right time to step back (docs/ODD.md 1.2, pattern P2; 7.1)?
+* ``configurations``: the four historical configurations, the workstation and the guardian over many
+  seeds: when each stage is reached, the final index, the public cost (docs/ODD.md 1.2, patterns P3-P4; 8.1).
+* ``shock``: a large conflict (like a construction project taking a shared garden) hits one compound at a
+  chosen year; how each configuration absorbs it (docs/ODD.md 7.7, the shock; 7.9.3, trust through service).
+
+Each experiment is an ordinary sweep (:mod:`simulation.experiments.sweep`), so it runs on any executor, resumes after
+an interruption, and its raw results stay in ``DIR/sweep`` for further analysis.
+
+Figures and plain-words results take ``lang`` ('en', the default, or 'zh'); tables and their CSV files keep
+the identifiers (:func:`simulation.names.display_table` shows them with display names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..fonts import enable_chinese
+from ..i18n import gettext_for
+from ..model.runner import DEFAULT_STEPS
+from ..names import configuration_name
+from .compare import DEFAULT_SCENARIOS, DEFAULT_SEED, RUN_KEYS, comparison_sweep, summarise_runs
+from .plots import LINE_COLOUR, plot_comparison
+from .sweep import SweepResult, load_sweep, read_series, read_summary, run_sweep
+from .sweep_store import free_results_parent
+
+GUARDIAN = "guardian"
+MUTED = "#9aa5b8"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How big an experiment is; the defaults take a few minutes on 2 cores."""
+
+    seeds: int = 10
+    n_residents: int = 1000
+    steps: int = DEFAULT_STEPS
+    seed: int = DEFAULT_SEED  # compare's: `compare` with the same seeds, steps and residents runs the same runs
+    shock_year: int = 10
+
+
+@dataclass
+class ExperimentResult:
+    """What an experiment wrote: its table, its figures and the sweep behind them."""
+
+    name: str
+    table: pd.DataFrame
+    figures: list[Path]
+    sweep: SweepResult
+    text: str
+
+
+# --- withdrawal timing ------------------------------------------------------------------------------
+
+
+def withdrawal_sweep(settings: Settings, years: range = range(16)) -> dict[str, Any]:
+    """Fixed withdrawal at each year (nurturing levers until then) and the responsive guardian."""
+    configurations = {
+        f"withdraw_year_{year:02d}": {"scenario": GUARDIAN, "policy": "fixed", "withdraw_at_step": 12 * year}
+        for year in years
+    }
+    configurations[GUARDIAN] = {"scenario": GUARDIAN}
+    return _sweep(
+        "Withdrawal timing: fixed withdrawal years against the responsive guardian",
+        configurations,
+        settings,
+        series=False,
+    )
+
+
+def withdrawal_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per policy: withdrawal year, final index (mean, 10-90%), share reaching independence, cost."""
+    ok = summary[summary["status"] == "ok"].copy()
+    ok["withdrawal_year"] = ok["configuration"].str.extract(r"withdraw_year_(\d+)")[0].astype(float)
+    grouped = ok.groupby("configuration")
+    table = pd.DataFrame(
+        {
+            "withdrawal_year": grouped["withdrawal_year"].first(),
+            "runs": grouped.size(),
+            "final_index": grouped["final_index"].mean(),
+            "final_index_p10": grouped["final_index"].quantile(0.1),
+            "final_index_p90": grouped["final_index"].quantile(0.9),
+            "reached_independence": grouped["first_independence"].apply(lambda s: s.notna().mean()),
+            "final_independent": grouped["final_stage"].apply(lambda s: (s == "independence").mean()),
+            "total_public_cost": grouped["total_public_cost"].mean(),
+        }
+    ).reset_index()
+    return table.sort_values("withdrawal_year", na_position="last").reset_index(drop=True)
+
+
+def plot_withdrawal(table: pd.DataFrame, horizon_years: float, path: Path | None = None, lang: str = "en") -> Figure:
+    """Index at the horizon and public cost against the withdrawal year, with the guardian for reference."""
+    _ = gettext_for(lang)
+    fixed = table[table["withdrawal_year"].notna()]
+    guardian = table[table["configuration"] == GUARDIAN].iloc[0]
+    fig, (left, right) = _figure(2, width=5.2, lang=lang)
+    left.fill_between(
+        fixed["withdrawal_year"],
+        fixed["final_index_p10"],
+        fixed["final_index_p90"],
+        color=LINE_COLOUR,
+        alpha=0.15,
+        lw=0,
+        label=_("fixed withdrawal, 10-90% of seeds"),
+    )
+    left.plot(
+        fixed["withdrawal_year"], fixed["final_index"], marker="o", color=LINE_COLOUR, label=_("fixed withdrawal, mean")
+    )
+    left.axhline(guardian["final_index"], color="#c0392b", ls="--", label=_("responsive guardian"))
+    left.set_xlabel(_("year government withdraws"))
+    left.set_ylabel(_("self-governance index at year {year:g}").format(year=horizon_years))
+    left.set_ylim(0, 1)
+    left.legend(frameon=False, fontsize="small", loc="lower right")
+    right.plot(
+        fixed["withdrawal_year"], fixed["total_public_cost"], marker="o", color=LINE_COLOUR, label=_("fixed withdrawal")
+    )
+    right.axhline(guardian["total_public_cost"], color="#c0392b", ls="--", label=_("responsive guardian"))
+    right.set_xlabel(_("year government withdraws"))
+    right.set_ylabel(_("total public cost per 1,000 residents"))
+    right.legend(frameon=False, fontsize="small")
+    fig.suptitle(_("When should government step back?"))
+    return _save(fig, path)
+
+
+def describe_withdrawal(table: pd.DataFrame, lang: str = "en") -> str:
+    """The experiment's answer in plain words, read from the table."""
+    _ = gettext_for(lang)
+    fixed = table[table["withdrawal_year"].notna()]
+    guardian = table[table["configuration"] == GUARDIAN].iloc[0]
+    collapsed = fixed[fixed["final_independent"] < 0.5]["withdrawal_year"]
+    good = fixed[fixed["final_index"] >= guardian["final_index"] - 0.05]
+    lines = []
+    if len(collapsed):
+        years = ", ".join(str(int(y)) for y in collapsed)
+        lines.append(
+            _(
+                "Withdrawing in year {years} leaves most seeds short of independence at the horizon "
+                "(index {worst:.2f} at worst)."
+            ).format(years=years, worst=fixed["final_index"].min())
+        )
+    if len(good):
+        earliest = good.iloc[0]
+        lines.append(
+            _(
+                "The earliest fixed withdrawal that ends within 0.05 of the guardian's index ({index:.2f}) is "
+                "in year {year}, at a cost of {cost:,.0f} against the guardian's {guardian_cost:,.0f}."
+            ).format(
+                index=guardian["final_index"],
+                year=int(earliest["withdrawal_year"]),
+                cost=earliest["total_public_cost"],
+                guardian_cost=guardian["total_public_cost"],
+            )
+        )
+    late, best = fixed.iloc[-1], fixed.loc[fixed["final_index"].idxmax()]
+    if late["final_independent"] < 0.5 <= guardian["final_independent"]:
+        lines.append(
+            _(
+                "Late withdrawal leaves most seeds short of independence where the guardian gets there: "
+                "support kept too long locks in dependence."
+            )
+        )
+    elif late["withdrawal_year"] > best["withdrawal_year"]:
+        lines.append(
+            _(
+                "Withdrawing later than year {best_year} ends lower again ({late_index:.2f} in year "
+                "{late_year} against {best_index:.2f}): support kept too long builds reliance on "
+                "government."
+            ).format(
+                best_year=int(best["withdrawal_year"]),
+                late_index=late["final_index"],
+                late_year=int(late["withdrawal_year"]),
+                best_index=best["final_index"],
+            )
+        )
+    else:
+        lines.append(_("Among the years tried, the later the withdrawal, the higher the index at the horizon."))
+    if guardian["final_index"] >= best["final_index"]:
+        lines.append(_("No fixed year does better than the responsive guardian."))
+    return ("" if lang == "zh" else " ").join(lines)  # Chinese sentences end in 。 and need no space
+
+
+# --- configurations --------------------------------------------------------------------------------
+
+
+def configurations_sweep(settings: Settings) -> dict[str, Any]:
+    """The six configurations over many seeds: ``compare``'s sweep, keeping a few columns every third month."""
+    return comparison_sweep(DEFAULT_SCENARIOS, settings.seeds, settings.steps, settings.n_residents, settings.seed,
+                            thin=3, columns=["stage", "self_governance_index", "public_cost"],
+                            description="Configurations: time to each stage, final index and cost")  # fmt: skip
+
+
+def configurations_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration: share of seeds reaching each stage and the median year, index and cost (compare's)."""
+    return summarise_runs(summary)
+
+
+def plot_configuration_costs(table: pd.DataFrame, path: Path | None = None, lang: str = "en") -> Figure:
+    """Years to independence and public cost per configuration, side by side."""
+    _ = gettext_for(lang)
+    fig, (left, right) = _figure(2, width=5.0, lang=lang)
+    names = [configuration_name(name, lang) for name in table["configuration"]]
+    y = np.arange(len(names))
+    years = table["median_year_independence"].fillna(0)
+    left.barh(y, years, color=LINE_COLOUR)
+    for i, (reached, value) in enumerate(zip(table["reached_independence"], years, strict=True)):
+        label = (
+            _("never") if reached == 0 else _("{years:.1f} y ({share:.0%} of seeds)").format(years=value, share=reached)
+        )
+        left.text(value + 0.2, i, label, va="center", fontsize="small")
+    left.set_yticks(y, names)
+    left.invert_yaxis()
+    left.set_xlabel(_("median years to independence"))
+    left.set_xlim(0, max(20.0, float(years.max()) + 6))
+    right.barh(y, table["total_public_cost"], color=MUTED)
+    right.set_yticks(y, [])
+    right.invert_yaxis()
+    right.set_xlabel(_("total public cost per 1,000 residents"))
+    fig.suptitle(_("Which configuration reaches self-governance, when, and at what public cost"))
+    return _save(fig, path)
+
+
+# --- shock -----------------------------------------------------------------------------------------
+
+
+def shock_sweep(settings: Settings) -> dict[str, Any]:
+    """Each configuration hit by the same large conflict at the chosen year; monthly series around it."""
+    configurations = {name: {"scenario": name, "shock_step": 12 * settings.shock_year} for name in DEFAULT_SCENARIOS}
+    return _sweep(
+        f"Shock: a large conflict in year {settings.shock_year}",
+        configurations,
+        settings,
+        series=True,
+        thin=1,
+        columns=["mean_trust", "trust_in_strangers", "problems_solved_share"],
+    )
+
+
+def shock_table(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int) -> pd.DataFrame:
+    """Per configuration: problems solved in the shock months, trust drop and months to recover."""
+    runs = series.merge(summary[["run_id", "configuration"]], on="run_id")
+    rows = []
+    for (name, run_id), run in runs.groupby(["configuration", "run_id"], sort=False):
+        rows.append({"configuration": name, "run_id": run_id, **_absorption(run.set_index("step"), shock_step)})
+    per_run = pd.DataFrame(rows)
+    table = per_run.groupby("configuration", sort=False).agg(
+        runs=("run_id", "size"),
+        solved_in_shock_months=("solved", "mean"),
+        trust_before=("trust_before", "mean"),
+        trust_drop=("trust_drop", "mean"),
+        recovered=("recovery_months", lambda s: s.notna().mean()),
+        median_recovery_months=("recovery_months", "median"),
+    )
+    return table.reset_index()
+
+
+def _absorption(run: pd.DataFrame, shock_step: int) -> dict[str, float]:
+    """How one run absorbed the shock: solved share over 3 months, trust drop, months back to the old level."""
+    before = run.loc[shock_step - 12 : shock_step - 1, "mean_trust"].mean()
+    after = run.loc[shock_step:, "mean_trust"]
+    trough = after.loc[: shock_step + 24].min()
+    drop = max(0.0, before - trough)
+    recovered = after[(after.index > after.loc[: shock_step + 24].idxmin()) & (after >= before - 0.1 * drop)]
+    months = float(recovered.index[0] - shock_step) if drop > 0 and len(recovered) else (0.0 if drop == 0 else np.nan)
+    solved = run.loc[shock_step : shock_step + 2, "problems_solved_share"].mean()
+    return {"solved": solved, "trust_before": before, "trust_drop": drop, "recovery_months": months}
+
+
+def plot_shock(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int, path: Path | None = None,
+               lang: str = "en") -> Figure:  # fmt: skip
+    """Mean trust around the shock per configuration (median over seeds), months relative to the shock."""
+    _ = gettext_for(lang)
+    runs = series.merge(summary[["run_id", "configuration"]], on="run_id")
+    runs = runs[(runs["step"] >= shock_step - 12) & (runs["step"] <= shock_step + 60)]
+    fig, (ax,) = _figure(1, width=7.0, lang=lang)
+    for name, group in runs.groupby("configuration", sort=False):
+        median = group.groupby("step")["mean_trust"].median()
+        ax.plot(median.index - shock_step, median.to_numpy(), label=configuration_name(name, lang))
+    ax.axvline(0, color="#c0392b", ls=":", label=_("the shock"))
+    ax.set_xlabel(_("months since the shock"))
+    ax.set_ylabel(_("mean trust among residents (median over seeds)"))
+    ax.legend(frameon=False, fontsize="small", ncol=2)
+    fig.suptitle(_("How each configuration absorbs a large conflict"))
+    return _save(fig, path)
+
+
+# --- running an experiment ---------------------------------------------------------------------------
+
+
+def run_experiment(
+    name: str,
+    out_dir: str | Path,
+    settings: Settings = Settings(),
+    executor: Any = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | None = True,
+    new_dir: bool = False,
+    allow_large: bool = False,
+    lang: str = "en",
+) -> ExperimentResult:
+    """Run (or resume) an experiment's sweep, then write its table, figures and plain-words result.
+
+    ``lang`` is the language of the figures and the plain-words result ('zh' needs a Chinese font:
+    :class:`simulation.fonts.FontError` otherwise); the table keeps its identifiers in either language.
+
+    ``new_dir``: if ``out_dir/sweep`` holds runs of another sweep or made with other inputs, write to the
+    first of ``out_dir-2``, ``out_dir-3``, ... that can hold this one (``result.sweep.out_dir`` says which).
+    ``allow_large`` lifts the size limits of :mod:`simulation.experiments.limits`.
+    """
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment '{name}'; valid: {', '.join(EXPERIMENTS)}")
+    build, report = EXPERIMENTS[name]
+    spec = load_sweep(build(settings), name=name, allow_large=allow_large)
+    out = free_results_parent(Path(out_dir), spec) if new_dir else Path(out_dir)
+    sweep = run_sweep(spec, out / "sweep", executor=executor, workers=workers, scheduler=scheduler, progress=progress)
+    table, figures, text = report(out, settings, lang)
+    table.to_csv(out / f"{name}.csv", index=False)
+    (out / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+    return ExperimentResult(name, table, figures, sweep, text)
+
+
+def _report_withdrawal(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
+    table = withdrawal_table(read_summary(out / "sweep"))
+    figure = out / "withdrawal_timing.png"
+    plot_withdrawal(table, settings.steps / 12, figure, lang)
+    return table, [figure], describe_withdrawal(table, lang)
+
+
+def _report_configurations(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
+    _ = gettext_for(lang)
+    summary = read_summary(out / "sweep")
+    table = configurations_table(summary)
+    trajectories = summary[list(RUN_KEYS)].merge(read_series(out / "sweep"), on="run_id")
+    figures = [out / "configurations_trajectories.png", out / "configurations_cost.png"]
+    plot_comparison(trajectories, path=figures[0], lang=lang)
+    plot_configuration_costs(table, figures[1], lang)
+    best = table.sort_values(["reached_independence", "total_public_cost"], ascending=[False, True]).iloc[0]
+    text = _("{configuration} reaches independence in {share:.0%} of seeds at the lowest cost among those that get "
+             "there most reliably ({cost:,.0f}).").format(
+        configuration=configuration_name(best["configuration"], lang), share=best["reached_independence"],
+        cost=best["total_public_cost"])  # fmt: skip
+    return table, figures, text
+
+
+def _report_shock(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
+    _ = gettext_for(lang)
+    summary, series = read_summary(out / "sweep"), read_series(out / "sweep")
+    shock_step = 12 * settings.shock_year
+    table = shock_table(series, summary, shock_step)
+    figure = out / "shock.png"
+    plot_shock(series, summary, shock_step, figure, lang)
+    calmest = table.sort_values("trust_drop").iloc[0]
+    text = _("A conflict in year {year}: {configuration} loses the least trust ({drop:.3f}); see shock.csv for "
+             "resolution and recovery per configuration.").format(
+        year=settings.shock_year, configuration=configuration_name(calmest["configuration"], lang),
+        drop=calmest["trust_drop"])  # fmt: skip
+    return table, [figure], text
+
+
+EXPERIMENTS: dict[str, tuple[Callable[[Settings], dict], Callable[[Path, Settings, str], tuple]]] = {
+    "withdrawal-timing": (withdrawal_sweep, _report_withdrawal),
+    "configurations": (configurations_sweep, _report_configurations),
+    "shock": (shock_sweep, _report_shock),
+}
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _sweep(
+    description: str,
+    configurations: dict[str, dict],
+    settings: Settings,
+    series: bool,
+    thin: int = 12,
+    columns: list[str] | None = None,
+) -> dict[str, Any]:
+    output: dict[str, Any] = {"series": series}
+    if series:
+        output.update(thin=thin, columns=columns or [])
+    return {
+        "description": description,
+        "configurations": configurations,
+        "seeds": settings.seeds,
+        "steps": settings.steps,
+        "seed": settings.seed,
+        "fixed": {"n_residents": settings.n_residents},
+        "output": output,
+    }
+
+
+def _figure(panels: int, width: float, lang: str = "en") -> tuple[Figure, list]:
+    if lang == "zh":
+        enable_chinese()  # FontError, one line with the fix, when no font has Chinese glyphs
+    fig = Figure(figsize=(width * panels, 4.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, list(fig.subplots(1, panels, squeeze=False)[0])
+
+
+def _save(fig: Figure, path: Path | None) -> Figure:
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig

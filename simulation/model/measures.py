@@ -1,0 +1,120 @@
+"""What the model reports each month: the per-step table's columns.
+
+Every column is defined here, once, with its meaning; the DataCollector in
+:mod:`simulation.model.community` collects exactly these.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .population import DECISION, LOW_LEVEL, NONE
+from .stages import COMPONENTS, index_components
+
+if TYPE_CHECKING:
+    from .community import CommunityModel
+
+COLUMNS = {
+    "stage": "dependence / learning / independence (smoothed index, with hysteresis)",
+    "government_role": "nurture / assist / supervise / withdrawn: the period government's behaviour amounts to",
+    "self_governance_index": "weighted mean of the five index components, 0-1",
+    "trust_in_strangers": "share of residents whose trust in fellow residents exceeds trust_threshold",
+    "participation_rate": "share of residents who took part in any activity this month",
+    "decision_participation_share": "share of participants in decisions, elections or supervision",
+    "low_level_participation_share": "share of participants in cleaning, culture and sport, charity, patrols",
+    "vulnerable_participant_share": "share of participants who are elderly, unemployed young or low-income",
+    "ngo_count": "number of NGOs and social organisations",
+    "ngo_independence": "mean independence of the organisations (0 when there are none)",
+    "committee_autonomy": "autonomy of the residents' committee, 0-1",
+    "administrative_load": "share of the committee's work spent on administrative tasks, 0-1",
+    "admin_task_completion": "share of pushed-down administrative tasks done (1 when none were pushed down)",
+    "misperception_share": "share of residents who think the committee represents the government's will (view < 0.5)",
+    "public_cost": "public spending this month, cost units per 1,000 residents",
+    "mean_trust": "mean generalised trust, 0-1",
+    "mean_efficacy": "mean sense of control, 0-1",
+    "mean_skill": "mean democratic skill, 0-1",
+    "grassroots_ngo_count": "organisations founded by residents",
+    "problems_solved_share": "share of this month's problem demand that was solved",
+    "solved_by_residents_share": "share of solved problems solved by residents' own joint action",
+    "solved_by_government_share": "share of solved problems solved directly by government",
+    "staff_professionalism": "share of committee staff with a college degree",
+    "mean_reliance": "mean reliance on government to handle shared problems (索取依赖), 0-1",
+    "ngo_drift": "mean drift of the organisations from their mission (0 when there are none), 0-1",
+    "committee_capture": "capture of the committee by a few, 0-1",
+    "scandals": "drift or capture that came out this month (organisations and committee)",
+    **{f"index_{c}": f"index component: {c.replace('_', ' ')}, 0-1" for c in COMPONENTS},
+}
+
+
+def measure(model: CommunityModel) -> dict[str, float | str]:
+    """All columns for the current month (stage and role are added by the model)."""
+    r, p, n = model.residents, model.params, model.residents.n
+    active = r.activity != NONE
+    n_active = np.count_nonzero(active)
+    per_active = (lambda count: count / n_active) if n_active else (lambda count: 0.0)
+    ngos = list(model.ngo_by_id.values())
+    mean_trust = float(r.trust.mean())
+    components = index_components(
+        p,
+        decision_reach=decision_reach(model),
+        organised_share=organised_share(model),
+        mean_trust=mean_trust,
+        committee_standing=model.committee.standing,
+        own_funds=model.own_funds,
+        n_residents=n,
+    )
+    month = model.last_month
+    solved = sum(month.total(ch) for ch in month.solved_by) if month else 0.0
+    demand = float(month.demand.sum()) if month else 0.0
+    return {
+        "self_governance_index": components.index(p),
+        "trust_in_strangers": share(r.trust > p.trust_threshold),
+        "participation_rate": n_active / n,
+        "decision_participation_share": per_active(np.count_nonzero(r.activity == DECISION)),
+        "low_level_participation_share": per_active(np.count_nonzero(r.activity == LOW_LEVEL)),
+        "vulnerable_participant_share": per_active(np.count_nonzero(active & r.vulnerable)),
+        "ngo_count": len(ngos),
+        "ngo_independence": float(np.mean([ngo.independence for ngo in ngos])) if ngos else 0.0,
+        "committee_autonomy": model.committee.autonomy,
+        "administrative_load": model.committee.admin_pressure,
+        "admin_task_completion": model.committee.admin_completion,
+        "misperception_share": share(r.ownership < 0.5),
+        "public_cost": model.public_cost / model.per_thousand,
+        "mean_trust": mean_trust,
+        "mean_efficacy": float(r.efficacy.mean()),
+        "mean_skill": float(r.skill.mean()),
+        "grassroots_ngo_count": sum(ngo.origin == "grassroots" for ngo in ngos),
+        "problems_solved_share": solved / demand if demand else 1.0,
+        "solved_by_residents_share": month.total("residents") / solved if month and solved else 0.0,
+        "solved_by_government_share": month.total("government") / solved if month and solved else 0.0,
+        "staff_professionalism": model.committee.professionalism,
+        "mean_reliance": float(r.reliance.mean()),
+        "ngo_drift": float(np.mean([ngo.drift for ngo in ngos])) if ngos else 0.0,
+        "committee_capture": model.committee.capture,
+        "scandals": model.scandals,
+        **{f"index_{c}": getattr(components, c) for c in COMPONENTS},
+    }
+
+
+def share(mask: np.ndarray) -> float:
+    """Share of True in ``mask``: the same number as ``float(mask.mean())``, several times faster."""
+    return np.count_nonzero(mask) / mask.size
+
+
+def decision_reach(model: CommunityModel) -> float:
+    """Share of residents who took part in a decision within the last ``decision_window`` months."""
+    since = model.steps - model.residents.last_decision
+    return share(since < model.params.decision_window)
+
+
+def organised_share(model: CommunityModel) -> float:
+    """Share of residents organised in independent bodies: membership weighted by independence, less drift."""
+    if not model.ngo_by_id:
+        return 0.0
+    weight = np.zeros(max(model.ngo_by_id) + 1)
+    for uid, ngo in model.ngo_by_id.items():
+        weight[uid] = ngo.independence * (1 - ngo.drift)
+    members = model.member_of[model.member_of >= 0]
+    return float(weight[members].sum() / model.residents.n)
