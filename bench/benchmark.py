@@ -24,21 +24,19 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import bench_common
+
+REPO_ROOT = bench_common.REPO_ROOT
 
 TARGET_RATIO = 15.0  # ours / VirusOnNetwork, agent-steps per second
 TARGET_LARGE_SECONDS = 60.0  # 100,000 residents x 240 steps, whole process
@@ -62,31 +60,8 @@ QUICK = {
 }
 
 
-def _ensure_importable() -> None:
-    """Let ``import simulation`` work from a source checkout that is not installed."""
-    if importlib.util.find_spec("simulation") is None:  # finds without importing, so import time stays measurable
-        sys.path.insert(0, str(REPO_ROOT))
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def environment() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "mesa": _version("mesa"),
-        "numpy": _version("numpy"),
-        "scipy": _version("scipy"),
-        "networkx": _version("networkx"),
-    }
+    return bench_common.environment("mesa", "numpy", "scipy", "networkx")
 
 
 # --- part 1: our model ----------------------------------------------------------
@@ -297,16 +272,12 @@ def report(results: dict[str, Any], full_size: bool) -> list[bool]:
             f"{_mark(ok_time)}"
         )
         print(f"  peak RSS {large['peak_rss_mb']:,.0f} MB   target < {TARGET_LARGE_PEAK_MB:,.0f} MB: {_mark(ok_mem)}")
-    if not full_size:
-        print("\n(not full size: the targets are defined for the full-size run; PASS/FAIL above is indicative only)")
+    bench_common.note_if_not_full_size(full_size)
     return checks
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke check (a few seconds)")
-    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 if a full-size target is missed")
+    parser = bench_common.make_parser(__doc__, quick="small sizes for a smoke check (a few seconds)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scenario", default="guardian")
     parser.add_argument("--residents", type=int, help=f"part 1 agents (default {FULL['residents']:,})")
@@ -319,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-child", nargs=2, type=int, metavar=("N", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    _ensure_importable()
+    bench_common.ensure_importable()
     if args.large_child:
         large_child(*args.large_child, seed=args.seed, scenario=args.scenario)
         return 0
@@ -347,13 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "large_peak_mb_max": TARGET_LARGE_PEAK_MB,
         "all_met": all(checks),
     }
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"\nresults written to {args.json}")
-    if args.strict and full_size and not all(checks):
-        return 1
-    return 0
+    return bench_common.finish(results, checks, args, full_size)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,19 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import os
 import statistics
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import bench_common
+
+REPO_ROOT = bench_common.REPO_ROOT
 STEP_BUDGET_S = 0.5
 LARGE_DRAW_RATIO = 2.5
 CHROMIUM_ARGS = [
@@ -136,8 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromium", default=os.environ.get("BROWSER_EXECUTABLE", "/usr/bin/chromium"))
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
-    if importlib.util.find_spec("simulation") is None:
-        sys.path.insert(0, str(REPO_ROOT))
+    bench_common.ensure_importable()
     durations = step_seconds()
     small, large = draw_seconds(1000), draw_seconds(20_000)
     results: dict[str, object] = {"step_seconds": durations, "draw_1000": small, "draw_20000": large}

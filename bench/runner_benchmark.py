@@ -19,35 +19,25 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import json
-import os
-import platform
 import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import bench_common
+
+REPO_ROOT = bench_common.REPO_ROOT
 
 FULL = {"residents": 2000, "steps": 240, "seeds": 40, "rounds": 2}
 QUICK = {"residents": 500, "steps": 24, "seeds": 4, "rounds": 1}
 FUNDING = [3.0, 6.0, 9.0]
 SCENARIO = "guardian"
 SWEEP_SEED = 12
-
-
-def _ensure_importable() -> None:
-    """Let ``import simulation`` work from a source checkout that is not installed (workers too)."""
-    if importlib.util.find_spec("simulation") is None:
-        sys.path.insert(0, str(REPO_ROOT))
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
 
 
 def sweep_dict(sizes: dict[str, int]) -> dict[str, Any]:
@@ -139,14 +129,12 @@ def report(result: dict[str, Any], sizes: dict[str, int], workers: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke check: 12 runs of 500 residents x 24 steps")
+    parser = bench_common.make_parser(__doc__, quick="smoke check: 12 runs of 500 residents x 24 steps", strict=False)
     parser.add_argument("--workers", type=int, default=2, help="processes on both sides (default 2)")
     parser.add_argument("--seeds", type=int, help="seeds per funding level (default 40)")
     parser.add_argument("--rounds", type=int, help="ABBA rounds (default 2)")
-    parser.add_argument("--json", type=Path, help="also write every number to this file")
     args = parser.parse_args(argv)
-    _ensure_importable()
+    bench_common.ensure_importable(workers_too=True)
     sizes = dict(QUICK if args.quick else FULL)
     if args.seeds:
         sizes["seeds"] = args.seeds
@@ -161,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         info = {
-            "python": platform.python_version(), "mesa": metadata.version("mesa"), "cpus": os.cpu_count(),
+            **bench_common.environment("mesa", "numpy", "pandas", "pyarrow"),
             "sizes": sizes, "workers": args.workers, "funding": FUNDING, "scenario": SCENARIO,
             "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         }  # fmt: skip

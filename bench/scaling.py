@@ -20,15 +20,15 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import bench_common
+
+REPO_ROOT = bench_common.REPO_ROOT
 DEFAULT_SIZES = (20_000, 100_000, 400_000)
 
 
@@ -61,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if importlib.util.find_spec("simulation") is None:
-        sys.path.insert(0, str(REPO_ROOT))
+    bench_common.ensure_importable()
     if args.child:
         child(*args.child)
         return 0

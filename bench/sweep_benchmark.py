@@ -24,21 +24,17 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import json
 import os
-import platform
 import resource
 import statistics
-import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import bench_common
+
+REPO_ROOT = bench_common.REPO_ROOT
 
 TARGET_FULL_SECONDS = 600.0  # "finishes in minutes" on a 2-core machine
 TARGET_SPEEDUP = 1.8  # 2 workers vs 1
@@ -48,13 +44,6 @@ TARGET_SPEEDUP = 1.8  # 2 workers vs 1
 FULL = {"residents": 2000, "steps": 240, "samples": 20, "seeds": 10, "speedup_seeds": 32}
 QUICK = {"residents": 500, "steps": 60, "samples": 4, "seeds": 4, "speedup_seeds": 4}
 CONFIGURATIONS = ["shanghai", "shenyang", "jianghan", "hangzhou", "guardian"]
-
-
-def _ensure_importable() -> None:
-    """Let ``import simulation`` work from a source checkout that is not installed."""
-    if importlib.util.find_spec("simulation") is None:
-        sys.path.insert(0, str(REPO_ROOT))
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
 
 
 def full_sweep(sizes: dict[str, int]) -> dict[str, Any]:
@@ -229,19 +218,7 @@ def _load() -> float:
 
 
 def environment() -> dict[str, Any]:
-    versions = {}
-    for dist in ("mesa", "numpy", "pandas", "pyarrow", "dask", "distributed"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            versions[dist] = None
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
-        **versions,
-    }
+    return bench_common.environment("mesa", "numpy", "pandas", "pyarrow", "dask", "distributed")
 
 
 def report(results: dict[str, Any], full_size: bool) -> list[bool]:
@@ -275,16 +252,12 @@ def report(results: dict[str, Any], full_size: bool) -> list[bool]:
             )
         if "processes_equal_dask" in s:
             print(f"part 2: processes and Dask results identical: {s['processes_equal_dask']}")
-    if not full_size:
-        print("(--quick: sizes are too small for the targets to mean anything)")
+    bench_common.note_if_not_full_size(full_size)
     return checks
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke check")
-    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 if a full-size target is missed")
+    parser = bench_common.make_parser(__doc__, quick="small sizes for a smoke check")
     parser.add_argument("--skip-full", action="store_true", help="skip part 1 (the 1,000-run sweep)")
     parser.add_argument("--skip-speedup", action="store_true", help="skip part 2 (1 vs 2 workers)")
     parser.add_argument("--residents", type=int, help=f"residents per run (default {FULL['residents']:,})")
@@ -299,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress", action="store_true", help="show the sweeps' progress bars")
     parser.add_argument("--keep", metavar="DIR", type=Path, help="write the sweeps' results here instead of a temp dir")
     args = parser.parse_args(argv)
-    _ensure_importable()
+    bench_common.ensure_importable(workers_too=True)
 
     sizes = dict(QUICK if args.quick else FULL)
     for key in ("residents", "steps", "speedup_seeds"):
@@ -317,13 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                 sizes, tmp, args.progress, max(1, args.repeats), args.wait_idle, executors
             )
     checks = report(results, full_size)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"\nresults written to {args.json}")
-    if args.strict and full_size and not all(checks):
-        return 1
-    return 0
+    return bench_common.finish(results, checks, args, full_size)
 
 
 if __name__ == "__main__":  # worker processes import this module too: they must not run the benchmark

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import signal
+import subprocess
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
@@ -55,3 +56,13 @@ def ctrl_c_as_at_a_terminal() -> None:
     then see a sweep run to the end instead of stopping (exit 0, not 130).
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def stop_process(proc: subprocess.Popen, grace: float) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within ``grace`` seconds: a server a test started never outlives it."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

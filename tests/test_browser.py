@@ -27,6 +27,8 @@ import pytest
 from simulation import list_scenarios
 from simulation.dashboard import server as dashboard_server
 
+from .conftest import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS_FIGURES = ROOT / "docs" / "figures"
@@ -71,12 +73,7 @@ def dashboard_url():
             _wait_for_http(url, server)
             yield url, executable
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_process(server, grace=10)
 
 
 def _wait_for_http(url: str, server: subprocess.Popen, timeout: float = 180.0) -> None:

@@ -37,7 +37,7 @@ from simulation.experiments.sweep import (
 )
 from simulation.experiments.sweep_spec import RUN_COLUMNS
 
-from .conftest import ctrl_c_as_at_a_terminal
+from .conftest import ctrl_c_as_at_a_terminal, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {
@@ -217,12 +217,7 @@ def dask_cluster(tmp_path_factory):
         yield address
     finally:
         for proc, log in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc, grace=15)
             log.close()
 
 

@@ -197,22 +197,6 @@ def run_comparison_sweep(
     return trajectories.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True), runs
 
 
-def run_trajectories(
-    names: Sequence[str],
-    seeds: int = DEFAULT_SEEDS,
-    steps: int = DEFAULT_STEPS,
-    n_residents: int | None = None,
-    workers: int | None = None,
-    progress: bool | None = None,
-    **options: Any,
-) -> pd.DataFrame:
-    """The per-step table of every run, in configuration order, replicate and step (see :func:`run_comparison_sweep`).
-
-    ``progress`` None shows the bar only on a terminal.
-    """
-    return run_comparison_sweep(names, seeds, steps, n_residents, workers, progress, **options)[0]
-
-
 def run_summaries(trajectories: pd.DataFrame) -> pd.DataFrame:
     """One row per run, keyed like the sweep's summary, from a full trajectories table (every month and column)."""
     rows = []
@@ -335,7 +319,6 @@ __all__ = [
     "format_summary",
     "run_comparison_sweep",
     "run_summaries",
-    "run_trajectories",
     "stage_cell",
     "stage_thresholds",
     "summarise_comparison",
