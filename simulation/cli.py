@@ -796,9 +796,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     check(args.max_sessions, COUNT, "--max-sessions")
     if not math.isfinite(args.idle_minutes) or args.idle_minutes <= 0:
         raise InputError(f"--idle-minutes must be a number above 0, got {args.idle_minutes}")
-    os.environ["DASHBOARD_LANG"] = (
-        args.lang
-    )  # the language of a tab whose address has no ?lang= (simulation.dashboard.app)
+    # the language of a tab whose address has no ?lang= (simulation.dashboard.app)
+    os.environ["DASHBOARD_LANG"] = args.lang
     try:
         return serve(args.port, args.host, max_sessions=args.max_sessions, idle_minutes=args.idle_minutes)
     except DashboardError as err:
