@@ -18,12 +18,14 @@ import pytest
 from simulation import CommunityModel, load_scenario
 from simulation.model.agents import PartyCell
 from simulation.model.dependency import fiscal_independence, update_reliance
-from simulation.model.network import COMMUNITY, build_network
+from simulation.model.network import COMMUNITY
 from simulation.model.population import DECISION, LOW_LEVEL, NONE, create_residents
 from simulation.model.problems import Outcomes, level_shares
 from simulation.model.residents import decide_activity, joint_action, learn, logistic, peer_reinforcement
 from simulation.model.stages import StageTracker, index_components
 from simulation.model.supervision import drift, lose_trust, oversight
+
+from .populations import make_population
 
 P = load_scenario("guardian").params
 
@@ -228,11 +230,7 @@ def test_party_cells_that_reach_nobody_mediate_nothing_and_link_nothing():
 
 # --- residents (7.4 and 7.9) -----------------------------------------------------------------------------------------
 def _residents(n=400, seed=0, network="housing", **changes):
-    p = P.replace(n_residents=n, **changes)
-    rng = np.random.default_rng(seed)
-    net = build_network(rng, n, p.building_size, p.buildings_per_compound, p.ties_within_building,
-                        p.ties_within_compound, p.ties_across_compounds, p.initial_tie_trust, network)  # fmt: skip
-    r = create_residents(rng, n, p)
+    p, rng, net, r = make_population(n, seed, network, **changes)
     if net.n_ties:  # ties of unequal trust, the same both ways, so that weighting by trust shows
         values = rng.uniform(0.1, 0.9, net.upper.size)
         net.tie_trust[net.upper], net.tie_trust[net.mirror] = values, values

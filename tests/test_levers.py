@@ -15,7 +15,6 @@ import pytest
 
 from simulation import CommunityModel, load_scenario
 from simulation.model import organisations
-from simulation.model.network import build_network
 from simulation.model.policy import (
     choose_levers,
     guardian_levers,
@@ -24,9 +23,10 @@ from simulation.model.policy import (
     support_level,
     withdrawn_levers,
 )
-from simulation.model.population import DECISION, LOW_LEVEL, create_residents
-from simulation.model.problems import Outcomes
+from simulation.model.population import DECISION, LOW_LEVEL
 from simulation.model.residents import learn
+
+from .populations import make_population, outcomes
 
 GUARDIAN = load_scenario("guardian").params
 SEEDS = (1, 2, 3)
@@ -198,19 +198,6 @@ def test_training_brings_trained_staff_into_the_committee():
 
 
 # --- (e) a decision is heeded as often as the committee is open -----------------------------------------
-def _population(n=400, seed=0):
-    p = GUARDIAN.replace(n_residents=n)
-    rng = np.random.default_rng(seed)
-    net = build_network(rng, n, p.building_size, p.buildings_per_compound, p.ties_within_building,
-                        p.ties_within_compound, p.ties_across_compounds, p.initial_tie_trust, "housing")  # fmt: skip
-    return p, rng, net, create_residents(rng, n, p)
-
-
-def _outcomes(n, by_community):
-    full = np.ones(n)
-    return Outcomes(full, full * by_community, full * 0.0, full * by_community, full * 0.0, full * 0.0)
-
-
 @pytest.mark.parametrize("openness", [0.2, 0.8])
 def test_deciders_learn_a_sense_of_control_as_often_as_their_decision_is_heeded(openness):
     """Deciders' efficacy settles at the committee's openness, whatever the community solved itself.
@@ -218,21 +205,21 @@ def test_deciders_learn_a_sense_of_control_as_often_as_their_decision_is_heeded(
     Checked against: ``heeded_chance`` set to 1 for deciders (every decision heeded regardless of openness), and
     deciders judged by ``own_success`` like everybody else.
     """
-    p, rng, net, r = _population()
+    p, rng, net, r = make_population(n=400)
     r.activity[:] = DECISION
     r.efficacy[:] = 0.5
     for _ in range(80):
-        learn(rng, r, net, p, _outcomes(r.n, by_community=0.5), openness, 0.5, 0.0, np.ones(r.n))
+        learn(rng, r, net, p, outcomes(r.n, residents=0.5), openness, 0.5, 0.0, np.ones(r.n))
     assert r.efficacy.mean() == pytest.approx(openness, abs=0.05)
 
 
 def test_low_level_participants_learn_from_what_the_community_solved_itself():
     """The other half of the rule: low-level participants' efficacy settles at the community's own success."""
-    p, rng, net, r = _population()
+    p, rng, net, r = make_population(n=400)
     r.activity[:] = LOW_LEVEL
     r.efficacy[:] = 0.5
     for _ in range(80):
-        learn(rng, r, net, p, _outcomes(r.n, by_community=0.1), 0.9, 0.5, 0.0, np.ones(r.n))
+        learn(rng, r, net, p, outcomes(r.n, residents=0.1), 0.9, 0.5, 0.0, np.ones(r.n))
     assert r.efficacy.mean() == pytest.approx(0.1, abs=0.05)
 
 

@@ -10,23 +10,17 @@ from simulation import CommunityModel, ParameterError, load_scenario
 from simulation.model import organisations
 from simulation.model.agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
 from simulation.model.dependency import fiscal_independence, update_reliance
-from simulation.model.network import BUILDING, COMMUNITY, COMPOUND, build_network
+from simulation.model.network import BUILDING, COMMUNITY, COMPOUND
 from simulation.model.policy import guardian_levers, role_of, scenario_levers, withdrawn_levers
-from simulation.model.population import DECISION, LOW_LEVEL, NONE, create_residents
-from simulation.model.problems import Outcomes, Places, allocate, handle
+from simulation.model.population import DECISION, LOW_LEVEL, NONE
+from simulation.model.problems import Places, allocate, handle
 from simulation.model.residents import decide_activity, joint_action, learn, peer_reinforcement
 from simulation.model.stages import StageTracker
 from simulation.model.supervision import drift, oversight
 
+from .populations import make_population, outcomes
+
 PARAMS = load_scenario("guardian").params
-
-
-def make_population(n=2000, seed=0, network="housing", **changes):
-    p = PARAMS.replace(n_residents=n, **changes)
-    rng = np.random.default_rng(seed)
-    net = build_network(rng, n, p.building_size, p.buildings_per_compound, p.ties_within_building,
-                        p.ties_within_compound, p.ties_across_compounds, p.initial_tie_trust, network)  # fmt: skip
-    return p, rng, net, create_residents(rng, n, p)
 
 
 def participation(p, rng, net, r, previous_rate=0.0, openness=0.5, repeats=5):
@@ -35,12 +29,6 @@ def participation(p, rng, net, r, previous_rate=0.0, openness=0.5, repeats=5):
         decide_activity(rng, r, net, p, previous_rate, openness, month)
         rates.append((r.activity != NONE).mean())
     return float(np.mean(rates))
-
-
-def outcomes(n, solved=1.0, residents=0.0, service=0.0, excess=0.0):
-    full = np.full(n, 1.0)
-    own = residents + service
-    return Outcomes(full * solved, full * residents, full * service, full * own, full * excess, full * (1 - solved))
 
 
 # --- network ---------------------------------------------------------------------------------------------
