@@ -38,6 +38,9 @@ def imported(path: Path, source: str | None = None) -> list[tuple[int, str]]:
     package = dotted(path) if path.name == "__init__.py" else dotted(path).rpartition(".")[0]
     found = []
     for node in ast.walk(ast.parse(path.read_text() if source is None else source)):
+        if isinstance(node, ast.Import):  # `import simulation.x`
+            found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "simulation"]
+            continue
         if not isinstance(node, ast.ImportFrom):
             continue
         if node.level:
@@ -69,7 +72,11 @@ def test_layers_import_one_way():
 def test_the_check_sees_a_wrong_import():
     """The layer check itself: a model module importing the dashboard, relatively or not, is caught."""
     stages = PACKAGE / "model" / "stages.py"
-    for wrong in ("from ..dashboard import views", "from simulation.dashboard.views import Prose"):
+    for wrong in (
+        "from ..dashboard import views",
+        "from simulation.dashboard.views import Prose",
+        "import simulation.dashboard.views",
+    ):
         found = {t for _, t in imported(stages, stages.read_text() + f"\n{wrong}\n")}
         assert found & {"simulation.dashboard.views", "simulation.dashboard.views.Prose"}
     assert layer("simulation.dashboard.views") == "dashboard" and layer("simulation.model.stages") == "model"

@@ -407,6 +407,10 @@ def test_an_impossible_design_point_fails_its_runs_only(tmp_path):
         ({"model": "simulation.model.community"}, 'must have the form "package.module:Name"'),
         ({"model": "simulation.model.runner:summarise"}, "is not a mesa.Model class"),
         ({"summary": "simulation.nowhere:f"}, "summary 'simulation.nowhere:f': cannot import module"),
+        (
+            {"summary": "simulation.sweep:community_summary"},  # a sweep file from before the modules moved
+            "(No module named 'simulation.sweep'); it is now 'simulation.experiments.sweep:community_summary'",
+        ),
         ({"output": {"series": True, "columns": ["trust"]}}, "unknown column 'trust'"),
         ({"output": {"thin": 0}}, "[output] thin must be a whole number, at least 1, got 0"),
         ({"output": {"keep": True}}, "unknown key 'keep' in [output]; valid: series, thin, columns"),

@@ -13,9 +13,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import json
 import math
+import pkgutil
 import sys
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -346,12 +348,28 @@ def import_object(path: str, what: str) -> Any:
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as err:
-        raise SweepError(f"{what} {path!r}: cannot import module {module_name!r} ({err})") from None
+        moved = _moved_to(module_name)
+        hint = f"; it is now {moved + ':' + attr!r}" if moved else ""
+        raise SweepError(f"{what} {path!r}: cannot import module {module_name!r} ({err}){hint}") from None
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise SweepError(f"{what} {path!r}: module {module_name!r} has no {attr!r}")
         obj = getattr(obj, part)
     return obj
+
+
+def _moved_to(module_name: str) -> str | None:
+    """Where a module of this package now lives, for a sweep file written before the modules moved into
+    subpackages (``simulation.sweep`` -> ``simulation.experiments.sweep``); None if there is no such module."""
+    package, _, leaf = module_name.rpartition(".")
+    if package != "simulation":
+        return None
+    spec = importlib.util.find_spec("simulation")
+    where = list(spec.submodule_search_locations or []) if spec else []
+    for found in pkgutil.walk_packages(where, "simulation."):
+        if found.name.rpartition(".")[2] == leaf:
+            return found.name
+    return None
 
 
 def _model_class(path: str) -> type:
