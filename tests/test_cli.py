@@ -214,6 +214,26 @@ def test_compare_results_do_not_depend_on_the_executor():
     pd.testing.assert_frame_equal(again, inline[inline["configuration"] == "guardian"].reset_index(drop=True))
 
 
+def test_a_configurations_runs_do_not_depend_on_which_others_are_compared():
+    """Common random numbers: replicate k has the same seed in every configuration, so two comparisons with
+    different lists (other members, another order) give the same rows for the configurations they share."""
+    kwargs = {"seeds": 3, "steps": 24, "n_residents": 150, "progress": False, "executor": "inline"}
+    first, first_summary = compare_scenarios(["shanghai", "guardian"], **kwargs)
+    second, second_summary = compare_scenarios(["hangzhou", "guardian", "karamay", "shanghai"], **kwargs)
+    shared = ["guardian", "shanghai"]
+
+    def rows(table: pd.DataFrame) -> pd.DataFrame:
+        kept = table[table["configuration"].isin(shared)].drop(columns="run_id")  # run_id is the position in the sweep
+        return kept.sort_values(["configuration", "replicate", "step"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(rows(first), rows(second))
+    summary = {"first": first_summary.set_index("configuration"), "second": second_summary.set_index("configuration")}
+    pd.testing.assert_frame_equal(summary["first"].loc[shared], summary["second"].loc[shared])
+    # Paired: replicate k has one seed across configurations, and the replicates differ from each other.
+    seeds = second.groupby(["replicate", "configuration"])["seed"].first().unstack()
+    assert (seeds.nunique(axis=1) == 1).all() and seeds.iloc[:, 0].is_unique
+
+
 def test_compare_and_experiment_configurations_run_the_same_runs(tmp_path):
     """Same seeds, steps and residents: the compare summary is the `experiment configurations` table, number for
     number, because both are the same sweep (only the per-step output kept differs)."""

@@ -3,10 +3,13 @@
 One run of the model is one possible history of a community; what a
 configuration *does* only shows in the spread over many seeds. A comparison is
 an ordinary sweep (:mod:`simulation.experiments.sweep`): K replicates of each
-configuration, every run seeded with ``SeedSequence(seed, spawn_key=(index,))``
-of one root seed. So the ``compare`` command, the dashboard's Compare tab and
-``experiment configurations`` run the very same runs for the same settings, and
-the numbers never depend on the executor or the number of workers.
+configuration, replicate k seeded with ``SeedSequence(seed, spawn_key=(k,))`` of
+one root seed in *every* configuration (common random numbers: the sweep's
+``paired`` seeding). So a configuration's runs never depend on which others are
+listed beside it, differences between configurations are paired, the ``compare``
+command, the dashboard's Compare tab and ``experiment configurations`` run the
+very same runs for the same settings, and the numbers never depend on the
+executor or the number of workers.
 
 Every table uses the sweep's column names:
 
@@ -129,6 +132,9 @@ def comparison_sweep(
         "description": description,
         "configurations": {name: {"scenario": name} for name in names},
         "seeds": seeds,
+        # Common random numbers: replicate k of every configuration gets the same seed, so a configuration's runs
+        # never depend on which others are compared beside it, and differences between configurations are paired.
+        "seeding": "paired",
         "steps": steps,
         "seed": seed,
         "fixed": fixed,

@@ -393,6 +393,7 @@ def _sweep(
         "description": description,
         "configurations": configurations,
         "seeds": settings.seeds,
+        "seeding": "paired",  # common random numbers, as in compare: replicate k has one seed in every configuration
         "steps": settings.steps,
         "seed": settings.seed,
         "fixed": {"n_residents": settings.n_residents},
