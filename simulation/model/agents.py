@@ -16,6 +16,7 @@ import numpy as np
 from mesa import Agent
 from mesa.discrete_space import Cell, FixedAgent
 
+from .assessment import Assessment
 from .dependency import fiscal_independence
 from .policy import Levers, choose_levers, role_of
 from .population import ACTIVITIES, AGE_GROUPS
@@ -25,21 +26,49 @@ if TYPE_CHECKING:
 
 
 class Government(Agent):
-    """The district government / street office: sets this month's levers; its role is read from them."""
+    """The district government / street office: sets this month's levers; its role is read from what it does.
+
+    A responsive guardian decides from its own assessment of the community (:mod:`.assessment`), never from the
+    model's measure; any government can step back for good to guidance and supervision (``step_back_after``, or
+    :meth:`step_back` for the withdrawal test).
+    """
 
     def __init__(self, model: CommunityModel) -> None:
         super().__init__(model)
         self.guardian_role = "nurture"  # the role a responsive guardian has chosen at its last review
+        self.assessment = Assessment(model.params)
+        self.stepped_back_at: int | None = None  # the month it stepped back for good (None: it has not)
+        self.let_go = False  # stepped back all the way: no money either, only supervision
         self.levers: Levers
+        self.role = "nurture"
         self._choose(0)
 
     def step(self) -> None:
         self._choose(self.model.steps)
 
+    def step_back(self, let_go: bool = False) -> None:
+        """From this month on, only guidance and strict supervision, whatever the community does (the withdrawal test).
+
+        ``let_go``: government also stops paying the committee's running costs; it only watches
+        (:func:`~simulation.model.policy.withdrawn_levers`).
+        """
+        self.stepped_back_at, self.let_go = self.model.steps, let_go
+        self._choose(self.model.steps)
+
     def _choose(self, month: int) -> None:
         p = self.model.params
-        self.levers, self.guardian_role = choose_levers(p, month, self.guardian_role, self.model.stage)
-        self.role = role_of(self.levers, p)
+        first = self.model.first_independence
+        if self.stepped_back_at is None and p.step_back_after >= 0 and first is not None:
+            if month >= first + p.step_back_after:
+                self.stepped_back_at = month
+        reviews = p.policy == "responsive" and month % p.review_interval == 0
+        assessed = self.assessment.review() if reviews else self.assessment.stage
+        stance = "let_go" if self.let_go else "stepped_back" if self.stepped_back_at is not None else None
+        self.levers, self.guardian_role = choose_levers(p, month, self.guardian_role, assessed, stance)
+
+    def read_role(self, government_share: float | None) -> None:
+        """The role this month's behaviour amounts to, once its part in the month's work is known."""
+        self.role = role_of(self.levers, self.model.params, government_share)
 
 
 class ResidentsCommittee(Agent):
@@ -102,6 +131,18 @@ class ResidentsCommittee(Agent):
         Residents see what the committee is busy with; members they elected are seen as theirs even when busy.
         """
         return 1 - self.pressure_on_members * (1 - self.model.params.elected_committee)
+
+    def invite(self) -> None:
+        """Invite residents to the community's activities, as far as last month's tasks left it time for residents.
+
+        The activities residents take part in are mostly the committee's ("社区举办的活动"); a committee busy with
+        pushed-down work has little time for them (essay 6: "下沉的工作日益繁重,对社会组织的培育捉襟见肘"), and
+        one without staff or money none. An invitation pulls like a party cell's mobilisation, for one month.
+        """
+        r, p, k = self.model.residents, self.model.params, self.model.per_thousand
+        staffed = self.capacity / (p.committee_capacity * k) if p.committee_capacity > 0 else 0.0  # 1: fully staffed
+        invited = self.model.rng.random(r.n) < p.committee_outreach * staffed * self.time_for_residents
+        r.mobilised[invited] = 1.0
 
     def plan(self, levers: Levers, resident_contributions: float) -> None:
         """Work out this month's capacity and the first claim of administrative tasks on it."""

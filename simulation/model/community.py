@@ -17,6 +17,7 @@ One step is one month. The order of a month (docs/ODD.md, section 3):
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -26,13 +27,13 @@ import numpy as np
 
 from . import organisations, problems, supervision
 from .agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
-from .measures import COLUMNS, decision_reach, measure
+from .measures import COLUMNS, decision_reach, index_components, measure, organised_share
 from .network import TieSpace, build_network
 from .policy import Levers
 from .population import NONE, create_residents
 from .residents import decide_activity, joint_action, learn, reset_monthly
 from .scenarios import Scenario, load_scenario
-from .stages import StageTracker
+from .stages import IndexComponents, StageTracker
 
 RESIDENT_REPORTERS = {
     "trust": "trust",
@@ -97,12 +98,13 @@ class CommunityModel(mesa.Model):
         self.own_funds = 0.0
         self.public_cost = 0.0
         self.scandals = 0
+        self.first_independence: int | None = None  # the month the community was first classed independent
 
         self.committee = ResidentsCommittee(self)
         self._create_party_cells()
         organisations.seed_initial(self)
-        # Government first (it reads the stage as "dependence" until one is measured), so that the
-        # committee's starting budget, and with it the starting index, follows the scenario's levers.
+        # Government first (its assessment starts at "dependence"), so that the committee's starting budget, and
+        # with it the starting index, follows the scenario's levers.
         self.government = Government(self)
         self.committee.plan(self.levers, resident_contributions=0.0)
         self.metrics = measure(self)
@@ -132,8 +134,8 @@ class CommunityModel(mesa.Model):
     # --- state read by agents -------------------------------------------------
     @property
     def stage(self) -> str:
-        """The stage the community is in, as last measured."""
-        return self.stage_tracker.stage if hasattr(self, "stage_tracker") else "dependence"
+        """The stage the community is in, as last measured (the model's yardstick, not government's assessment)."""
+        return self.stage_tracker.stage
 
     @property
     def levers(self) -> Levers:
@@ -163,6 +165,7 @@ class CommunityModel(mesa.Model):
         levers = self.levers
         PartyCell.step_all(self)  # = agents_by_type[PartyCell].shuffle_do("step"), faster
         organisations.membership_pull(self)
+        self.committee.invite()
         participation = cast(float, self.metrics["participation_rate"])  # last month's (numbers but stage and role)
         decide_activity(self.rng, r, self.network, p, participation, self.committee.openness, self.steps)
 
@@ -191,7 +194,14 @@ class CommunityModel(mesa.Model):
         self.metrics = measure(self)
         self.stage_tracker.update(cast(float, self.metrics["self_governance_index"]))
         self._record_stage()
+        if p.policy == "responsive":  # only a reviewing guardian reads the records (their errors draw numbers)
+            self.government.assessment.record(self.rng, self._seen_by_government())
         self.datacollector.collect(self)
+
+    def _seen_by_government(self) -> IndexComponents:
+        """The month's components as the street office's records show them: organisations without their drift."""
+        seen = index_components(self, cast(float, self.metrics["mean_trust"]))
+        return replace(seen, organisation=organised_share(self, drift_seen=False))
 
     def _handle_problems(self, levers: Levers) -> problems.MonthOfProblems:
         p, places, shares = self.params, self.places, self.level_shares
@@ -215,7 +225,7 @@ class CommunityModel(mesa.Model):
             "government": problems.pooled(levers.direct_provision * p.government_capacity * self.per_thousand, demand),
         }
         priority = {"government": p.directive_priority if levers.mode == "directive" else p.backstop_priority}
-        month = problems.handle(demand, capacity, priority, p.backlog_lapse)
+        month = problems.handle(demand, capacity, priority, p.backlog_lapse, committee_own=self.committee.autonomy)
         self.backlog = month.backlog
         self.last_month = month
         return month
@@ -272,6 +282,9 @@ class CommunityModel(mesa.Model):
         )
 
     def _record_stage(self) -> None:
+        if self.stage == "independence" and self.first_independence is None:
+            self.first_independence = self.steps
+        self.government.read_role(cast(float, self.metrics["government_share"]) if self.last_month else None)
         self.metrics["stage"] = self.stage
         self.metrics["government_role"] = self.government.role
 

@@ -11,17 +11,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .population import DECISION, LOW_LEVEL, NONE
-from .stages import COMPONENTS, index_components
+from .stages import ALL_COMPONENTS, LEGACY_COMPONENTS, IndexComponents, yardstick_weights
 
 if TYPE_CHECKING:
     from .community import CommunityModel
+    from .problems import MonthOfProblems
 
 COLUMNS = {
     "stage": "dependence / learning / independence (smoothed index, with hysteresis)",
     "government_role": "nurture / assist / supervise / withdrawn: the period government's behaviour amounts to",
-    "self_governance_index": "weighted mean of the five index components, 0-1",
+    "self_governance_index": "the yardstick the stage reads (by default the community index: weighted mean of its six components), 0-1",
+    "legacy_index": "the index of earlier versions (mean of decision, organisation, social capital, standing, funding), 0-1",
     "trust_in_strangers": "share of residents whose trust in fellow residents exceeds trust_threshold",
     "participation_rate": "share of residents who took part in any activity this month",
+    "active_within_year": "share of residents who took part in any activity within the last 12 months",
     "decision_participation_share": "share of participants in decisions, elections or supervision",
     "low_level_participation_share": "share of participants in cleaning, culture and sport, charity, patrols",
     "vulnerable_participant_share": "share of participants who are elderly, unemployed young or low-income",
@@ -39,12 +42,13 @@ COLUMNS = {
     "problems_solved_share": "share of this month's problem demand that was solved",
     "solved_by_residents_share": "share of solved problems solved by residents' own joint action",
     "solved_by_government_share": "share of solved problems solved directly by government",
+    "government_share": "share of solved problems solved by government or bodies it runs (its organisations, the committee as far as not autonomous)",
     "staff_professionalism": "share of committee staff with a college degree",
     "mean_reliance": "mean reliance on government to handle shared problems (索取依赖), 0-1",
     "ngo_drift": "mean drift of the organisations from their mission (0 when there are none), 0-1",
     "committee_capture": "capture of the committee by a few, 0-1",
     "scandals": "drift or capture that came out this month (organisations and committee)",
-    **{f"index_{c}": f"index component: {c.replace('_', ' ')}, 0-1" for c in COMPONENTS},
+    **{f"index_{c}": f"index component: {c.replace('_', ' ')}, 0-1" for c in ALL_COMPONENTS},
 }
 
 
@@ -56,22 +60,17 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
     per_active = (lambda count: count / n_active) if n_active else (lambda count: 0.0)
     ngos = list(model.ngo_by_id.values())
     mean_trust = float(r.trust.mean())
-    components = index_components(
-        p,
-        decision_reach=decision_reach(model),
-        organised_share=organised_share(model),
-        mean_trust=mean_trust,
-        committee_standing=model.committee.standing,
-        own_funds=model.own_funds,
-        n_residents=n,
-    )
+    components = index_components(model, mean_trust)
     month = model.last_month
     solved = sum(month.total(ch) for ch in month.solved_by) if month else 0.0
     demand = float(month.demand.sum()) if month else 0.0
+    own_solved = float(month.own_solved().sum()) if month else 0.0
     return {
-        "self_governance_index": components.index(p),
+        "self_governance_index": components.index(yardstick_weights(p)),
+        "legacy_index": components.index(dict.fromkeys(LEGACY_COMPONENTS, 1.0)),
         "trust_in_strangers": share(r.trust > p.trust_threshold),
         "participation_rate": n_active / n,
+        "active_within_year": share(model.steps - r.last_active < 12),
         "decision_participation_share": per_active(np.count_nonzero(r.activity == DECISION)),
         "low_level_participation_share": per_active(np.count_nonzero(r.activity == LOW_LEVEL)),
         "vulnerable_participant_share": per_active(np.count_nonzero(active & r.vulnerable)),
@@ -89,13 +88,30 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
         "problems_solved_share": solved / demand if demand else 1.0,
         "solved_by_residents_share": month.total("residents") / solved if month and solved else 0.0,
         "solved_by_government_share": month.total("government") / solved if month and solved else 0.0,
+        "government_share": 1.0 - own_solved / solved if month and solved else 0.0,
         "staff_professionalism": model.committee.professionalism,
         "mean_reliance": float(r.reliance.mean()),
         "ngo_drift": float(np.mean([ngo.drift for ngo in ngos])) if ngos else 0.0,
         "committee_capture": model.committee.capture,
         "scandals": model.scandals,
-        **{f"index_{c}": getattr(components, c) for c in COMPONENTS},
+        **{f"index_{c}": getattr(components, c) for c in ALL_COMPONENTS},
     }
+
+
+def index_components(model: CommunityModel, mean_trust: float) -> IndexComponents:
+    """Every component of the community index and of the legacy index, from the month just measured."""
+    committee, k = model.committee, model.per_thousand
+    need = model.params.funding_need * k
+    return IndexComponents(
+        decision=decision_reach(model),
+        organisation=organised_share(model),
+        social_capital=mean_trust,
+        autonomy=committee.autonomy,
+        own_resources=min(1.0, model.own_funds / need),
+        own_solving=_own_solving(model.last_month),
+        standing=committee.autonomy * committee.funded,
+        funding=min(1.0, model.own_funds / need),
+    )
 
 
 def share(mask: np.ndarray) -> float:
@@ -109,12 +125,22 @@ def decision_reach(model: CommunityModel) -> float:
     return share(since < model.params.decision_window)
 
 
-def organised_share(model: CommunityModel) -> float:
-    """Share of residents organised in independent bodies: membership weighted by independence, less drift."""
+def organised_share(model: CommunityModel, drift_seen: bool = True) -> float:
+    """Share of residents organised in independent bodies: membership weighted by independence, less drift (which
+    only the model sees: a street office's register does not, ``drift_seen=False``)."""
     if not model.ngo_by_id:
         return 0.0
     weight = np.zeros(max(model.ngo_by_id) + 1)
     for uid, ngo in model.ngo_by_id.items():
-        weight[uid] = ngo.independence * (1 - ngo.drift)
+        weight[uid] = ngo.independence * (1 - ngo.drift * drift_seen)
     members = model.member_of[model.member_of >= 0]
     return float(weight[members].sum() / model.residents.n)
+
+
+def _own_solving(month: MonthOfProblems | None) -> float:
+    """Share of the month's problems solved by the community's own channels (0 before the first month; 1 in a month
+    without problems, as for ``problems_solved_share``)."""
+    if month is None:
+        return 0.0
+    demand = float(month.demand.sum())
+    return float(month.own_solved().sum()) / demand if demand > 0 else 1.0

@@ -33,6 +33,10 @@ ROLES = ("nurture", "assist", "supervise", "withdrawn")
 NETWORKS = ("housing", "random", "none")
 MODES = ("directive", "supportive", "supervisory")
 POLICIES = ("fixed", "responsive")
+# What the stage rule (and the guardian's assessment) reads: the community index (docs/ODD.md 7.10), the index of
+# earlier versions, or one component on its own (docs/robustness.md compares the conclusions under each).
+INDEX_COMPONENTS = ("decision", "organisation", "social_capital", "autonomy", "own_resources", "own_solving")
+YARDSTICKS = ("community", "legacy", *INDEX_COMPONENTS)
 SECTIONS = (
     "community",
     "residents",
@@ -101,7 +105,7 @@ class Parameters:
     initial_top_down_ngos: float = _p(0.0, "community", "per 1,000 residents", "government-made organisations at the start", 0, 100, plausible=(0.0, 2.0))
 
     # --- residents: participation, learning and trust ----------------------
-    participation_baseline: float = _p(-4.2, "residents", "log-odds", "intercept of the monthly participation decision (the cost of taking part)", -20, 20, plausible=(-5.0, -3.4))
+    participation_baseline: float = _p(-5.6, "residents", "log-odds", "intercept of the monthly participation decision (the cost of taking part)", -20, 20, plausible=(-6.7, -4.5))
     weight_trust: float = _p(1.5, "residents", "log-odds per unit", "effect of trust on taking part", 0, 20, plausible=(0.75, 2.25))
     weight_efficacy: float = _p(2.0, "residents", "log-odds per unit", "effect of sense of control on taking part", 0, 20, plausible=(1.0, 3.0))
     weight_civic: float = _p(2.0, "residents", "log-odds per unit", "effect of civic propensity on taking part", 0, 20, plausible=(1.0, 3.0))
@@ -109,13 +113,14 @@ class Parameters:
     weight_peer: float = _p(1.5, "residents", "log-odds per unit", "effect of reinforcement by active network neighbours (complex contagion)", 0, 20, plausible=(0.75, 2.25))
     contagion_ties: float = _p(2.0, "residents", "ties", "active ties (weighted by the neighbours' civic propensity) that reinforce taking part fully", 0.1, 50, plausible=(1.0, 3.0))
     coordination_ties: float = _p(2.0, "residents", "ties", "active ties at a level (building, compound, across compounds) a resident needs to act with others on that level's problems", 0.1, 50, plausible=(1.0, 3.0))
+    weight_habit: float = _p(3.0, "residents", "log-odds", "pull of having taken part last month: the same few come back (habit)", 0, 20, plausible=(1.5, 4.5))
     weight_reliance: float = _p(1.0, "residents", "log-odds per unit", "loss of initiative from relying on government to handle shared problems", 0, 20, plausible=(0.5, 1.5))
     reliance_gain: float = _p(0.05, "residents", "per month", "growth of reliance per unit share of one's problems government solved beyond what the community's own capacity called for", 0, 1, plausible=(0.025, 0.075))
     reliance_recovery: float = _p(0.03, "residents", "per month", "fall of reliance per unit share of one's problems the community's own bodies solved", 0, 1, plausible=(0.015, 0.045))
     weight_party_duty: float = _p(1.0, "residents", "log-odds", "extra pull of party members into activities under the party's organisational constraint ('red cells')", 0, 20, plausible=(0.5, 1.5))
     weight_low_income: float = _p(0.5, "residents", "log-odds", "extra pull of low-income residents (services, subsidies) into activities", 0, 20, plausible=(0.25, 0.75))
     weight_mobilisation: float = _p(1.0, "residents", "log-odds per unit", "effect of being mobilised by a party cell", 0, 20, plausible=(0.5, 1.5))
-    free_riding: float = _p(3.0, "residents", "log-odds per unit", "loss of motive as the community's participation rate rises", 0, 20, plausible=(1.5, 4.5))
+    free_riding: float = _p(6.0, "residents", "log-odds per unit", "loss of motive as the community's participation rate rises", 0, 20, plausible=(3.0, 9.0))
     decision_baseline: float = _p(-4.5, "residents", "log-odds", "intercept of taking part in decisions rather than low-level activity", -20, 20, plausible=(-5.5, -3.5))
     decision_weight_skill: float = _p(3.0, "residents", "log-odds per unit", "effect of democratic skill on choosing decision activities", 0, 20, plausible=(1.5, 4.5))
     decision_weight_efficacy: float = _p(1.5, "residents", "log-odds per unit", "effect of sense of control on choosing decision activities", 0, 20, plausible=(0.75, 2.25))
@@ -151,6 +156,7 @@ class Parameters:
     top_down_evaluation: float = _p(0.8, "committee", "0-1", "how much the committee is judged by government rather than by resident satisfaction", 0, 1, plausible=(0.3, 0.95))
     selection_appointment_separation: float = _p(0.0, "committee", "share", "share of administrative work done by hired staff kept apart from the elected members (Hangzhou's separation of election and hiring)", 0, 1, plausible=(0.0, 0.5))
     fiscal_dependence: float = _p(0.3, "committee", "0-1", "autonomy a committee funded wholly by government loses against one funded by residents", 0, 1, plausible=(0.15, 0.45))
+    committee_outreach: float = _p(0.1, "committee", "share per month", "share of residents a committee with all its time for residents invites to community activities each month", 0, 1, plausible=(0.05, 0.15))
     committee_fostering: float = _p(0.5, "committee", "0-1", "boost to founding and growth of residents' organisations from a committee with all its time for residents", 0, 10, plausible=(0.25, 0.75))
     autonomy_rate: float = _p(0.04, "committee", "per month", "speed at which committee autonomy follows its situation", 0, 1, plausible=(0.02, 0.06))
     staff_turnover: float = _p(0.01, "committee", "per month", "share of committee staff replaced each month", 0, 1, plausible=(0.005, 0.015))
@@ -199,7 +205,7 @@ class Parameters:
     top_down_ngo_cost: float = _p(2.0, "problems", "cost units", "cost of creating one organisation from above", 0, 1000, plausible=(1.0, 3.0))
     supervision_cost: float = _p(1.0, "problems", "cost units per 1,000 residents per month", "cost of full supervision", 0, 1000, plausible=(0.5, 1.5))
     own_contribution: float = _p(0.005, "problems", "cost units per participant per month", "dues and donations raised through residents' participation", 0, 100, plausible=(0.0025, 0.0075))
-    funding_need: float = _p(5.0, "problems", "cost units per 1,000 residents per month", "running budget of the community's self-governing bodies (funding independence is own funds / this)", 0.01, 1000, plausible=(2.5, 7.5))
+    funding_need: float = _p(5.0, "problems", "cost units per 1,000 residents per month", "running budget of the community's self-governing bodies: what must be spent on it, by residents or government, for its own resources to count as a share of its needs", 0.01, 1000, plausible=(2.5, 7.5))
 
     # --- government policy ----------------------------------------------------
     policy: str = _p("fixed", "policy", "choice", "fixed levers, or the responsive guardian that adapts its role", choices=POLICIES)
@@ -219,8 +225,10 @@ class Parameters:
     review_interval: int = _p(12, "policy", "months", "how often the guardian reviews the community's capacity", 1, 1000, plausible=(6, 24))
     assist_support: float = _p(0.6, "policy", "share", "guardian's support in the assist role, relative to nurture", 0, 1, plausible=(0.4, 0.8))
     supervise_support: float = _p(0.25, "policy", "share", "guardian's support in the supervise role, relative to nurture", 0, 1, plausible=(0.1, 0.4))
-    role_nurture_support: float = _p(0.7, "policy", "0-1", "support level (mean of direct provision, training, incubation and funding / committee need) at or above which government's behaviour reads as nurture", 0, 1)
-    role_supervise_support: float = _p(0.3, "policy", "0-1", "support level at or below which government's behaviour reads as supervise", 0, 1)
+    step_back_after: int = _p(-1, "policy", "months", "months after the community is first classed independent at which government steps back for good to guidance and supervision (-1: never)", -1, 100_000)
+    role_lead_share: float = _p(0.5, "policy", "share", "share of the community's work done by government or the bodies it runs at or above which its role reads as nurture (government-led)", 0, 1)
+    report_noise: float = _p(0.1, "policy", "share", "relative error of the records and surveys the guardian's assessment reads (standard deviation)", 0, 1, plausible=(0.05, 0.2))
+    report_lag: int = _p(3, "policy", "months", "age of the newest records the guardian's assessment reads", 0, 120, plausible=(1, 6))
 
     # --- supervision: what goes wrong when nobody watches ---------------------
     drift_rate: float = _p(0.05, "supervision", "per month", "drift of an unwatched organisation from its mission, or capture of an unwatched committee by a few", 0, 1, plausible=(0.025, 0.075))
@@ -233,11 +241,13 @@ class Parameters:
     weight_decision: float = _p(1.0, "index", "weight", "weight of decision participation in the index", 0, 100, plausible=(0.5, 1.5))
     weight_organisation: float = _p(1.0, "index", "weight", "weight of residents organised in independent bodies", 0, 100, plausible=(0.5, 1.5))
     weight_social_capital: float = _p(1.0, "index", "weight", "weight of social capital (trust)", 0, 100, plausible=(0.5, 1.5))
-    weight_autonomy: float = _p(1.0, "index", "weight", "weight of the committee's standing (autonomy it is funded to act on)", 0, 100, plausible=(0.5, 1.5))
-    weight_funding: float = _p(1.0, "index", "weight", "weight of the share of running costs the community raises itself", 0, 100, plausible=(0.5, 1.5))
+    weight_autonomy: float = _p(1.0, "index", "weight", "weight of the committee's autonomy", 0, 100, plausible=(0.5, 1.5))
+    weight_own_resources: float = _p(1.0, "index", "weight", "weight of the community's own resources as a share of what is spent on it", 0, 100, plausible=(0.5, 1.5))
+    weight_own_solving: float = _p(1.0, "index", "weight", "weight of the share of its problems the community solves through its own channels", 0, 100, plausible=(0.5, 1.5))
+    yardstick: str = _p("community", "index", "choice", "what the stage rule reads: the community index, the legacy index, or one component", choices=YARDSTICKS)
     decision_window: int = _p(12, "index", "months", "a resident counts as having a say if they took part in a decision within this many months", 1, 240, plausible=(6, 36))
-    learning_threshold: float = _p(0.28, "index", "0-1", "index at which the community enters the learning stage (docs/ODD.md 7.10: halfway between the anchors)", 0, 1, plausible=(0.25, 0.31))
-    independence_threshold: float = _p(0.43, "index", "0-1", "index at which the community enters the independence stage (docs/ODD.md 7.10: the essays' self-governing cases)", 0, 1, plausible=(0.4, 0.46))
+    learning_threshold: float = _p(0.27, "index", "0-1", "community index at which the community enters the learning stage (docs/ODD.md 7.10: halfway between the anchors)", 0, 1, plausible=(0.24, 0.3))
+    independence_threshold: float = _p(0.42, "index", "0-1", "community index at which the community enters the independence stage (docs/ODD.md 7.10: the essays' self-governing cases)", 0, 1, plausible=(0.39, 0.45))
     stage_hysteresis: float = _p(0.05, "index", "0-1", "how far below a threshold the index must fall to drop a stage", 0, 0.5, plausible=(0.02, 0.08))
     index_smoothing: int = _p(6, "index", "months", "span of the moving average the stage classification reads", 1, 120, plausible=(3, 12))
 
@@ -324,10 +334,5 @@ def _check_coherence(p: Parameters) -> None:
             f"building_problem_share + community_problem_share = "
             f"{p.building_problem_share + p.community_problem_share:g} exceeds 1"
         )
-    if p.role_supervise_support >= p.role_nurture_support:
-        raise ParameterError(
-            f"role_supervise_support ({p.role_supervise_support}) must be below role_nurture_support ({p.role_nurture_support})"
-        )
-    weights = (p.weight_decision, p.weight_organisation, p.weight_social_capital, p.weight_autonomy, p.weight_funding)
-    if sum(weights) <= 0:
-        raise ParameterError("the index weights (weight_decision ... weight_funding) must not all be 0")
+    if sum(getattr(p, f"weight_{c}") for c in INDEX_COMPONENTS) <= 0:
+        raise ParameterError("the index weights (weight_decision ... weight_own_solving) must not all be 0")

@@ -17,7 +17,7 @@ AGE_GROUPS = ("elderly", "working_age", "young")
 ELDERLY, WORKING_AGE, YOUNG = 0, 1, 2
 ACTIVITIES = ("none", "low_level", "decision")
 NONE, LOW_LEVEL, DECISION = 0, 1, 2
-NEVER = -1_000_000  # last_decision of a resident who never took part in a decision
+NEVER = -1_000_000  # last_decision (last_active) of a resident who never took part in a decision (in anything)
 
 
 @dataclass
@@ -41,6 +41,7 @@ class ResidentState:
     reliance: np.ndarray  # reliance on government to handle shared problems 0-1 (索取依赖)
     activity: np.ndarray  # int8, index into ACTIVITIES (this month)
     last_decision: np.ndarray  # month of the resident's last decision activity (-10**6: never)
+    last_active: np.ndarray  # month of the resident's last activity of any kind (-10**6: never)
     mobilised: np.ndarray  # 0-1, pull of party-cell mobilisation this month
 
     @property
@@ -90,5 +91,6 @@ def create_residents(rng: np.random.Generator, n: int, p: Parameters) -> Residen
         reliance=_clipped_normal(rng, p.initial_reliance_mean, p.attitude_spread, n),
         activity=np.zeros(n, dtype=np.int8),
         last_decision=np.full(n, NEVER, dtype=np.int64),
+        last_active=np.full(n, NEVER, dtype=np.int64),
         mobilised=np.zeros(n),
     )

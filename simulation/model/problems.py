@@ -34,10 +34,12 @@ from typing import cast
 import numpy as np
 
 CHANNELS = ("residents", "ngos", "embedded", "party", "committee", "government")
-OWN_CHANNELS = ("residents", "ngos", "party", "committee")  # the community's own bodies
+OWN_CHANNELS = ("residents", "ngos", "party", "committee")  # the community's own bodies (the committee: in part)
 SERVICE_CHANNELS = ("ngos", "party", "committee")
 # "embedded" organisations (made by government) solve problems, but they are neither the community's own
-# strength (residents learn no sense of control from them) nor government acting in its place.
+# strength (residents learn no sense of control from them) nor government acting in its place. The committee
+# is the community's own body only as far as it is autonomous: the rest of its work is the street office's
+# "leg" at work (essay 6: "社区居委会实际上成为了街道办事处的派出机构"); ``committee_own`` is that share.
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ class Outcomes:
     solved: np.ndarray  # share of demand solved by anyone
     by_residents: np.ndarray  # share solved by residents' own joint action
     by_service: np.ndarray  # share solved by committee, NGOs or party cells
-    by_community: np.ndarray  # share solved by the community's own bodies (all but government)
+    by_community: np.ndarray  # share solved by the community's own channels (the committee as far as autonomous)
     excess_government: np.ndarray  # share government solved beyond what the community's own capacity left over
     unresolved: np.ndarray  # share left unresolved
 
@@ -185,11 +187,20 @@ class MonthOfProblems:
 
     demand: np.ndarray
     solved_by: dict[str, np.ndarray]
-    own_capacity: np.ndarray  # what the community's own bodies could have solved, per place
+    own_capacity: np.ndarray  # what residents, their organisations and party cells could have solved, per place
     backlog: np.ndarray  # carried into next month
+    committee_own: float = 1.0  # share of the committee's work that is the community's own (its autonomy)
 
     def total(self, channel: str) -> float:
         return float(self.solved_by[channel].sum())
+
+    def own_solved(self) -> np.ndarray:
+        """Problems the community's own channels solved, per place: residents, their organisations, party cells and
+        the committee's autonomous share."""
+        return cast(np.ndarray, sum(self.solved_by[ch] * self._own_weight(ch) for ch in OWN_CHANNELS))
+
+    def _own_weight(self, channel: str) -> float:
+        return self.committee_own if channel == "committee" else 1.0
 
     @property
     def unresolved(self) -> np.ndarray:
@@ -197,7 +208,10 @@ class MonthOfProblems:
 
     @property
     def excess_government(self) -> np.ndarray:
-        """Problems government solved that the community's own capacity could have solved (crowding-out)."""
+        """Problems government solved that residents, their organisations and party cells could have solved: what
+        crowds out their motivation (crowding-out). The committee's capacity does not count: government doing the
+        committee's work does not take residents' own initiative away, and a committee freed of tasks does not
+        make government's provision excess."""
         needed = np.maximum(self.demand - self.own_capacity, 0.0)
         return np.maximum(self.solved_by["government"] - needed, 0.0)
 
@@ -206,7 +220,7 @@ class MonthOfProblems:
         demand = self.demand
         service = sum(self.solved_by[ch] for ch in SERVICE_CHANNELS)
         residents = self.solved_by["residents"]
-        per_place = np.stack((self.unresolved, residents, service, service + residents, self.excess_government))
+        per_place = np.stack((self.unresolved, residents, service, self.own_solved(), self.excess_government))
         shares = np.divide(per_place, demand, out=np.zeros_like(per_place), where=demand > 0)
         unresolved, by_residents, by_service, by_community, excess_government = places.experienced(shares, level_shares)
         return Outcomes(
@@ -220,15 +234,22 @@ class MonthOfProblems:
 
 
 def handle(
-    demand: np.ndarray, capacity: dict[str, np.ndarray], priority: dict[str, float], lapse: float
+    demand: np.ndarray,
+    capacity: dict[str, np.ndarray],
+    priority: dict[str, float],
+    lapse: float,
+    committee_own: float = 1.0,
 ) -> MonthOfProblems:
-    """Let the channels share the month's problems by their claims; unresolved ones partly lapse, the rest stay."""
+    """Let the channels share the month's problems by their claims; unresolved ones partly lapse, the rest stay.
+
+    ``committee_own`` is the share of the committee's work that counts as the community's own (its autonomy).
+    """
     matrix = np.stack([capacity[ch] for ch in CHANNELS])
     solved = allocate(demand, matrix, np.array([priority.get(ch, 1.0) for ch in CHANNELS]))
     solved_by = dict(zip(CHANNELS, solved, strict=True))
-    own = cast(np.ndarray, sum(capacity[ch] for ch in OWN_CHANNELS))  # an array: OWN_CHANNELS is not empty
+    own = cast(np.ndarray, sum(capacity[ch] for ch in OWN_CHANNELS if ch != "committee"))
     remaining = np.maximum(demand - solved.sum(axis=0), 0.0)
-    return MonthOfProblems(demand, solved_by, own, remaining * (1 - lapse))
+    return MonthOfProblems(demand, solved_by, own, remaining * (1 - lapse), committee_own)
 
 
 def level_shares(building_share: float, community_share: float) -> tuple[float, float, float]:

@@ -35,9 +35,12 @@ def decide_activity(
 
     Taking part grows with trust, sense of control, civic propensity, free time, reinforcement by active
     neighbours (complex contagion: several active ties pull much more than one; elites pull harder),
-    mobilisation and, for party members, the party's organisational constraint; it shrinks with reliance on
-    government and as more of the community takes part (free riding on a public good).
+    mobilisation, for party members the party's organisational constraint, and habit: who took part last month
+    comes back (essay 6, "无论什么活动都只有“老面孔”参加", whatever the activity, only the old faces come;
+    participation is habit-forming, Gerber, Green and Shachar 2003). It shrinks with reliance on government and
+    as more of the community takes part (free riding on a public good).
     """
+    took_part = r.activity != NONE  # still last month's activity
     utility = (
         p.participation_baseline
         + p.weight_trust * r.trust
@@ -48,6 +51,7 @@ def decide_activity(
         + p.weight_low_income * r.low_income
         + p.weight_mobilisation * r.mobilised
         + p.weight_party_duty * r.party_member
+        + p.weight_habit * took_part
         - p.weight_reliance * r.reliance
         - p.free_riding * previous_rate
     )
@@ -61,6 +65,7 @@ def decide_activity(
     decides = rng.random(r.n) < logistic(decision_pull)
     r.activity[:] = np.where(active, np.where(decides, DECISION, LOW_LEVEL), NONE)
     r.last_decision[r.activity == DECISION] = month
+    r.last_active[r.activity != NONE] = month
 
 
 def peer_reinforcement(r: ResidentState, net: SocialNetwork, p: Parameters) -> np.ndarray:
