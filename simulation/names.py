@@ -46,8 +46,12 @@ COLUMN_NAMES = {
     "stage": N_("stage"),
     "government_role": N_("government's role"),
     "self_governance_index": N_("self-governance index"),
+    "legacy_index": N_("legacy index"),
     "trust_in_strangers": N_("trust in strangers"),
+    "trust_floor_share": N_("trust in strangers the floor of trust keeps"),
     "participation_rate": N_("participation"),
+    "active_within_half_year": N_("took part within six months"),
+    "active_within_year": N_("took part within a year"),
     "decision_participation_share": N_("share of participants in decisions"),
     "low_level_participation_share": N_("share of participants in low-level activities"),
     "vulnerable_participant_share": N_("share of participants who are elderly, unemployed young or low-income"),
@@ -65,6 +69,7 @@ COLUMN_NAMES = {
     "problems_solved_share": N_("problems solved"),
     "solved_by_residents_share": N_("solved by residents themselves"),
     "solved_by_government_share": N_("solved by government"),
+    "government_share": N_("government's part in the community's work"),
     "staff_professionalism": N_("committee staff with a college degree"),
     "mean_reliance": N_("reliance on government"),
     "ngo_drift": N_("organisations' drift from their mission"),
@@ -74,7 +79,10 @@ COLUMN_NAMES = {
     "index_organisation": N_("index: organisation"),
     "index_social_capital": N_("index: social capital"),
     "index_autonomy": N_("index: autonomy"),
-    "index_funding": N_("index: own funds"),
+    "index_own_resources": N_("index: own resources"),
+    "index_own_solving": N_("index: problems solved by its own channels"),
+    "index_standing": N_("legacy index: standing"),
+    "index_funding": N_("legacy index: own funds"),
 }
 
 # Columns of the per-run summaries and of the experiments' and analyses' tables (their CSV files keep these

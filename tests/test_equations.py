@@ -22,7 +22,16 @@ from simulation.model.network import COMMUNITY
 from simulation.model.population import DECISION, LOW_LEVEL, NONE, create_residents
 from simulation.model.problems import Outcomes, level_shares
 from simulation.model.residents import decide_activity, joint_action, learn, logistic, peer_reinforcement
-from simulation.model.stages import StageTracker, index_components
+from simulation.model.stages import (
+    ANCHORS,
+    COMPONENTS,
+    LEGACY_COMPONENTS,
+    IndexComponents,
+    StageTracker,
+    anchored_thresholds,
+    thresholds,
+    yardstick_weights,
+)
 from simulation.model.supervision import drift, lose_trust, oversight
 
 from .populations import make_population
@@ -55,12 +64,37 @@ def test_fiscal_independence_falls_with_the_public_share_of_the_committee_s_budg
 
 
 # --- the index and the stage (7.10) ---------------------------------------------------------------------------
-def test_the_funding_component_is_own_money_against_the_running_need_per_1000_residents_capped_at_1():
-    need = P.funding_need * 0.5  # 500 residents
-    half = index_components(P, 0.1, 0.2, 0.3, 0.4, need / 2, 500)
-    assert (half.decision, half.organisation, half.social_capital, half.autonomy) == (0.1, 0.2, 0.3, 0.4)
-    assert half.funding == pytest.approx(0.5)
-    assert index_components(P, 0.1, 0.2, 0.3, 0.4, 3 * need, 500).funding == 1.0
+SOME = IndexComponents(decision=0.1, organisation=0.2, social_capital=0.3, autonomy=0.4, own_resources=0.5,
+                       own_solving=0.6, standing=0.7, funding=0.8)
+
+
+def test_the_community_index_is_the_weighted_mean_of_its_six_components_and_the_legacy_index_of_its_five():
+    assert SOME.index(yardstick_weights(P)) == pytest.approx(np.mean([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]))
+    weighted = P.replace(weight_own_solving=3.0, weight_decision=0.0)
+    assert SOME.index(yardstick_weights(weighted)) == pytest.approx((0.2 + 0.3 + 0.4 + 0.5 + 3 * 0.6) / 7)
+    legacy = P.replace(yardstick="legacy")
+    assert yardstick_weights(legacy) == dict.fromkeys(LEGACY_COMPONENTS, 1.0)
+    assert SOME.index(yardstick_weights(legacy)) == pytest.approx(np.mean([0.1, 0.2, 0.3, 0.7, 0.8]))
+    for component in COMPONENTS:  # a component on its own is its own yardstick
+        assert SOME.index(yardstick_weights(P.replace(yardstick=component))) == getattr(SOME, component)
+
+
+def test_stage_thresholds_come_from_the_anchors():
+    """Independence: the yardstick at the essays' self-governing cases; learning: halfway from Karamay's."""
+    weights = {"decision": 1.0, "autonomy": 3.0}
+    learning, independence = anchored_thresholds(weights)
+    high = (ANCHORS["decision"].independence + 3 * ANCHORS["autonomy"].independence) / 4
+    low = (ANCHORS["decision"].dependence + 3 * ANCHORS["autonomy"].dependence) / 4
+    assert independence == pytest.approx(high) and learning == pytest.approx((low + high) / 2)
+    # The community index's thresholds are parameters, whose defaults are its anchors' (to two decimals) ...
+    assert anchored_thresholds(yardstick_weights(P)) == pytest.approx(
+        (P.learning_threshold, P.independence_threshold), abs=0.005
+    )
+    assert thresholds(P.replace(independence_threshold=0.5)) == (P.learning_threshold, 0.5)
+    # ... any other yardstick reads its own anchors, whatever the parameters say.
+    own = P.replace(yardstick="own_solving", independence_threshold=0.5)
+    assert thresholds(own) == anchored_thresholds({"own_solving": 1.0})
+    assert thresholds(P.replace(yardstick="legacy")) == pytest.approx((0.28, 0.43))  # the earlier versions'
 
 
 def test_stage_thresholds_are_reached_at_equality_and_left_only_below_the_hysteresis_band():
@@ -245,14 +279,15 @@ def test_logistic_is_one_half_at_zero():
 def test_the_participation_choice_follows_its_utility_term_by_term():
     """The two draws compared with the logistic of the utility and of the decision pull, computed by hand."""
     p, rng, net, r = _residents()
-    r.activity[:] = np.arange(r.n) % 3  # last month's activity: the peer pull
+    r.activity[:] = np.arange(r.n) % 3  # last month's activity: the peer pull and habit
+    took_part = r.activity != NONE
     r.mobilised[:] = np.linspace(0, 1, r.n)
     previous, openness = 0.4, 0.6
     utility = (p.participation_baseline + p.weight_trust * r.trust + p.weight_efficacy * r.efficacy
                + p.weight_civic * r.civic + p.weight_time * r.free_time
                + p.weight_peer * peer_reinforcement(r, net, p) + p.weight_low_income * r.low_income
                + p.weight_mobilisation * r.mobilised + p.weight_party_duty * r.party_member
-               - p.weight_reliance * r.reliance - p.free_riding * previous)  # fmt: skip
+               + p.weight_habit * took_part - p.weight_reliance * r.reliance - p.free_riding * previous)  # fmt: skip
     pull = (p.decision_baseline + p.decision_weight_skill * r.skill + p.decision_weight_efficacy * r.efficacy
             + p.decision_weight_openness * openness)  # fmt: skip
     draws = copy.deepcopy(rng)
@@ -262,6 +297,7 @@ def test_the_participation_choice_follows_its_utility_term_by_term():
     assert (r.activity == expected).all()
     assert 0 < active.mean() < 1 and 0 < (expected == DECISION).sum() < active.sum()  # the draws differ per resident
     assert (r.last_decision[expected == DECISION] == 7).all()
+    assert (r.last_active[expected != NONE] == 7).all() and (r.last_active[expected == NONE] < 7).all()
 
 
 def test_joint_action_follows_its_equations():

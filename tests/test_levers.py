@@ -20,7 +20,7 @@ from simulation.model.policy import (
     guardian_levers,
     role_of,
     scenario_levers,
-    support_level,
+    stepped_back_levers,
     withdrawn_levers,
 )
 from simulation.model.population import DECISION, LOW_LEVEL
@@ -30,15 +30,18 @@ from .populations import make_population, outcomes
 
 GUARDIAN = load_scenario("guardian").params
 SEEDS = (1, 2, 3)
-# The levers of intervention the guardian narrows; funding and supervision are not scaled (policy.scenario_levers).
-INTERVENTION = ("training", "incubation", "direct_provision", "admin_load", "top_down_ngo_rate")
+# The domains the guardian narrows as it assists: what it does in the community's place (policy.scenario_levers);
+# what makes the community able to do these itself it keeps.
+DOMAINS = ("direct_provision", "admin_load", "top_down_ngo_rate")
+FOSTERING = ("training", "incubation", "funding", "service_purchase", "feedback", "supervision")
 SPENDING = ("funding", "admin_load", "fees_follow_tasks", "service_purchase", "training", "feedback", "incubation",
             "top_down_ngo_rate", "direct_provision")  # fmt: skip
 
 
-# --- (a) the guardian narrows its intervention in the assist and supervise roles ------------------------
-def test_the_guardian_scales_its_support_down_when_it_assists_and_supervises():
-    """Assist keeps ``assist_support`` of each lever of intervention, supervise ``supervise_support``.
+# --- (a) the guardian narrows its domains when it assists and steps back when the community is independent -----
+def test_the_guardian_narrows_its_domains_when_it_assists_and_only_guides_and_supervises_after():
+    """Assist keeps ``assist_support`` of what government does in the community's place and all of its fostering;
+    supervise is guidance and strict supervision, with the committee's running costs paid.
 
     Checked against: ``guardian_levers`` returning the nurture levers for every role (the guardian then costs
     as much as a fixed policy), and ``scenario_levers`` ignoring its ``support`` argument.
@@ -50,17 +53,23 @@ def test_the_guardian_scales_its_support_down_when_it_assists_and_supervises():
     assert role == "assist"
     supervise, role = choose_levers(p, 0, "assist", "independence")
     assert role == "supervise"
-    for name in INTERVENTION:
+    for name in DOMAINS:
         full = getattr(nurture, name)
         assert full > 0, name
         assert getattr(assist, name) == pytest.approx(full * p.assist_support), name
-        assert getattr(supervise, name) == pytest.approx(full * p.supervise_support), name
-    # What it does not narrow: the money for the committee's running costs and how closely it watches.
-    for levers in (assist, supervise):
-        assert levers.funding == nurture.funding and levers.supervision == nurture.supervision
+        assert getattr(supervise, name) == 0.0, name
+    for name in FOSTERING:  # assisting keeps what makes the community able ("重点培养基层自治组织发育成熟")
+        assert getattr(assist, name) == getattr(nurture, name), name
+    # Stepped back: the committee's running costs (not the services it bought), training at supervise_support,
+    # the channels for residents' voice, and watching as closely as before; no services, no fostering.
+    assert supervise == stepped_back_levers(p)
+    assert supervise.funding == pytest.approx(p.funding * (1 - p.service_purchase)) and supervise.service_purchase == 0
+    assert supervise.training == pytest.approx(p.training * p.supervise_support) and supervise.incubation == 0
+    assert (supervise.feedback, supervise.supervision) == (p.feedback, p.supervision)
     assert (nurture.mode, assist.mode, supervise.mode) == ("supportive", "supportive", "supervisory")
-    # And the roles read back from the behaviour are the ones chosen.
-    assert [role_of(levers, p) for levers in (nurture, assist, supervise)] == ["nurture", "assist", "supervise"]
+    # And the roles read back from the behaviour are the ones chosen, when the community's part in the work grows.
+    assert [role_of(levers, p, share) for levers, share in ((nurture, 0.6), (assist, 0.4), (supervise, 0.2))] == [
+        "nurture", "assist", "supervise"]
 
 
 def test_the_guardian_changes_its_levers_only_at_a_review():
@@ -69,7 +78,7 @@ def test_the_guardian_changes_its_levers_only_at_a_review():
     kept, role = choose_levers(p, 5, "nurture", "independence")
     assert role == "nurture" and kept.training == p.training
     reviewed, role = choose_levers(p, 12, "nurture", "independence")
-    assert role == "supervise" and reviewed.training == pytest.approx(p.training * p.supervise_support)
+    assert role == "supervise" and reviewed == stepped_back_levers(p)
 
 
 def test_a_guardian_that_narrows_its_support_costs_less_than_one_that_does_not():
@@ -258,27 +267,20 @@ def test_withdrawn_government_gives_nothing_asks_nothing_and_only_watches():
     assert not choose_levers(p.replace(withdraw_at_step=1), 0, "nurture", "dependence")[0].withdrawn
 
 
-def test_support_level_counts_funding_only_up_to_the_committee_s_need():
-    p = GUARDIAN
-    nothing = withdrawn_levers(p)
-    assert support_level(replace(nothing, funding=2 * p.committee_funding_need), p) == 0.25
-    assert support_level(replace(nothing, funding=p.committee_funding_need / 2), p) == 0.125
-    assert support_level(replace(nothing, training=1.0, incubation=0.5), p) == pytest.approx(0.375)
-
-
-def test_role_thresholds_are_inclusive_and_a_government_that_only_gives_is_not_withdrawn():
-    p = GUARDIAN.replace(role_nurture_support=0.5, role_supervise_support=0.25)
-    base = replace(withdrawn_levers(p), mode="supportive", funding=p.committee_funding_need)  # funding term 1
-    at_nurture = replace(base, direct_provision=1 / 3, training=1 / 3, incubation=1 / 3)
-    assert support_level(at_nurture, p) == pytest.approx(0.5)
-    exact = replace(base, funding=0.0, direct_provision=1.0, training=1.0)  # (1 + 1) / 4 = 0.5 exactly
-    assert support_level(exact, p) == 0.5 and role_of(exact, p) == "nurture"
-    quarter = replace(base, funding=0.0, direct_provision=1.0)  # 1 / 4 = 0.25 exactly
-    assert support_level(quarter, p) == 0.25 and role_of(quarter, p) == "supervise"
-    between = replace(base, funding=0.0, direct_provision=1.0, training=0.5)
-    assert role_of(between, p) == "assist"
-    # Support without administrative tasks is still support, not withdrawal.
-    assert role_of(replace(exact, admin_load=0.0), p) == "nurture"
+def test_role_threshold_is_inclusive_and_any_intervention_is_not_supervision():
+    """Government leads from ``role_lead_share`` of the community's work (inclusive); one that does anything in
+    the community's place (tasks, services, problems, fostering, organisations) does not only supervise."""
+    p = GUARDIAN.replace(role_lead_share=0.4)
+    doing = replace(withdrawn_levers(p), mode="supportive", funding=p.committee_funding_need, direct_provision=0.5)
+    assert role_of(doing, p, 0.4) == "nurture" and role_of(doing, p, 0.39) == "assist"
+    for lever in ("admin_load", "service_purchase", "incubation", "top_down_ngo_rate", "direct_provision"):
+        only_that = replace(withdrawn_levers(p), **{lever: 0.1})
+        assert role_of(only_that, p, 0.0) == "assist", lever
+    # Money for the committee, training, channels or watching alone: guidance and supervision.
+    for lever in ("funding", "training", "feedback", "supervision"):
+        alone = replace(withdrawn_levers(p.replace(supervision=0.0)), **{lever: 0.5})
+        assert role_of(alone, p, 1.0) == "supervise", lever
+    assert role_of(withdrawn_levers(p.replace(supervision=0.0)), p, 0.0) == "withdrawn"
 
 
 def test_fixed_policies_ignore_the_measured_stage_and_follow_the_month():
@@ -348,7 +350,7 @@ def test_a_new_organisation_starts_undrifted():
 def test_organisations_without_members_are_not_engaged():
     """When the last members of every organisation have left, none keeps last month's engagement (it used to:
     record_engagement returned early, so a memberless organisation could go on growing and never dissolve)."""
-    model = CommunityModel(scenario="hangzhou", n_residents=300, rng=1)
+    model = CommunityModel(scenario="hangzhou", n_residents=300, rng=1, initial_grassroots_ngos=10)
     for _ in range(24):
         model.step()
     assert model.ngo_by_id and (model.member_of >= 0).any()

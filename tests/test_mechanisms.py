@@ -24,6 +24,7 @@ PARAMS = load_scenario("guardian").params
 
 
 def participation(p, rng, net, r, previous_rate=0.0, openness=0.5, repeats=5):
+    r.activity[:] = NONE  # no one took part last month: habit starts from the same place in every comparison
     rates = []
     for month in range(repeats):
         decide_activity(rng, r, net, p, previous_rate, openness, month)
@@ -123,7 +124,7 @@ def test_reliance_on_government_lowers_participation():
     r.reliance[:] = 0.0
     independent = participation(p, rng, net, r)
     r.reliance[:] = 1.0
-    assert participation(p, rng, net, r) < independent - 0.02
+    assert participation(p, rng, net, r) < 0.7 * independent  # weight_reliance log-odds: about a third fewer
 
 
 def test_free_riding_lowers_participation_when_many_take_part():
@@ -382,23 +383,27 @@ def test_decision_component_is_the_share_who_had_a_say_within_the_window():
 
 # --- government's role ------------------------------------------------------------------------------------------
 def test_role_is_read_from_what_government_does():
+    """Government leads (nurture) while it and the bodies it runs do most of the community's work, shares it (assist)
+    once the community's own channels do most; guidance and supervision alone read as supervise."""
     p = PARAMS
-    assert role_of(guardian_levers(p, "nurture"), p) == "nurture"
-    assert role_of(guardian_levers(p, "assist"), p) == "assist"
-    assert role_of(guardian_levers(p, "supervise"), p) == "supervise"
-    assert role_of(withdrawn_levers(p), p) == "supervise"  # it still watches
-    assert role_of(withdrawn_levers(p.replace(supervision=0.0)), p) == "withdrawn"
-    shanghai = load_scenario("shanghai").params
-    assert role_of(scenario_levers(shanghai), shanghai) == "nurture"  # directive handling
-    weak = p.replace(mode="supportive", direct_provision=0.1, training=0.1, incubation=0.0, funding=1.0)
-    assert role_of(scenario_levers(weak), weak) == "supervise"
+    assert role_of(guardian_levers(p, "nurture"), p, 0.7) == "nurture"
+    assert role_of(guardian_levers(p, "nurture"), p, 0.3) == "assist"  # the same levers, the community doing more
+    assert role_of(guardian_levers(p, "assist"), p, 0.3) == "assist"
+    assert role_of(guardian_levers(p, "supervise"), p, 0.9) == "supervise"  # whatever its part in the work
+    assert role_of(withdrawn_levers(p), p, 0.0) == "supervise"  # it still watches
+    assert role_of(withdrawn_levers(p.replace(supervision=0.0)), p, 0.0) == "withdrawn"
+    assert role_of(scenario_levers(p), p, None) == "nurture"  # before the first month, government that gives leads
+    shanghai = CommunityModel(scenario="shanghai", n_residents=300, rng=0)
+    shanghai.run_for(12)
+    assert (shanghai.datacollector.get_model_vars_dataframe()["government_role"] == "nurture").all()
 
 
 def test_fixed_policies_get_their_role_from_behaviour_not_from_the_file():
     with pytest.raises(ParameterError, match="unknown parameter 'role'"):
         load_scenario("shenyang", role="nurture")
     model = CommunityModel(scenario="hangzhou", n_residents=200, rng=0)
-    assert model.government.role == role_of(model.levers, model.params)
+    model.run_for(6)
+    assert model.government.role == role_of(model.levers, model.params, model.metrics["government_share"])
 
 
 def test_administrative_load_creeps_back_where_functions_keep_moving_down():
@@ -424,11 +429,13 @@ def test_withdrawal_stops_all_spending_but_supervision():
 
 def test_guardian_reviews_only_at_review_months():
     model = CommunityModel(scenario="guardian", n_residents=400, rng=0, review_interval=12)
-    model.run_for(120)
-    table = model.datacollector.get_model_vars_dataframe()
-    changes = table["step"][table["government_role"] != table["government_role"].shift()].iloc[1:]
+    chosen = [model.government.guardian_role]
+    for _ in range(120):
+        model.step()
+        chosen.append(model.government.guardian_role)
+    changes = [month for month in range(1, 121) if chosen[month] != chosen[month - 1]]
     assert len(changes) >= 1
-    assert all(step % 12 == 0 for step in changes)
+    assert all(month % 12 == 0 for month in changes)
 
 
 # --- organisations, party cells and committee ------------------------------------------------------------------

@@ -67,9 +67,9 @@ def _captured_month(monkeypatch, model):
     """Run one month of problems and return the capacities and priorities the model handed to ``handle``."""
     seen = {}
 
-    def capture(demand, capacity, priority, lapse):
-        seen.update(demand=demand, capacity=capacity, priority=priority)
-        return real(demand, capacity, priority, lapse)
+    def capture(demand, capacity, priority, lapse, committee_own):
+        seen.update(demand=demand, capacity=capacity, priority=priority, committee_own=committee_own)
+        return real(demand, capacity, priority, lapse, committee_own)
 
     real = problems.handle
     monkeypatch.setattr(problems, "handle", capture)

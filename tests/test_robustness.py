@@ -62,11 +62,16 @@ def _summary(point: int, **changes: dict) -> list[dict]:
         "admin_task_completion_mean": 0.5, "decision_participation_last_5_years": 0.2, "total_public_cost": 1000.0,
         "ngo_independence_last_year": 0.5, "trust_in_strangers_last_5_years": 0.5, "misperception_last_5_years": 0.5,
         "low_level_share_last_5_years": 0.5, "vulnerable_share_last_5_years": 0.3, "participation_last_year": 0.4,
+        "final_stage": "learning", "stages_in_order": "dependence > learning", "roles_in_order": "nurture > assist",
+        "first_assist": 60, "first_supervise": None, "trust_floor_share": 0.02,
     }  # fmt: skip
     holding = {
-        "guardian": {"final_index": 0.5, "first_independence": 120, "final_role": "supervise"},
+        "guardian": {"final_index": 0.5, "first_independence": 120, "final_role": "supervise",
+                     "final_stage": "independence", "stages_in_order": "dependence > learning > independence",
+                     "roles_in_order": "nurture > assist > supervise", "first_supervise": 132},
         "guardian_fixed": {"final_index": 0.4, "mean_reliance_last_year": 0.5},
         "early_withdrawal": {"final_index": 0.2, "trust_in_strangers_last_year": 0.2},
+        "withdraw_24": {"final_index": 0.3}, "step_back_12": {"final_index": 0.5},
         "withdraw_48": {"final_index": 0.45},
         "withdraw_48_unwatched": {"final_index": 0.35},
         "shanghai": {"final_index": 0.1, "first_learning": None, "admin_task_completion_mean": 0.95,
@@ -76,8 +81,10 @@ def _summary(point: int, **changes: dict) -> list[dict]:
                     "low_level_share_last_5_years": 0.9, "vulnerable_share_last_5_years": 0.6,
                     "participation_last_year": 0.15, "total_public_cost": 5000.0},
         "workstation": {"total_public_cost": 4000.0},
-        "network_none": {"final_index": 0.2}, "network_random": {"trust_in_strangers_last_year": 0.4},
-        "no_party": {"final_index": 0.4}, "top_down": {"ngo_independence_last_year": 0.3},
+        "network_none": {"final_index": 0.2, "trust_in_strangers_last_year": 0.4},
+        "network_random": {"trust_in_strangers_last_year": 0.4},
+        "no_party": {"final_index": 0.4, "trust_in_strangers_last_year": 0.4},
+        "top_down": {"ngo_independence_last_year": 0.3, "final_index": 0.4},
     }  # fmt: skip
     keys = {"point": point, "replicate": 0}
     return [{"configuration": name, **keys, **base, **holding.get(name, {}), **changes.get(name, {})} for name in RUNS]
@@ -88,9 +95,11 @@ def test_each_pattern_reads_its_own_runs_and_fails_when_they_break_it():
     rows += _summary(1, withdraw_48_unwatched={"final_index": 0.5})  # walking away no worse: P2c fails
     rows += _summary(2, shanghai_load_06={"final_index": 0.05})  # no dose response: P3b fails
     rows += _summary(3, karamay={"misperception_last_5_years": 0.5})  # off its survey target: P5a fails
-    rows += _summary(4, early_withdrawal={"trust_in_strangers_min": 0.0})  # trust gone entirely: P2a fails
+    rows += _summary(4, early_withdrawal={"trust_in_strangers_min": 0.03})  # no more than the floor keeps: P2a fails
     rows += _summary(5, guardian={"status": "failed"})  # patterns reading the guardian have no value
     rows += _summary(6, shenyang={"vulnerable_share_last_5_years": 0.7})  # Karamay's no more vulnerable: P5b fails
+    rows += _summary(7, step_back_12={"final_index": 0.44})  # stepping back costs more than the margin: P2d fails
+    rows += _summary(8, guardian={"first_supervise": 100})  # supervising before independence: P1 fails
     holds = evaluate(pd.DataFrame(rows)).set_index("point")
     keys = [p.key for p in PATTERNS]
     assert holds.loc[0, keys].astype(bool).all()
@@ -99,6 +108,8 @@ def test_each_pattern_reads_its_own_runs_and_fails_when_they_break_it():
     assert [k for k in keys if not holds.loc[3, k]] == ["P5a"]
     assert [k for k in keys if not holds.loc[4, k]] == ["P2a"]
     assert [k for k in keys if not holds.loc[6, k]] == ["P5b"]
+    assert [k for k in keys if not holds.loc[7, k]] == ["P2d"]
+    assert [k for k in keys if not holds.loc[8, k]] == ["P1"]
     reads_guardian = {p.key for p in PATTERNS if "guardian" in p.runs}
     assert set(holds.columns[holds.loc[5].isna()]) == reads_guardian
 
@@ -131,7 +142,7 @@ def test_a_finished_analysis_rerun_resumes_every_sweep_and_gives_the_same_number
     out, _ = quick
     before = pd.read_csv(out / "pattern_shares.csv")
     result = run_robustness(out, Settings.quick(), executor="inline", progress=False)
-    assert [sweep.done for sweep in result.sweeps] == [0, 0, 0, 0]  # nothing run again
+    assert [sweep.done for sweep in result.sweeps] == [0] * 5  # nothing run again
     pd.testing.assert_frame_equal(result.shares.reset_index(drop=True), before, check_dtype=False)
 
 

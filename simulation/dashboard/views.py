@@ -48,7 +48,7 @@ from ..model.agents import PartyCell
 from ..model.parameters import ROLES
 from ..model.policy import ROLE_FOR_STAGE
 from ..model.scenarios import list_scenarios, load_scenario
-from ..model.stages import STAGES
+from ..model.stages import STAGES, thresholds
 from ..names import choice_name, configuration_name, role_name, scenario_text, stage_name
 
 if TYPE_CHECKING:
@@ -482,13 +482,14 @@ def stage_report(model: CommunityModel) -> StageReport:
     """The stage indicator's content for the model's current month."""
     p = model.params
     index = history(model)["self_governance_index"]
+    learning, independence = thresholds(p)
     return StageReport(
         month=int(model.steps),
         stage=model.stage,
         role=model.government.role,
         index=float(model.metrics["self_governance_index"]),
-        learning_threshold=p.learning_threshold,
-        independence_threshold=p.independence_threshold,
+        learning_threshold=learning,
+        independence_threshold=independence,
         responsive=p.policy == "responsive",
         withdrawn=model.levers.withdrawn,
         smoothed=float(smoothed_index(index, p.index_smoothing)[-1]) if len(index) else None,
@@ -543,8 +544,7 @@ class IndexFigure:
 def draw_index(model: CommunityModel, lang: str = "en") -> Figure:
     """The self-governance index over time, over the stage bands, with government's role changes marked."""
     p = model.params
-    plot = live_figure(model, f"index-{lang}", lambda: IndexFigure(p.learning_threshold, p.independence_threshold,
-                                                                   p.index_smoothing, lang))  # fmt: skip
+    plot = live_figure(model, f"index-{lang}", lambda: IndexFigure(*thresholds(p), p.index_smoothing, lang))
     return plot.update(history(model))
 
 

@@ -43,7 +43,7 @@ from ..i18n import gettext_for
 from ..lifeline import interrupt_for
 from ..model.runner import DEFAULT_STEPS, summarise
 from ..model.scenarios import load_scenario
-from ..model.stages import STAGES
+from ..model.stages import STAGES, thresholds
 from ..names import configuration_name, stage_name
 from .executors import cpu_count
 
@@ -53,6 +53,8 @@ DEFAULT_SEEDS = 5
 # and `experiment configurations` with the same seeds, steps and residents run the same runs.
 DEFAULT_SEED = 20261127
 DEFAULT_OUT = Path("results/compare")
+# Keyword arguments of run_comparison_sweep that are not model parameters.
+SWEEP_OPTIONS = ("seed", "executor", "on_progress", "should_continue", "allow_large")
 RUN_KEYS = ("run_id", "configuration", "replicate", "seed")
 # Per-configuration means of these per-run numbers keep the per-run names (as in the experiments' tables).
 MEAN_COLUMNS = (
@@ -101,11 +103,7 @@ def validate_scenarios(names: Sequence[str], n_residents: int | None = None, **o
 
 def stage_thresholds(names: Sequence[str], **overrides: Any) -> dict[str, tuple[float, float]]:
     """(learning, independence) thresholds of each configuration, for drawing its stage bands."""
-    result = {}
-    for name in names:
-        params = load_scenario(name, **overrides).params
-        result[name] = (params.learning_threshold, params.independence_threshold)
-    return result
+    return {name: thresholds(load_scenario(name, **overrides).params) for name in names}
 
 
 def comparison_sweep(
@@ -212,10 +210,13 @@ def run_summaries(trajectories: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
+def summarise_runs(runs: pd.DataFrame, thresholds: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """One row per configuration (in the order met) from per-run rows: stages reached and when, and means.
 
-    A stage's median year is over the runs that reached it; failed runs (``status``) are left out.
+    A stage's median year is over the runs that reached it; failed runs (``status``) are left out. Near a
+    threshold a yes or no says little, so each configuration also has the share of its seeds that end in
+    independence and, given its ``thresholds`` (:func:`stage_thresholds`), ``independence_margin``: its mean
+    final index less the independence threshold.
     """
     if "status" in runs.columns:
         runs = runs[runs["status"] == "ok"]
@@ -230,6 +231,9 @@ def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
             row[column] = float(group[column].mean())
             if column == "final_index":
                 row["final_index_sd"] = float(group["final_index"].std(ddof=1)) if len(group) > 1 else math.nan
+        row["final_independent"] = float((group["final_stage"] == "independence").mean())
+        threshold = thresholds[name][1] if thresholds and name in thresholds else math.nan
+        row["independence_margin"] = row["final_index"] - threshold
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -254,7 +258,8 @@ def compare_scenarios(
     keyword arguments override model parameters in every configuration (:func:`run_comparison_sweep`).
     """
     trajectories, runs = run_comparison_sweep(names, seeds, steps, n_residents, workers, progress, **options)
-    return trajectories, summarise_runs(runs)
+    overrides = {key: value for key, value in options.items() if key not in SWEEP_OPTIONS}
+    return trajectories, summarise_runs(runs, stage_thresholds(unique_names(names), **overrides))
 
 
 def stage_cell(share: float, median_year: float, lang: str = "en", words: bool = False) -> str:
@@ -287,6 +292,7 @@ def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
                 for stage in STAGES[1:]
             },
             _("final index"): f"{row['final_index']:.2f}{sd}",
+            _("ends independent"): _end_independent(row),
             _("trust strangers"): f"{row['trust_in_strangers_last_year']:.0%}",
             _("admin done"): f"{row['admin_task_completion_mean']:.0%}",
             _("public cost"): f"{row['total_public_cost']:,.0f}",
@@ -298,10 +304,19 @@ def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
     lines.append("  ".join("-" * widths[h] for h in headers))
     lines += ["  ".join(_pad(r[h], widths[h]) for h in headers) for r in rows]
     note = _(
-        "stage cells: share of seeds that reached it @ median year first reached; public cost: cost units per 1,000 "
-        "residents, summed over the run"
+        "stage cells: share of seeds that reached it @ median year first reached; ends independent: share of seeds "
+        "(mean final index less the independence threshold); public cost: cost units per 1,000 residents, summed "
+        "over the run"
     )
     return "\n".join([*lines, "", note])
+
+
+def _end_independent(row: pd.Series) -> str:
+    """'60% (+0.02)': the share of seeds that end independent and how far the mean final index is from the
+    threshold, so that a configuration near it does not read as a plain yes or no."""
+    share = f"{row['final_independent']:.0%}"
+    margin = row.get("independence_margin", math.nan)
+    return share if pd.isna(margin) else f"{share} ({margin:+.2f})"
 
 
 def _width(text: str) -> int:

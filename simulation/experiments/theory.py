@@ -6,6 +6,10 @@
   seeds: when each stage is reached, the final index, the public cost (docs/ODD.md 1.2, patterns P3-P4; 8.1).
 * ``shock``: a large conflict (like a construction project taking a shared garden) hits one compound at a
   chosen year; how each configuration absorbs it (docs/ODD.md 7.7, the shock; 7.9.3, trust through service).
+* ``withdrawal-test``: each configuration (and the guardian withdrawn at month 48) with the withdrawal test
+  inside (:mod:`simulation.experiments.standalone`): at the first month of learning and of independence, and
+  every four years in them, copies of the run go on with government stepped back, or let go. Does the stage
+  hold (docs/ODD.md 9.4)?
 
 Each experiment is an ordinary sweep (:mod:`simulation.experiments.sweep`), so it runs on any executor, resumes after
 an interruption, and its raw results stay in ``DIR/sweep`` for further analysis.
@@ -27,11 +31,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..fonts import enable_chinese
-from ..i18n import gettext_for
+from ..i18n import N_, gettext_for
 from ..model.runner import DEFAULT_STEPS
-from ..names import configuration_name
+from ..model.scenarios import load_scenario
+from ..names import configuration_name, stage_name
 from .compare import DEFAULT_SCENARIOS, DEFAULT_SEED, RUN_KEYS, comparison_sweep, summarise_runs
-from .plots import LINE_COLOUR, plot_comparison
+from .plots import LINE_COLOUR, STAGE_COLOURS, plot_comparison
+from .standalone import STANCES, TESTED_STAGES, StancesTestedModel
 from .sweep import SweepResult, load_sweep, read_series, read_summary, run_sweep
 from .sweep_store import free_results_parent
 
@@ -121,7 +127,7 @@ def plot_withdrawal(table: pd.DataFrame, horizon_years: float, path: Path | None
     left.set_xlabel(_("year government withdraws"))
     left.set_ylabel(_("self-governance index at year {year:g}").format(year=horizon_years))
     left.set_ylim(0, 1)
-    left.legend(frameon=False, fontsize="small", loc="lower right")
+    left.legend(frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
     right.plot(
         fixed["withdrawal_year"], fixed["total_public_cost"], marker="o", color=LINE_COLOUR, label=_("fixed withdrawal")
     )
@@ -294,6 +300,166 @@ def plot_shock(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int, pat
     return _save(fig, path)
 
 
+# --- withdrawal test --------------------------------------------------------------------------------------
+
+
+TESTED_CONFIGURATIONS = ("guardian", "hangzhou", "shenyang", "jianghan", "workstation", "xinhua", "shanghai", "karamay")
+WITHDRAWN_48 = "guardian_withdraw_48"  # the guardian withdrawn at month 48: stepping back changes little more
+STANCE_NAMES = {"step_back": N_("stepping back"), "let_go": N_("letting go")}
+STANCE_COLOURS = {"step_back": LINE_COLOUR, "let_go": "#c0392b"}
+INDEX_BIN = 0.05  # width of the bins of the index at the step back, in the figure
+
+
+def withdrawal_test_sweep(settings: Settings) -> dict[str, Any]:
+    """Each configuration, and the guardian withdrawn at month 48, with both stances tested at the same months.
+
+    The per-step series keeps every month (the tests fall on any month): the figure reads the index at each step
+    back from it.
+    """
+    configurations: dict[str, dict] = {name: {"scenario": name} for name in TESTED_CONFIGURATIONS}
+    configurations[WITHDRAWN_48] = {"scenario": GUARDIAN, "withdraw_at_step": 48}
+    sweep = _sweep("Withdrawal test: does each stage hold when government steps back, or lets go?", configurations,
+                   settings, series=True, thin=1)  # fmt: skip
+    sweep.update(model="simulation.experiments.standalone:StancesTestedModel",
+                 summary="simulation.experiments.standalone:stances_summary")  # fmt: skip
+    return sweep
+
+
+def withdrawal_test_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per stance, for all runs together and per configuration: tests in each stage and the share that held.
+
+    ``runs`` counts the configuration's runs; a stage no run reached has 0 tests and no share.
+    """
+    ok = summary[summary["status"] == "ok"]
+    rows = []
+    for name, runs in [("all", ok), *ok.groupby("configuration", sort=False)]:
+        for stance in STANCES:
+            row: dict[str, Any] = {"configuration": name, "stance": stance, "runs": len(runs)}
+            for stage in TESTED_STAGES:
+                tests = int(runs[f"{stage}_tests"].sum())
+                held = int(runs[f"{stage}_held" + ("_let_go" if stance == "let_go" else "")].sum())
+                row[f"{stage}_tests"], row[f"{stage}_held"] = tests, held / tests if tests else np.nan
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def tested_months(series: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per tested month of every run: configuration, stage, index at the step back, held per stance."""
+    tested = series[series["withdrawal_tested"].fillna("") != ""]
+    tested = tested.merge(summary[["run_id", "configuration"]], on="run_id")
+    return pd.DataFrame({
+        "configuration": tested["configuration"],
+        "run_id": tested["run_id"],
+        "month": tested["step"],
+        "stage": tested["withdrawal_tested"],
+        "index_before": tested["withdrawal_index_before"],
+        "step_back": tested["withdrawal_held"].astype(bool),
+        "let_go": tested["withdrawal_held_let_go"].astype(bool),
+    }).reset_index(drop=True)  # fmt: skip
+
+
+def held_by_index(tests: pd.DataFrame, width: float = INDEX_BIN) -> pd.DataFrame:
+    """Per bin of the index at the step back (its middle): the tests in it and the share held per stance."""
+    middle = (np.floor(tests["index_before"] / width) + 0.5) * width
+    grouped = tests.assign(index=middle.round(6)).groupby("index")
+    shares = grouped.agg(tests=("stage", "size"), step_back=("step_back", "mean"), let_go=("let_go", "mean"))
+    return shares.reset_index()
+
+
+def plot_withdrawal_test(tests: pd.DataFrame, table: pd.DataFrame, thresholds: tuple[float, float],
+                         path: Path | None = None, lang: str = "en") -> Figure:  # fmt: skip
+    """Share of tests that held by the index at the step back (left) and by configuration (right), per stance."""
+    _ = gettext_for(lang)
+    fig, (left, right) = _figure(2, width=5.6, lang=lang)
+    learning, independence = thresholds
+    left.axvspan(learning, independence, color=STAGE_COLOURS["learning"], lw=0, zorder=0,
+                 label=_("{stage} stage").format(stage=stage_name("learning", lang)))  # fmt: skip
+    left.axvspan(independence, 1, color=STAGE_COLOURS["independence"], lw=0, zorder=0,
+                 label=_("{stage} stage").format(stage=stage_name("independence", lang)))  # fmt: skip
+    binned = held_by_index(tests)
+    for stance in STANCES:
+        left.plot(binned["index"], binned[stance], marker="o", color=STANCE_COLOURS[stance],
+                  label=_(STANCE_NAMES[stance]))  # fmt: skip
+    for row in binned.itertuples():
+        left.text(row.index, -0.08, str(row.tests), ha="center", va="top", fontsize="x-small", color=MUTED)
+    if len(binned):
+        left.set_xlim(binned["index"].min() - INDEX_BIN, binned["index"].max() + INDEX_BIN)
+    left.set_ylim(-0.15, 1.05)
+    left.set_xlabel(_("index at the step back (moving mean; grey: tests per bin)"))
+    left.set_ylabel(_("share of tests that held"))
+    left.legend(frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
+    _held_by_configuration(right, table, lang)
+    fig.suptitle(_("Does the stage hold when government steps back?"))
+    return _save(fig, path)
+
+
+def _held_by_configuration(ax: Any, table: pd.DataFrame, lang: str) -> None:
+    """Horizontal bars: per configuration, the share of its tests (both stages) that held, one bar per stance."""
+    _ = gettext_for(lang)
+    rows = table[table["configuration"] != "all"].copy()
+    rows["tests"] = sum(rows[f"{stage}_tests"] for stage in TESTED_STAGES)
+    rows["held"] = sum(rows[f"{stage}_held"].fillna(0) * rows[f"{stage}_tests"] for stage in TESTED_STAGES)
+    names = list(dict.fromkeys(rows["configuration"]))
+    y = np.arange(len(names))
+    for offset, stance in zip((-0.2, 0.2), STANCES, strict=True):
+        of = rows[rows["stance"] == stance].set_index("configuration").loc[names]
+        share = (of["held"] / of["tests"].where(of["tests"] > 0)).to_numpy()
+        ax.barh(y + offset, np.nan_to_num(share), height=0.38, color=STANCE_COLOURS[stance],
+                label=_(STANCE_NAMES[stance]))  # fmt: skip
+    tests = rows[rows["stance"] == STANCES[0]].set_index("configuration").loc[names, "tests"]
+    for i, count in enumerate(tests):
+        label = _("not tested") if count == 0 else _("n = {tests}").format(tests=int(count))
+        ax.text(1.02, i, label, va="center", fontsize="x-small", color=MUTED)
+    ax.set_yticks(y, [configuration_name(name, lang) for name in names])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.25)
+    ax.set_xlabel(_("share of tests that held (learning and independence)"))
+    ax.legend(frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
+
+
+def describe_withdrawal_test(table: pd.DataFrame, horizon: int, lang: str = "en") -> str:
+    """The experiment's answer in plain words: per stance, the share of each stage's tests that held."""
+    _ = gettext_for(lang)
+    overall = table[table["configuration"] == "all"].set_index("stance")
+    sentences = []
+    for stance in STANCES:
+        row = overall.loc[stance]
+        first = _stage_held(row, "independence", lang, horizon)
+        second = _stage_held(row, "learning", lang)
+        sentences.append(_("{stance}: {first}, {second}.").format(stance=_(STANCE_NAMES[stance]).capitalize(),
+                                                                  first=first, second=second))  # fmt: skip
+    weakest = _weakest(table)
+    if weakest is not None:
+        sentences.append(_("Stepping back held least often in {configuration}: {share:.0%} of its {tests} tests.")
+                         .format(configuration=configuration_name(weakest["configuration"], lang),
+                                 share=weakest["share"], tests=int(weakest["tests"])))  # fmt: skip
+    return ("" if lang == "zh" else " ").join(sentences)
+
+
+def _stage_held(row: pd.Series, stage: str, lang: str, horizon: int | None = None) -> str:
+    """'96% of the 120 classifications as independence held for 24 months' (the months only said once)."""
+    _ = gettext_for(lang)
+    tests, name = int(row[f"{stage}_tests"]), stage_name(stage, lang)
+    if tests == 0:
+        return _("no classification as {stage} to test").format(stage=name)
+    if horizon is None:
+        return _("{share:.0%} of the {tests} as {stage}").format(share=row[f"{stage}_held"], tests=tests, stage=name)
+    return _("{share:.0%} of the {tests} classifications as {stage} held for {months} months").format(
+        share=row[f"{stage}_held"], tests=tests, stage=name, months=horizon)  # fmt: skip
+
+
+def _weakest(table: pd.DataFrame) -> dict[str, Any] | None:
+    """The configuration whose stepped-back copies held least often, if any failed at all."""
+    rows = table[(table["configuration"] != "all") & (table["stance"] == "step_back")]
+    tests = sum(rows[f"{stage}_tests"] for stage in TESTED_STAGES)
+    held = sum(rows[f"{stage}_held"].fillna(0) * rows[f"{stage}_tests"] for stage in TESTED_STAGES)
+    share = (held / tests.where(tests > 0)).dropna()
+    if share.empty or share.min() >= 1:
+        return None
+    at = share.idxmin()
+    return {"configuration": rows.loc[at, "configuration"], "share": float(share[at]), "tests": tests[at]}
+
+
 # --- running an experiment ---------------------------------------------------------------------------
 
 
@@ -368,10 +534,23 @@ def _report_shock(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.D
     return table, [figure], text
 
 
+def _report_withdrawal_test(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
+    summary = read_summary(out / "sweep")
+    table = withdrawal_test_table(summary)
+    held = ["withdrawal_tested", "withdrawal_held", "withdrawal_held_let_go", "withdrawal_index_before"]
+    tests = tested_months(read_series(out / "sweep", columns=held), summary)
+    tests.to_csv(out / "withdrawal-test-months.csv", index=False)
+    p = load_scenario(GUARDIAN).params
+    figure = out / "withdrawal_test.png"
+    plot_withdrawal_test(tests, table, (p.learning_threshold, p.independence_threshold), figure, lang)
+    return table, [figure], describe_withdrawal_test(table, StancesTestedModel.settings.horizon, lang)
+
+
 EXPERIMENTS: dict[str, tuple[Callable[[Settings], dict], Callable[[Path, Settings, str], tuple]]] = {
     "withdrawal-timing": (withdrawal_sweep, _report_withdrawal),
     "configurations": (configurations_sweep, _report_configurations),
     "shock": (shock_sweep, _report_shock),
+    "withdrawal-test": (withdrawal_test_sweep, _report_withdrawal_test),
 }
 
 

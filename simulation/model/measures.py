@@ -20,10 +20,14 @@ if TYPE_CHECKING:
 COLUMNS = {
     "stage": "dependence / learning / independence (smoothed index, with hysteresis)",
     "government_role": "nurture / assist / supervise / withdrawn: the period government's behaviour amounts to",
-    "self_governance_index": "the yardstick the stage reads (by default the community index: weighted mean of its six components), 0-1",
-    "legacy_index": "the index of earlier versions (mean of decision, organisation, social capital, standing, funding), 0-1",
+    "self_governance_index": "the yardstick the stage reads (by default the community index of six components), 0-1",
+    "legacy_index": "the index of earlier versions (decision, organisation, social capital, standing, funding), 0-1",
     "trust_in_strangers": "share of residents whose trust in fellow residents exceeds trust_threshold",
+    "trust_floor_share": "share of residents whose floor of trust (trust_floor x disposition) alone exceeds "
+    "trust_threshold: the trust in strangers no bad experience can take away",
     "participation_rate": "share of residents who took part in any activity this month",
+    "active_within_half_year": "share of residents who took part in any activity within the last 6 months "
+    "(the CASS 2013 survey's question)",
     "active_within_year": "share of residents who took part in any activity within the last 12 months",
     "decision_participation_share": "share of participants in decisions, elections or supervision",
     "low_level_participation_share": "share of participants in cleaning, culture and sport, charity, patrols",
@@ -42,7 +46,8 @@ COLUMNS = {
     "problems_solved_share": "share of this month's problem demand that was solved",
     "solved_by_residents_share": "share of solved problems solved by residents' own joint action",
     "solved_by_government_share": "share of solved problems solved directly by government",
-    "government_share": "share of solved problems solved by government or bodies it runs (its organisations, the committee as far as not autonomous)",
+    "government_share": "share of solved problems solved by government or the bodies it runs (its organisations, "
+    "the committee as far as it is not autonomous)",
     "staff_professionalism": "share of committee staff with a college degree",
     "mean_reliance": "mean reliance on government to handle shared problems (索取依赖), 0-1",
     "ngo_drift": "mean drift of the organisations from their mission (0 when there are none), 0-1",
@@ -69,7 +74,9 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
         "self_governance_index": components.index(yardstick_weights(p)),
         "legacy_index": components.index(dict.fromkeys(LEGACY_COMPONENTS, 1.0)),
         "trust_in_strangers": share(r.trust > p.trust_threshold),
+        "trust_floor_share": share(p.trust_floor * r.disposition > p.trust_threshold),
         "participation_rate": n_active / n,
+        "active_within_half_year": share(model.steps - r.last_active < 6),
         "active_within_year": share(model.steps - r.last_active < 12),
         "decision_participation_share": per_active(np.count_nonzero(r.activity == DECISION)),
         "low_level_participation_share": per_active(np.count_nonzero(r.activity == LOW_LEVEL)),

@@ -26,7 +26,7 @@ community's own channels do most of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .parameters import Parameters
 
@@ -79,12 +79,15 @@ def role_of(levers: Levers, p: Parameters, government_share: float | None) -> st
 
 
 def scenario_levers(p: Parameters, month: int = 0, support: float = 1.0) -> Levers:
-    """The scenario's levers in a month, with the levers of intervention scaled by ``support``.
+    """The scenario's levers in a month, with the domains government handles itself narrowed to ``support``.
 
-    Funding for the community's running costs is not scaled: essay 1 counts it among the conditions of
-    every successful case ("以资金投入为健全基础设施和宜居环境的重要保障"); what the guardian narrows
-    while it assists is its intervention: the domains it handles itself, the tasks it pushes down and the
-    intensity of its training and fostering.
+    What the guardian narrows as it assists is what it *does* in the community's place: the problems it handles
+    itself, the tasks it pushes down, the organisations it makes. What it keeps is what makes the community able
+    to do these itself: training, fostering residents' organisations and the committee's running costs. Essay 1
+    asks exactly this of government now: "将关注的重点从事无巨细、亲力亲为转到重点培养基层自治组织发育成熟上来"
+    (turn from doing everything itself, down to the details, to fostering the self-governing organisations until
+    they mature), "适时地缩小干预领域" (narrow the domains of intervention in time); and it counts funding among
+    the conditions of every successful case ("以资金投入为健全基础设施和宜居环境的重要保障").
     """
     admin_load = min(1.0, p.admin_load + p.admin_load_growth * month / 12)
     return Levers(
@@ -93,9 +96,9 @@ def scenario_levers(p: Parameters, month: int = 0, support: float = 1.0) -> Leve
         admin_load=admin_load * support,
         fees_follow_tasks=p.fees_follow_tasks,
         service_purchase=p.service_purchase,
-        training=p.training * support,
+        training=p.training,
         feedback=p.feedback,
-        incubation=p.incubation * support,
+        incubation=p.incubation,
         top_down_ngo_rate=p.top_down_ngo_rate * support,
         direct_provision=p.direct_provision * support,
         supervision=p.supervision,
@@ -118,7 +121,8 @@ def stepped_back_levers(p: Parameters) -> Levers:
 
 
 def guardian_levers(p: Parameters, role: str, month: int = 0) -> Levers:
-    """The guardian's levers for a role: full support to nurture, less to assist, guidance and supervision after."""
+    """The guardian's levers for a role: all of them to nurture, fewer domains of its own to assist, guidance and
+    supervision after."""
     if role == "nurture":
         return scenario_levers(p, month)
     if role == "assist":

@@ -48,7 +48,7 @@ ALL_COMPONENTS = (*COMPONENTS, "standing", "funding")
 
 @dataclass(frozen=True)
 class Anchor:
-    """A component's value in a dependent community (Karamay, essay 6) and in a self-governing one (the essays' cases)."""
+    """A component's value in a dependent community (Karamay, essay 6) and in a self-governing one (essays' cases)."""
 
     dependence: float
     independence: float
@@ -60,11 +60,12 @@ ANCHORS = {
     "organisation": Anchor(0.02, 0.15),
     "social_capital": Anchor(0.43, 0.55),
     "autonomy": Anchor(0.10, 0.60),
-    "own_resources": Anchor(0.05, 0.30),  # own funds against the running need (the legacy "funding")
+    "own_resources": Anchor(0.05, 0.30),
     "own_solving": Anchor(0.10, 0.60),
-    "standing": Anchor(0.10, 0.50),  # legacy: autonomy 0.6 x funded 0.85
-    "funding": Anchor(0.05, 0.30),  # legacy: own funds against the running need
 }
+# The legacy index keeps the thresholds of the versions that used it (their anchors: decision 0.5, organisation
+# 0.3, trust 0.55, standing 0.5, funding 0.3 at independence; Karamay 0.05, 0.02, 0.43, 0.1, 0.05).
+LEGACY_THRESHOLDS = (0.28, 0.43)
 
 
 def yardstick_weights(p: Parameters) -> dict[str, float]:
@@ -90,6 +91,8 @@ def thresholds(p: Parameters) -> tuple[float, float]:
     defaults are its anchors'), the anchors' for any other yardstick."""
     if p.yardstick == "community":
         return p.learning_threshold, p.independence_threshold
+    if p.yardstick == "legacy":
+        return LEGACY_THRESHOLDS
     return anchored_thresholds(yardstick_weights(p))
 
 
