@@ -13,6 +13,11 @@ subprocess, so its wall time and peak memory are not polluted by part 1.
 Targets: < 60 s in total (interpreter start, imports and construction
 included) and < 2 GB peak resident memory.
 
+Part 3 times the withdrawal test (``run --withdrawal-test``) of one run:
+``run_scenario`` and ``withdrawal_test`` with the same arguments (part 1's
+residents, 240 months), in turns. Target: the test's extra time is at most the
+run's own (extra / run <= 1, the median of the pairs).
+
 Usage::
 
     python bench/benchmark.py                 # full size (about a minute)
@@ -41,6 +46,7 @@ REPO_ROOT = bench_common.REPO_ROOT
 TARGET_RATIO = 15.0  # ours / VirusOnNetwork, agent-steps per second
 TARGET_LARGE_SECONDS = 60.0  # 100,000 residents x 240 steps, whole process
 TARGET_LARGE_PEAK_MB = 2000.0  # 2 GB, in MB of 10**6 bytes
+TARGET_WITHDRAWAL_EXTRA = 1.0  # the withdrawal test's extra time / the run's time
 
 FULL = {
     "residents": 10_000,
@@ -49,6 +55,8 @@ FULL = {
     "virus_steps": 40,
     "large_residents": 100_000,
     "large_steps": 240,
+    "withdrawal_steps": 240,
+    "withdrawal_repeats": 3,
 }
 QUICK = {
     "residents": 2_000,
@@ -57,6 +65,8 @@ QUICK = {
     "virus_steps": 10,
     "large_residents": 10_000,
     "large_steps": 24,
+    "withdrawal_steps": 240,
+    "withdrawal_repeats": 1,
 }
 
 
@@ -226,6 +236,53 @@ def bench_large(residents: int, steps: int, seed: int, scenario: str) -> dict[st
     return result
 
 
+# --- part 3: the withdrawal test of one run -----------------------------------------
+def bench_withdrawal(residents: int, steps: int, repeats: int, seed: int, scenario: str) -> dict[str, Any]:
+    """The run alone, then the same run with the withdrawal test, in turns: what the test adds to a run.
+
+    Both build the model and run it the same way (``withdrawal_test`` leaves the run's numbers unchanged), so the
+    difference is the test: the copies continued with government stepped back.
+    """
+    from simulation import run_scenario
+    from simulation.experiments.standalone import TestSettings, withdrawal_test
+
+    pairs, tests = [], 0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run_scenario(scenario, steps=steps, seed=seed, n_residents=residents)
+        t1 = time.perf_counter()
+        _table, tested = withdrawal_test(scenario, steps=steps, seed=seed, n_residents=residents)
+        t2 = time.perf_counter()
+        pairs.append((t1 - t0, t2 - t1))
+        tests = len(tested)
+    settings = TestSettings()
+    return {
+        "scenario": scenario,
+        "residents": residents,
+        "steps": steps,
+        "repeats": repeats,
+        "tests": tests,
+        "test_months": tests * settings.horizon,
+        "run_s": statistics.median(run for run, _ in pairs),
+        "tested_s": statistics.median(tested for _, tested in pairs),
+        "pair_ratios": [(tested - run) / run for run, tested in pairs],
+        "ratio": statistics.median((tested - run) / run for run, tested in pairs),
+    }
+
+
+def report_withdrawal(withdrawal: dict[str, Any]) -> bool:
+    """Part 3's lines; whether the test's extra time is within the run's."""
+    w = withdrawal
+    print(f"\nPart 3: the withdrawal test of one run ({w['scenario']}, {w['residents']:,} residents, {w['steps']} "
+          f"months; {w['tests']} tests, {w['test_months']} months of copies)")  # fmt: skip
+    print(f"  run alone {w['run_s']:.2f} s, with the test {w['tested_s']:.2f} s (median of {w['repeats']})")
+    pairs = ", ".join(f"{r:.2f}" for r in w["pair_ratios"])
+    ok = w["ratio"] <= TARGET_WITHDRAWAL_EXTRA
+    print(f"  extra time / run time (median pair; pairs {pairs}): {w['ratio']:.2f}   "
+          f"target <= {TARGET_WITHDRAWAL_EXTRA:g}: {_mark(ok)}")  # fmt: skip
+    return ok
+
+
 # --- reporting ---------------------------------------------------------------------
 def _mark(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
@@ -272,6 +329,8 @@ def report(results: dict[str, Any], full_size: bool) -> list[bool]:
             f"{_mark(ok_time)}"
         )
         print(f"  peak RSS {large['peak_rss_mb']:,.0f} MB   target < {TARGET_LARGE_PEAK_MB:,.0f} MB: {_mark(ok_mem)}")
+    if results.get("withdrawal") is not None:
+        checks.append(report_withdrawal(results["withdrawal"]))
     bench_common.note_if_not_full_size(full_size)
     return checks
 
@@ -287,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-residents", type=int, help=f"part 2 residents (default {FULL['large_residents']:,})")
     parser.add_argument("--large-steps", type=int, help=f"part 2 steps (default {FULL['large_steps']})")
     parser.add_argument("--skip-large", action="store_true", help="skip part 2")
+    parser.add_argument("--withdrawal-steps", type=int,
+                        help=f"part 3 months of the tested run (default {FULL['withdrawal_steps']})")  # fmt: skip
+    parser.add_argument("--withdrawal-repeats", type=int,
+                        help=f"part 3 pairs of runs (default {FULL['withdrawal_repeats']})")  # fmt: skip
+    parser.add_argument("--skip-withdrawal", action="store_true", help="skip part 3")
     parser.add_argument("--large-child", nargs=2, type=int, metavar=("N", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -310,12 +374,18 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_large:
         print(f"Part 2: {sizes['large_residents']:,} residents x {sizes['large_steps']} steps in a fresh process ...")
         results["large"] = bench_large(sizes["large_residents"], sizes["large_steps"], args.seed, args.scenario)
+    if not args.skip_withdrawal:
+        print(f"Part 3: {sizes['withdrawal_repeats']} pairs of one run and its withdrawal test "
+              f"({sizes['residents']:,} residents, {sizes['withdrawal_steps']} months) ...")  # fmt: skip
+        results["withdrawal"] = bench_withdrawal(sizes["residents"], sizes["withdrawal_steps"],
+                                                 sizes["withdrawal_repeats"], args.seed, args.scenario)  # fmt: skip
 
     checks = report(results, full_size)
     results["targets"] = {
         "ratio_min": TARGET_RATIO,
         "large_seconds_max": TARGET_LARGE_SECONDS,
         "large_peak_mb_max": TARGET_LARGE_PEAK_MB,
+        "withdrawal_extra_max": TARGET_WITHDRAWAL_EXTRA,
         "all_met": all(checks),
     }
     return bench_common.finish(results, checks, args, full_size)

@@ -3,13 +3,15 @@
     python -m simulation scenarios
     python -m simulation parameters [--section NAME]
     python -m simulation run --scenario NAME [--steps N] [--seed S] [--residents N] [--set key=value ...] [--out FILE]
+                             [--withdrawal-test [--let-go] [--test-every MONTHS] [--test-horizon MONTHS]]
     python -m simulation compare [--scenarios a,b,...] [--seeds K] [--seed S] [--steps N] [--residents N]
                                  [--workers N] [--set key=value ...] [--out DIR]
     python -m simulation sweep SWEEP.toml [--executor processes|dask|inline] [--scheduler ADDRESS] [--workers N]
                                [--out DIR] [--retry-failed] [--batch N] [--dry-run] [--no-progress]
     python -m simulation sensitivity SPEC.toml --method sobol|morris [--samples N] [--outputs a,b] [--out DIR]
     python -m simulation discover SWEEP_DIR [--outcome first_independence] [--method prim|tree] [--out DIR]
-    python -m simulation experiment withdrawal-timing|configurations|shock [--seeds K] [--residents N] [--out DIR]
+    python -m simulation experiment withdrawal-timing|configurations|shock|withdrawal-test [--seeds K] [--residents N]
+                                    [--out DIR]
     python -m simulation experiment robustness [--quick] [--out DIR]
     python -m simulation calibrate SPEC.toml [--scale F] [--out DIR]
     python -m simulation dashboard [--port P] [--host H] [--max-sessions N] [--idle-minutes M]
@@ -58,6 +60,7 @@ from .experiments.compare import (
 )
 from .experiments.executors import cpu_count
 from .experiments.limits import LARGE_COMMUNITY, SizeError, check_community_size, community_estimate
+from .experiments.standalone import TestSettings, format_tests, withdrawal_test
 from .i18n import LANGUAGES, LanguageError, check_language, gettext_for, language_from_locale
 from .inputs import writable_dir, writable_file
 from .lifeline import exit_code, stop_signals
@@ -262,17 +265,39 @@ class RunPlan:
     seed: int
     overrides: dict[str, Any] = field(default_factory=dict)
     out: Path | None = None
+    test: TestSettings | None = None  # --withdrawal-test: how
+    tests_out: Path | None = None  # where its tests go: beside --out, as CSV
 
 
 def plan_run(args: argparse.Namespace) -> RunPlan:
     """Check every input of `run` before anything is simulated."""
     with _input_checks():
+        test = _withdrawal_test_settings(args)
         overrides = _model_overrides(args)
         scenario = load_configuration(args.scenario, InputError, **overrides)
         steps, seed = _check_positive(args.steps, "--steps"), _check_seed(args.seed)
         out = _check_table_path(Path(args.out)) if args.out else None
+        tests_out = writable_file(tests_path(out), "--out", InputError) if out and test else None
         _check_community(scenario.params.n_residents, steps, 1, 1, args.allow_large)
-        return RunPlan(scenario, steps, seed, overrides, out)
+        return RunPlan(scenario, steps, seed, overrides, out, test, tests_out)
+
+
+def _withdrawal_test_settings(args: argparse.Namespace) -> TestSettings | None:
+    """--withdrawal-test and its options, checked; the options alone are a mistake, not something to ignore."""
+    options = {"--let-go": args.let_go, "--test-every": args.test_every, "--test-horizon": args.test_horizon}
+    given = [option for option, value in options.items() if value not in (None, False)]
+    if not args.withdrawal_test:
+        if given:
+            raise InputError(f"{given[0]} only goes with --withdrawal-test; add --withdrawal-test or leave it out")
+        return None
+    months = {"every": args.test_every, "horizon": args.test_horizon}
+    checked = {key: check(value, COUNT, f"--test-{key}") for key, value in months.items() if value is not None}
+    return TestSettings(let_go=args.let_go, **checked)
+
+
+def tests_path(out: Path) -> Path:
+    """Where `run --withdrawal-test --out FILE` writes its tests: FILE's name with _withdrawal_tests.csv."""
+    return out.with_name(f"{out.stem}_withdrawal_tests.csv")
 
 
 def _when(step: int | None, lang: str = "en") -> str:
@@ -338,15 +363,27 @@ def _percent(value: float, lang: str = "en") -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run one configuration, print its summary and optionally write the per-step table."""
+    """Run one configuration, print its summary and optionally write the per-step table.
+
+    With --withdrawal-test the run is the same (:func:`simulation.experiments.standalone.withdrawal_test` tests
+    copies of it); its tests are printed after the summary and, with --out, written beside the table as CSV.
+    """
     plan = plan_run(args)
-    table = run_scenario(plan.scenario, steps=plan.steps, seed=plan.seed)
+    _ = gettext_for(args.lang)
+    if plan.test is None:
+        table, tests = run_scenario(plan.scenario, steps=plan.steps, seed=plan.seed), None
+    else:
+        table, tests = withdrawal_test(plan.scenario, steps=plan.steps, seed=plan.seed, settings=plan.test)
     print(format_run_summary(plan, table, args.lang))
+    if tests is not None and plan.test is not None:
+        print("\n" + format_tests(tests, plan.test, plan.scenario.params, args.lang))
     if plan.out is not None:
         write_table(table, plan.out)
-        _ = gettext_for(args.lang)
         print("\n" + _("wrote {rows} rows x {columns} columns to {path}").format(
             rows=len(table), columns=table.shape[1], path=plan.out))  # fmt: skip
+    if tests is not None and plan.tests_out is not None:
+        tests.to_csv(plan.tests_out, index=False)
+        print(_("wrote {tests} withdrawal tests to {path}").format(tests=len(tests), path=plan.tests_out))
     return EXIT_OK
 
 
@@ -829,9 +866,10 @@ def add_research_commands(sub: Any) -> None:
     p.set_defaults(handler=cmd_discover)
 
     p = sub.add_parser("experiment", help="the theory's experiments: withdrawal-timing, configurations, shock, "
-                       "robustness")  # fmt: skip
-    p.add_argument("name", metavar="NAME", help="withdrawal-timing, configurations, shock or robustness")
-    p.add_argument("--seeds", type=int, metavar="K", help="seeds per configuration (default 10; robustness: 1)")
+                       "withdrawal-test, robustness")  # fmt: skip
+    names = "withdrawal-timing, configurations, shock, withdrawal-test or robustness"
+    p.add_argument("name", metavar="NAME", help=names)
+    p.add_argument("--seeds", type=int, metavar="K", help="seeds per configuration (default 10; robustness: 3)")
     p.add_argument("--residents", type=int, metavar="N", help="community size (default 1000; robustness: 2000)")
     p.add_argument("--steps", type=int, metavar="N", help=f"months (default {DEFAULT_STEPS})")
     p.add_argument("--quick", action="store_true", help="robustness only: a small version (about a minute)")
@@ -894,6 +932,22 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     _lang_option(parser)
 
 
+def _withdrawal_test_options(parser: argparse.ArgumentParser) -> None:
+    """`run --withdrawal-test`: does the stage hold when government steps back? (The run itself is unchanged.)"""
+    defaults = TestSettings()
+    parser.add_argument("--withdrawal-test", action="store_true",
+                        help="also test the run: at the first month of learning and of independence, and every "
+                        "--test-every months in them, a copy goes on with government stepped back (guidance and "
+                        "supervision); does the stage hold? The tests are printed, and written beside --out as "
+                        "FILE_withdrawal_tests.csv")  # fmt: skip
+    let_go = "with --withdrawal-test: government also stops paying the committee (it only watches)"
+    parser.add_argument("--let-go", action="store_true", help=let_go)
+    every = f"with --withdrawal-test: months between tests in a stage (default {defaults.every})"
+    parser.add_argument("--test-every", type=int, metavar="MONTHS", help=every)
+    horizon = f"with --withdrawal-test: months a copy must hold (default {defaults.horizon})"
+    parser.add_argument("--test-horizon", type=int, metavar="MONTHS", help=horizon)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all its subcommands."""
     parser = _Parser(prog=_prog(), description="Community self-governance simulation.")
@@ -914,6 +968,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument("--out", metavar="FILE", help="write the per-step table to this .csv or .parquet file")
+    _withdrawal_test_options(p)
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("compare", help="compare configurations across seeds (table, summary, figure)")

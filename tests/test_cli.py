@@ -168,9 +168,10 @@ def test_compare_writes_tidy_trajectories(compared):
     assert len(keys) == len(trajectories)
     assert list(dict.fromkeys(trajectories["configuration"])) == ["shanghai", "guardian"]
     assert sorted(set(trajectories["replicate"])) == [0, 1]
-    # Every run's seed is the sweep's: SeedSequence of the root seed and the run's index, as `sweep` seeds it.
+    # Every run's seed is the sweep's, paired: SeedSequence of the root seed and the replicate, the same in every
+    # configuration (common random numbers), as a sweep with `seeding = "paired"` seeds it.
     seeds = trajectories.drop_duplicates("run_id")["seed"].tolist()
-    assert seeds == [run_seed(DEFAULT_SEED, index) for index in range(4)]
+    assert seeds == [run_seed(DEFAULT_SEED, replicate) for replicate in (0, 1, 0, 1)]
 
 
 def test_compare_summary_has_one_row_per_scenario(compared):
@@ -294,3 +295,69 @@ def test_sensitivity_and_discover_commands_write_their_outputs(capsys, tmp_path)
     assert set(indices["parameter"]) == {"funding", "admin_load"}
     code, stdout, _ = cli(capsys, "discover", str(out / "sweep"), "--outcome", "first_learning", "--method", "tree")
     assert code == 0 and (out / "sweep" / "discovery" / "discovery.png").exists()
+
+
+# --- run --withdrawal-test -----------------------------------------------------------------------------------------
+
+
+def test_run_with_the_withdrawal_test_prints_its_tests_and_writes_them_beside_the_table(capsys, tmp_path):
+    from simulation.experiments.standalone import TestSettings, withdrawal_test
+
+    out_file = tmp_path / "guardian.parquet"
+    args = ["run", "--scenario", "guardian", "--residents", "300", "--steps", "120", "--seed", "3", "--withdrawal-test",
+            "--test-every", "24", "--out", str(out_file)]  # fmt: skip
+    code, out, err = cli(capsys, *args)
+    assert code == 0, err
+    expected_table, expected_tests = withdrawal_test("guardian", steps=120, seed=3, n_residents=300,
+                                                     settings=TestSettings(every=24))  # fmt: skip
+    # The run is the run without the test: the same per-step table as run_scenario.
+    pd.testing.assert_frame_equal(pd.read_parquet(out_file), run_scenario("guardian", steps=120, seed=3,
+                                  n_residents=300), check_dtype=False)  # fmt: skip
+    written = pd.read_csv(tmp_path / "guardian_withdrawal_tests.csv")
+    assert written["month"].tolist() == expected_tests["month"].tolist()
+    assert written["holds"].tolist() == expected_tests["holds"].tolist()
+    assert len(expected_tests) >= 1  # the guardian reaches learning within 10 years: there is a table to print
+    lines = out.splitlines()
+    assert out.index("final stage") < out.index("Withdrawal test (stepping back")  # after the usual report
+    header = next(i for i, line in enumerate(lines) if "index before" in line)
+    for line, month in zip(lines[header + 1 :], expected_tests["month"], strict=False):
+        assert line.split()[0] == str(month)
+    for stage in ("learning", "independence"):
+        stage_tests = expected_tests[expected_tests["stage"] == stage]
+        if len(stage_tests) > 1:
+            assert f"{stage}: {len(stage_tests)} tests, {int(stage_tests['holds'].sum())} held" in lines
+    assert f"wrote {len(expected_tests)} withdrawal tests to {tmp_path / 'guardian_withdrawal_tests.csv'}" in out
+
+
+def test_run_with_the_withdrawal_test_letting_go_says_so(capsys):
+    code, out, err = cli(capsys, "run", "--scenario", "guardian", *SMALL, "--withdrawal-test", "--let-go",
+                         "--test-horizon", "6")  # fmt: skip
+    assert code == 0, err
+    assert "Withdrawal test (letting go" in out and "a copy went on for 6 months" in out
+
+
+BAD_TEST_OPTIONS = {
+    "--test-every 0": (["--withdrawal-test", "--test-every", "0"], ["--test-every", "at least 1"]),
+    "--test-horizon -1": (["--withdrawal-test", "--test-horizon", "-1"], ["--test-horizon", "at least 1"]),
+    "--test-every not a number": (["--withdrawal-test", "--test-every", "x"], ["--test-every", "'x'"]),
+    "--let-go alone": (["--let-go"], ["--let-go", "--withdrawal-test"]),
+    "--test-every alone": (["--test-every", "12"], ["--test-every", "--withdrawal-test"]),
+    "--test-horizon alone": (["--test-horizon", "12"], ["--test-horizon", "--withdrawal-test"]),
+}
+
+
+@pytest.mark.parametrize("options, mentions", BAD_TEST_OPTIONS.values(), ids=BAD_TEST_OPTIONS.keys())
+def test_bad_withdrawal_test_options_exit_2_with_one_line_before_anything_runs(capsys, tmp_path, monkeypatch, options,
+                                                                               mentions):  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(capsys, "run", "--scenario", "guardian", *SMALL, *options, "--out", "run.csv")
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert all(text in err for text in mentions), err
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_withdrawal_test_option_in_a_subprocess_has_no_traceback():
+    result = run_module("run", "--scenario", "guardian", *SMALL, "--withdrawal-test", "--test-horizon", "0")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "--test-horizon" in result.stderr

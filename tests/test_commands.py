@@ -210,3 +210,26 @@ def test_a_sweep_killed_with_sigkill_resumes_and_keeps_every_run_once(tmp_path):
     summary = read_summary(out)
     assert len(summary) == 16 and summary["run_id"].is_unique and (summary["status"] == "ok").all()
     assert sorted(summary["replicate"]) == list(range(16))
+
+
+def test_experiment_withdrawal_test(tmp_path):
+    from simulation.experiments.theory import TESTED_CONFIGURATIONS, WITHDRAWN_48
+
+    done = simulation("experiment", "withdrawal-test", "--seeds", "1", "--residents", "150", "--steps", "48",
+                      "--executor", "inline", "--no-progress", "--out", str(tmp_path))  # fmt: skip
+    assert "Stepping back: " in done.stdout and "Letting go: " in done.stdout
+    table = pd.read_csv(tmp_path / "withdrawal-test.csv")
+    assert list(dict.fromkeys(table["configuration"])) == ["all", *TESTED_CONFIGURATIONS, WITHDRAWN_48]
+    assert all(stances == ["step_back", "let_go"] for stances in table.groupby("configuration")["stance"].agg(list))
+    assert (table.loc[table["configuration"] != "all", "runs"] == 1).all()
+    # Every test the table counts is a month recorded in the runs, with both stances' verdicts.
+    months = pd.read_csv(tmp_path / "withdrawal-test-months.csv")
+    for stage in ("learning", "independence"):
+        for stance in ("step_back", "let_go"):
+            row = table[(table["configuration"] == "all") & (table["stance"] == stance)].iloc[0]
+            held = months.loc[months["stage"] == stage, stance]
+            assert row[f"{stage}_tests"] == len(held)
+            assert pd.isna(row[f"{stage}_held"]) if held.empty else row[f"{stage}_held"] == pytest.approx(held.mean())
+    assert (tmp_path / "withdrawal_test.png").stat().st_size > 0
+    assert (tmp_path / "withdrawal-test.txt").read_text().strip() in done.stdout
+    assert (tmp_path / "sweep" / "summary").is_dir()

@@ -20,7 +20,7 @@ from .conftest import SEEDS, pattern_run
 
 # Survey figures the participation rule was calibrated to, and bounds on it (docs/ODD.md 7.4, 9.1):
 # CASS 2013 (N = 7,114 urban residents): 20% took part in a community-organised activity in the past six months;
-# SUNS 2017 (Shanghai): 47.9% say they voted in the last residents' committee election, the highest share of
+# SUNS (Shanghai, c. 2017): 47.9% say they voted in the last residents' committee election, the highest share of
 # residents documented taking part in any community affair (self-reported and by household: an upper bound).
 NATIONAL_HALF_YEAR_REACH = 0.20
 HIGHEST_DOCUMENTED_REACH = 0.479

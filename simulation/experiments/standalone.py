@@ -3,7 +3,7 @@
 A stage is a claim about what the community could do without government (essay 1: "当基层自治组织发育成熟、
 功能完备、有能力实现社区“自治”时", when the self-governing bodies are mature and able to govern the
 community themselves, government steps back to "必要引导和严格监督"). The test checks the claim on the
-run itself (docs/ODD.md 9.4): at chosen months a copy of the running model (``copy.deepcopy``, which
+run itself (docs/ODD.md 9.4): at chosen months a copy of the running model (:func:`continuable_copy`, which
 continues bit for bit) goes on with government stepped back, while the run itself goes on unchanged.
 
 * *Stepping back* is the mature role (:func:`simulation.model.policy.stepped_back_levers`): guidance and
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import math
+import pickle
 from collections import deque
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -117,7 +118,7 @@ class Probe:
         """
         s = self.settings if let_go is None else replace(self.settings, let_go=let_go)
         index_before, solved_before = (float(np.mean(column)) for column in zip(*self._recent, strict=True))
-        trial = copy.deepcopy(model, {id(model.datacollector): _NoCollection()})
+        trial = continuable_copy(model)
         trial.__dict__.pop("probe", None)  # the copy tests nothing itself
         trial.government.step_back(let_go=s.let_go)
         months = []
@@ -139,6 +140,23 @@ class Probe:
             "index_end": months[-1][0],
             "holds": bool(index_held and solved_held),
         }
+
+
+def continuable_copy(model: CommunityModel) -> CommunityModel:
+    """A copy of the model, between two months, that continues it bit for bit; without its collected table.
+
+    Pickled and unpickled: the same copy as ``copy.deepcopy`` (every generator state included), in C, and about
+    twice as fast for a large community's many resident agents, which keeps a test's cost below the run's
+    (``make bench``). Something in the model that cannot be pickled falls back to ``copy.deepcopy``.
+    """
+    collector = model.datacollector
+    model.datacollector = _NoCollection()  # the copy collects nothing
+    try:
+        return pickle.loads(pickle.dumps(model, pickle.HIGHEST_PROTOCOL))  # our own bytes, made just now
+    except (pickle.PicklingError, TypeError, AttributeError):  # a lambda or a lock somewhere in the model
+        return copy.deepcopy(model)
+    finally:
+        model.datacollector = collector
 
 
 def _outcomes(model: CommunityModel) -> tuple[float, float]:
@@ -195,13 +213,15 @@ def format_tests(tests: pd.DataFrame, settings: TestSettings, params: Parameters
     ``params`` are the run's (the moving average's months and the hysteresis the rule reads).
     """
     _ = gettext_for(lang)
-    stance = {
-        "step_back": _("stepping back (guidance and supervision; the committee's running costs still paid)"),
-        "let_go": _("letting go (no money either; government only watches)"),
-    }[settings.stance]
+    stance, meaning = {
+        "step_back": (_("stepping back"), _("government only guides and supervises, and still pays the committee's "
+                                            "running costs")),
+        "let_go": (_("letting go"), _("government pays nothing either; it only watches")),
+    }[settings.stance]  # fmt: skip
     lines = [
-        _("Withdrawal test, {stance}, for {horizon} months at the first month of each stage and every {every} months "
-          "in it:").format(stance=stance, horizon=settings.horizon, every=settings.every),  # fmt: skip
+        _("Withdrawal test ({stance}: {meaning}):").format(stance=stance, meaning=meaning),
+        _("at the first month of each stage and every {every} months in it, a copy went on for {horizon} months")
+        .format(every=settings.every, horizon=settings.horizon),  # fmt: skip
         *_tests_rows(tests, lang),
         _("holds: the {months}-month moving mean of the index stays within {hysteresis:g} of its value at the step "
           "back, and that of the share of problems solved within {tolerance:g}").format(

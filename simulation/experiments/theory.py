@@ -35,7 +35,7 @@ from ..i18n import N_, gettext_for
 from ..model.runner import DEFAULT_STEPS
 from ..model.scenarios import load_scenario
 from ..names import configuration_name, stage_name
-from .compare import DEFAULT_SCENARIOS, DEFAULT_SEED, RUN_KEYS, comparison_sweep, summarise_runs
+from .compare import DEFAULT_SCENARIOS, DEFAULT_SEED, RUN_KEYS, comparison_sweep, stage_thresholds, summarise_runs
 from .plots import LINE_COLOUR, STAGE_COLOURS, plot_comparison
 from .standalone import STANCES, TESTED_STAGES, StancesTestedModel
 from .sweep import SweepResult, load_sweep, read_series, read_summary, run_sweep
@@ -208,7 +208,7 @@ def configurations_sweep(settings: Settings) -> dict[str, Any]:
 
 def configurations_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Per configuration: share of seeds reaching each stage and the median year, index and cost (compare's)."""
-    return summarise_runs(summary)
+    return summarise_runs(summary, stage_thresholds(DEFAULT_SCENARIOS))
 
 
 def plot_configuration_costs(table: pd.DataFrame, path: Path | None = None, lang: str = "en") -> Figure:
@@ -406,10 +406,12 @@ def _held_by_configuration(ax: Any, table: pd.DataFrame, lang: str) -> None:
         share = (of["held"] / of["tests"].where(of["tests"] > 0)).to_numpy()
         ax.barh(y + offset, np.nan_to_num(share), height=0.38, color=STANCE_COLOURS[stance],
                 label=_(STANCE_NAMES[stance]))  # fmt: skip
+        for never in y[share == 0]:  # tested, never held: a bar of no length, said in words
+            ax.text(0.01, never + offset, "0%", va="center", fontsize="x-small", color=STANCE_COLOURS[stance])
     tests = rows[rows["stance"] == STANCES[0]].set_index("configuration").loc[names, "tests"]
-    for i, count in enumerate(tests):
+    for row, count in zip(y, tests, strict=True):
         label = _("not tested") if count == 0 else _("n = {tests}").format(tests=int(count))
-        ax.text(1.02, i, label, va="center", fontsize="x-small", color=MUTED)
+        ax.text(1.02, row, label, va="center", fontsize="x-small", color=MUTED)
     ax.set_yticks(y, [configuration_name(name, lang) for name in names])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.25)
@@ -430,7 +432,7 @@ def describe_withdrawal_test(table: pd.DataFrame, horizon: int, lang: str = "en"
                                                                   first=first, second=second))  # fmt: skip
     weakest = _weakest(table)
     if weakest is not None:
-        sentences.append(_("Stepping back held least often in {configuration}: {share:.0%} of its {tests} tests.")
+        sentences.append(_("Stepping back held least often in {configuration}: {share:.0%} of its tests (n = {tests}).")
                          .format(configuration=configuration_name(weakest["configuration"], lang),
                                  share=weakest["share"], tests=int(weakest["tests"])))  # fmt: skip
     return ("" if lang == "zh" else " ").join(sentences)
