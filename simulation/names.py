@@ -39,6 +39,8 @@ CONFIGURATION_NAMES = {  # the file's name is its identifier; this is what a per
     "shenyang": N_("shenyang"),
     "workstation": N_("workstation"),
     "xinhua": N_("xinhua"),
+    "guardian_withdraw_48": N_("guardian, withdrawn at month 48"),
+    "all": N_("all"),
 }
 # measures.COLUMNS holds what each column means; these are the short names a table or legend shows.
 COLUMN_NAMES = {
@@ -109,6 +111,12 @@ RESULT_NAMES = {
     "median_year_learning": N_("median year of learning"),
     "median_year_independence": N_("median year of independence"),
     "final_independent": N_("independent at the end"),
+    "independence_margin": N_("final index less the independence threshold"),
+    "stance": N_("stance"),
+    "learning_tests": N_("tests in learning"),
+    "learning_held": N_("held in learning"),
+    "independence_tests": N_("tests in independence"),
+    "independence_held": N_("held in independence"),
     "solved_in_shock_months": N_("solved in the shock months"),
     "trust_before": N_("trust before"),
     "trust_drop": N_("trust drop"),
