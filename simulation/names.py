@@ -84,7 +84,6 @@ COLUMN_NAMES = {
     "index_own_resources": N_("index: own resources"),
     "index_own_solving": N_("index: problems solved by its own channels"),
     "index_standing": N_("legacy index: standing"),
-    "index_funding": N_("legacy index: own funds"),
 }
 
 # Columns of the per-run summaries and of the experiments' and analyses' tables (their CSV files keep these

@@ -69,7 +69,10 @@ def test_the_guardian_narrows_its_domains_when_it_assists_and_only_guides_and_su
     assert (nurture.mode, assist.mode, supervise.mode) == ("supportive", "supportive", "supervisory")
     # And the roles read back from the behaviour are the ones chosen, when the community's part in the work grows.
     assert [role_of(levers, p, share) for levers, share in ((nurture, 0.6), (assist, 0.4), (supervise, 0.2))] == [
-        "nurture", "assist", "supervise"]
+        "nurture",
+        "assist",
+        "supervise",
+    ]
 
 
 def test_the_guardian_changes_its_levers_only_at_a_review():

@@ -26,7 +26,7 @@ def test_the_default_configuration_is_the_guardian_and_residents_are_recorded_on
 def test_a_new_community_has_spent_raised_and_suffered_nothing_yet():
     model = CommunityModel(n_residents=300, rng=1)
     first = model.datacollector.get_model_vars_dataframe().iloc[0]
-    assert first["public_cost"] == 0 and first["scandals"] == 0 and first["index_funding"] == 0
+    assert first["public_cost"] == 0 and first["scandals"] == 0 and first["index_own_resources"] == 0
     assert model.own_funds == 0 and model.committee.own_budget == 0
     assert model.member_of.dtype.kind == "i" and (model.member_of < 0).all()
 

@@ -52,9 +52,11 @@ def seed_runs(seed: int) -> dict[str, dict]:
 # --- every pattern, in every seed, with the margins the robustness analysis uses -----------------------------
 # A pattern a faithful rule fails is a finding (docs/ODD.md 9.4), never tuned away: its test stays, marked as a
 # known failure. strict: should it hold again, the test fails, and the ODD must be brought up to date.
-A2_FINDING = ("A2, a finding (docs/ODD.md 9.4): with participation at survey levels residents act together less, and "
-              "the housing network's clustering builds less trust in strangers than a random network's on average "
-              "but not in every seed")
+A2_FINDING = (
+    "A2, a finding (docs/ODD.md 9.4): with participation at survey levels residents act together less, and "
+    "the housing network's clustering builds less trust in strangers than a random network's on average "
+    "but not in every seed"
+)
 KNOWN_FAILURES = {"A2": A2_FINDING}
 
 

@@ -755,7 +755,7 @@ def run_comparison(
         )  # fmt: skip
     except ComparisonStopped:
         return None
-    result = ComparisonResult(settings, trajectories, summarise_runs(runs))
+    result = ComparisonResult(settings, trajectories, summarise_runs(runs, stage_thresholds(settings.names)))
     with _comparison_lock:
         _comparisons[settings] = result
         while len(_comparisons) > MAX_CACHED_COMPARISONS:  # drop the oldest: bounded memory on a long-lived server

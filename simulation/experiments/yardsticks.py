@@ -92,7 +92,7 @@ def timing_counts(runs: pd.DataFrame) -> pd.DataFrame:
         guardian = wide.pop("timing_guardian")
         early = wide[[f"withdraw_year_{year:02d}" for year in EARLY_YEARS]]
         fails = (early.sub(guardian, axis=0) <= -MARGINS["premature_gap"]).all(axis=1)
-        unbeaten = (wide.max(axis=1) <= guardian)
+        unbeaten = wide.max(axis=1) <= guardian
         best_year = int(wide.mean().idxmax().removeprefix("withdraw_year_"))
         rows += [
             {"yardstick": yardstick, "conclusion": "timing: early withdrawal fails", "holds": int(fails.sum()),

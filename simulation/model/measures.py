@@ -21,7 +21,7 @@ COLUMNS = {
     "stage": "dependence / learning / independence (smoothed index, with hysteresis)",
     "government_role": "nurture / assist / supervise / withdrawn: the period government's behaviour amounts to",
     "self_governance_index": "the yardstick the stage reads (by default the community index of six components), 0-1",
-    "legacy_index": "the index of earlier versions (decision, organisation, social capital, standing, funding), 0-1",
+    "legacy_index": "the index of earlier versions (decision, organisation, social capital, standing, own resources)",
     "trust_in_strangers": "share of residents whose trust in fellow residents exceeds trust_threshold",
     "trust_floor_share": "share of residents whose floor of trust (trust_floor x disposition) alone exceeds "
     "trust_threshold: the trust in strangers no bad experience can take away",
@@ -117,7 +117,6 @@ def index_components(model: CommunityModel, mean_trust: float) -> IndexComponent
         own_resources=min(1.0, model.own_funds / need),
         own_solving=_own_solving(model.last_month),
         standing=committee.autonomy * committee.funded,
-        funding=min(1.0, model.own_funds / need),
     )
 
 

@@ -13,15 +13,15 @@ elements of a self-governing community ("要组织起来...要有公共利益关
   (membership weighted by the organisation's independence, less its drift);
 * *social capital*: mean trust in fellow residents;
 * *autonomy*: the committee's autonomy, whoever pays its budget;
-* *own resources*: the community's own funds as a share of what is spent on it
-  (residents' and government's money together, at least its running need);
+* *own resources*: what residents and their organisations raise, against the running
+  budget the community's self-governing bodies need (capped at 1): it neither rises nor
+  falls with government's money;
 * *own solving*: share of the month's problems solved by the community's own
   channels (residents acting together, their own organisations, party cells,
   and the committee as far as it is autonomous).
 
 The *legacy index* of earlier versions (committee autonomy times the share of
-its budget it had, and own funds against the running need, in place of the last
-three) stays computable, and any component can be read on its own: the
+its budget it had in place of autonomy alone, and no own solving) stays computable, and any component can be read on its own: the
 ``yardstick`` parameter says which the stage rule reads (docs/robustness.md
 compares the conclusions under each).
 
@@ -42,8 +42,10 @@ from .parameters import INDEX_COMPONENTS, Parameters
 
 STAGES = ("dependence", "learning", "independence")
 COMPONENTS = INDEX_COMPONENTS  # the community index's
-LEGACY_COMPONENTS = ("decision", "organisation", "social_capital", "standing", "funding")
-ALL_COMPONENTS = (*COMPONENTS, "standing", "funding")
+# The legacy index's own funds against the running need are the community index's own resources; its standing is
+# the committee's autonomy times the share of its running budget it had, mostly government's money.
+LEGACY_COMPONENTS = ("decision", "organisation", "social_capital", "standing", "own_resources")
+ALL_COMPONENTS = (*COMPONENTS, "standing")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def thresholds(p: Parameters) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class IndexComponents:
-    """Every component, each in [0, 1]: the community index's six and the legacy index's two of its own."""
+    """Every component, each in [0, 1]: the community index's six and the legacy index's one of its own."""
 
     decision: float
     organisation: float
@@ -107,7 +109,6 @@ class IndexComponents:
     own_resources: float
     own_solving: float
     standing: float
-    funding: float
 
     def index(self, weights: dict[str, float]) -> float:
         """The weighted mean of the components ``weights`` names."""
