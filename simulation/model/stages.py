@@ -21,9 +21,10 @@ elements of a self-governing community ("要组织起来...要有公共利益关
   and the committee as far as it is autonomous).
 
 The *legacy index* of earlier versions (committee autonomy times the share of
-its budget it had in place of autonomy alone, and no own solving) stays computable, and any component can be read on its own: the
-``yardstick`` parameter says which the stage rule reads (docs/robustness.md
-compares the conclusions under each).
+its budget it had in place of autonomy alone, and no own solving) stays
+computable, and any component can be read on its own: the ``yardstick``
+parameter says which the stage rule reads (docs/robustness.md compares the
+conclusions under each).
 
 The stage (dependence, learning, independence) is read from a moving average of
 the yardstick with hysteresis, so a noisy month cannot flip the community back and
