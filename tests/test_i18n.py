@@ -277,6 +277,8 @@ def test_the_robustness_figures_and_words_in_chinese(tmp_path, chinese_figures):
     rank["influence"], rank["above_noise"] = 1.0, 1
     floor = pd.Series({o: 0.1 for o in robustness.SCREEN_OUTPUTS})
     robustness.plot_screening(rank, floor, tmp_path / "screening.png", lang="zh")
-    text = robustness.describe(rank, shares, {"P1": "…"}, table, robustness.Settings.quick(), "zh")
+    yardsticks = pd.DataFrame({"yardstick": ["community", "legacy"], "conclusion": ["P1", "P1"], "holds": [2, 0],
+                               "of": [5, 5], "note": ["", ""]})  # fmt: skip
+    text = robustness.describe(rank, shares, {"P1": "…"}, table, yardsticks, robustness.Settings.quick(), "zh")
     assert "监护人模式依次经历索取依赖、学习进步、成熟独立" in text and "上海模式" in text
     assert all((tmp_path / name).stat().st_size > 0 for name in ("shares.png", "budget.png", "screening.png"))

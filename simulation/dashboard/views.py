@@ -73,9 +73,10 @@ STAGE_TEXT = {
 }
 ROLE_TEXT = {
     "nurture": N_("it funds the committee, trains people, fosters organisations and solves many problems itself"),
-    "assist": N_("it solves fewer problems itself, pushes down fewer tasks and trains and fosters less, "
-                 "leaving more room to residents' own organisations"),
-    "supervise": N_("it keeps paying running costs but only guides and watches; the community runs its own affairs"),
+    "assist": N_("it solves fewer problems itself, pushes down fewer tasks and makes fewer organisations, but keeps "
+                 "training and fostering residents' own"),
+    "supervise": N_("it keeps paying the committee's running costs but only guides and watches; the community runs "
+                    "its own affairs"),
     "withdrawn": N_("it gives nothing and no longer watches: it has walked away"),
 }  # fmt: skip
 KARAMAY_TRUST = 0.31  # share trusting strangers in the 2016 Karamay survey (essay 6; docs/ODD.md 6)
@@ -450,7 +451,8 @@ class StageReport:
     def policy_note_text(self, lang: str = "en") -> str:
         _ = gettext_for(lang)
         if self.responsive:
-            return _("Responsive (guardian) policy: government reviews the measured stage every year and changes role.")
+            return _("Responsive (guardian) policy: every year government reviews the community from its street "
+                     "office's records, read late and with error, and changes role.")
         return _("Fixed policy: government keeps these levers whatever the stage; its role is what they amount to.")
 
     def smoothing_note(self, lang: str = "en") -> str:
@@ -879,17 +881,19 @@ What the theory claims, and what this model lets you test:
   needs active ties at that level; taking part spreads by reinforcement from several active ties.
 - **Party cells**: cells that serve earn trust, mediate, organise residents' own groups around a party
   member (Xinhua), and link organisations to community-wide problems.
-- **Government's role** is read each month from what it does, for every configuration.
+- **Government's role** is read each month from what it does and its part in the community's work, for
+  every configuration; the guardian decides from its street office's records, never from the index itself.
 """
     ),
     N_(
         """### How the model measures the stage
 
-The **self-governance index** (0-1) is the mean of five shares, one for each element of a
-self-governing community: residents who had a say in a **decision** within the last year, residents
-**organised** in independent bodies, **social capital** (mean trust), a committee with **autonomy** it is
-funded to act on, and the share of running costs the community **raises itself**. The thresholds are
-anchored to the essays' cases (Xinhua, Huaguoshan, Baibuting for independence; Karamay for dependence).
+The **self-governance index** (0-1) measures what the community does for itself, never government's money
+as such. It is the mean of six shares: residents who had a say in a **decision** within the last year,
+residents **organised** in independent bodies, **social capital** (mean trust), the committee's
+**autonomy**, the running costs the community **raises itself**, and the share of its problems it
+**solves through its own channels**. The thresholds are anchored to the essays' cases (Xinhua, Huaguoshan,
+Baibuting for independence; Karamay for dependence) and to surveys of how many residents take part.
 The stage is read from a six-month moving average of the index: *learning* from the learning threshold
 up, *independence* from the independence threshold up (the coloured bands behind the index plot). To
 fall back a stage the average must drop a little below the threshold, so one bad month does not flip
