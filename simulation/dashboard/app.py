@@ -40,6 +40,7 @@ import os
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -840,7 +841,22 @@ def IdleWatch(model: solara.Reactive[DashboardModel]):
                     on_idle()
                 return
 
-    solara.use_thread(watch, dependencies=[], intrusive_cancel=False)
+    def start() -> Callable[[], None]:
+        cancel = threading.Event()
+        thread = threading.Thread(target=watch, args=(cancel,), name="idle-watch", daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            # Joined, not only cancelled (as solara.use_thread does): Solara's close of a session walks the
+            # threads' contexts while a thread that ends drops its own, and a watcher still ending then made the
+            # close fail now and then with a KeyError (tests/dashboard_sessions.py, Solara 1.64).
+            cancel.set()
+            if thread is not threading.current_thread():  # the watcher's own on_idle unmounts this component
+                thread.join(timeout=5.0)
+
+        return stop
+
+    solara.use_effect(start, [])
 
 
 @solara.component

@@ -451,8 +451,10 @@ class StageReport:
     def policy_note_text(self, lang: str = "en") -> str:
         _ = gettext_for(lang)
         if self.responsive:
-            return _("Responsive (guardian) policy: every year government reviews the community from its street "
-                     "office's records, read late and with error, and changes role.")
+            return _(
+                "Responsive (guardian) policy: every year government reviews the community from its street "
+                "office's records, read late and with error, and changes role."
+            )
         return _("Fixed policy: government keeps these levers whatever the stage; its role is what they amount to.")
 
     def smoothing_note(self, lang: str = "en") -> str:
