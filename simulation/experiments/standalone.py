@@ -31,7 +31,7 @@ import copy
 import math
 import pickle
 from collections import deque
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -381,8 +381,3 @@ def _declare(summary: Any, outputs: dict[str, str]) -> None:
 
 _declare(withdrawal_summary, _declared("held"))
 _declare(stances_summary, _declared("held", "held_let_go"))
-
-
-def settings_dict(settings: TestSettings) -> dict[str, Any]:
-    """The settings as plain data (for a results directory's record)."""
-    return asdict(settings)
