@@ -135,7 +135,8 @@ class ResidentsCommittee(Agent):
     def invite(self) -> None:
         """Invite residents to the community's activities, as far as last month's tasks left it time for residents.
 
-        The activities residents take part in are mostly the committee's ("社区举办的活动"); a committee busy with
+        The activities residents take part in are mostly the committee's (the CASS 2013 survey asks about
+        "社区举办的活动", activities the community holds: docs/ODD.md 9.1); a committee busy with
         pushed-down work has little time for them (essay 6: "下沉的工作日益繁重,对社会组织的培育捉襟见肘"), and
         one without staff or money none. An invitation pulls like a party cell's mobilisation, for one month.
         """

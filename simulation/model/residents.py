@@ -36,7 +36,7 @@ def decide_activity(
     Taking part grows with trust, sense of control, civic propensity, free time, reinforcement by active
     neighbours (complex contagion: several active ties pull much more than one; elites pull harder),
     mobilisation, for party members the party's organisational constraint, and habit: who took part last month
-    comes back (essay 6, "无论什么活动都只有“老面孔”参加", whatever the activity, only the old faces come;
+    comes back (essay 9, "无论什么活动都只有“老面孔”参加", whatever the activity, only the old faces come;
     participation is habit-forming, Gerber, Green and Shachar 2003). It shrinks with reliance on government and
     as more of the community takes part (free riding on a public good).
     """
