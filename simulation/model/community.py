@@ -17,7 +17,6 @@ One step is one month. The order of a month (docs/ODD.md, section 3):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -27,13 +26,13 @@ import numpy as np
 
 from . import organisations, problems, supervision
 from .agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
-from .measures import COLUMNS, decision_reach, index_components, measure, organised_share
+from .measures import COLUMNS, decision_reach, measure, organised_share
 from .network import TieSpace, build_network
 from .policy import Levers
 from .population import NONE, create_residents
 from .residents import decide_activity, joint_action, learn, reset_monthly
 from .scenarios import Scenario, load_scenario
-from .stages import IndexComponents, StageTracker
+from .stages import ALL_COMPONENTS, IndexComponents, StageTracker
 
 RESIDENT_REPORTERS = {
     "trust": "trust",
@@ -200,8 +199,8 @@ class CommunityModel(mesa.Model):
 
     def _seen_by_government(self) -> IndexComponents:
         """The month's components as the street office's records show them: organisations without their drift."""
-        seen = index_components(self, cast(float, self.metrics["mean_trust"]))
-        return replace(seen, organisation=organised_share(self, drift_seen=False))
+        measured = {c: cast(float, self.metrics[f"index_{c}"]) for c in ALL_COMPONENTS}
+        return IndexComponents(**{**measured, "organisation": organised_share(self, drift_seen=False)})
 
     def _handle_problems(self, levers: Levers) -> problems.MonthOfProblems:
         p, places, shares = self.params, self.places, self.level_shares
