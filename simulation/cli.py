@@ -1,7 +1,7 @@
 """Command line: configurations, single runs, comparisons, sweeps and their analyses, calibration, dashboard.
 
     python -m simulation scenarios
-    python -m simulation parameters [--section NAME]
+    python -m simulation parameters [--section NAME | --scenario NAME | --markdown]
     python -m simulation run --scenario NAME [--steps N] [--seed S] [--residents N] [--set key=value ...] [--out FILE]
                              [--withdrawal-test [--let-go] [--test-every MONTHS] [--test-horizon MONTHS]]
     python -m simulation compare [--scenarios a,b,...] [--seeds K] [--seed S] [--steps N] [--residents N]
@@ -12,7 +12,7 @@
     python -m simulation discover SWEEP_DIR [--outcome first_independence] [--method prim|tree] [--out DIR]
     python -m simulation experiment withdrawal-timing|configurations|shock|withdrawal-test [--seeds K] [--residents N]
                                     [--out DIR]
-    python -m simulation experiment robustness [--quick] [--out DIR]
+    python -m simulation experiment robustness|claims [--quick] [--out DIR]
     python -m simulation calibrate SPEC.toml [--scale F] [--out DIR]
     python -m simulation dashboard [--port P] [--host H] [--max-sessions N] [--idle-minutes M]
 
@@ -80,6 +80,7 @@ from .names import (
 from .validation import EXIT_CODE, Rule, ValidationError, check
 
 ROBUSTNESS = "robustness"  # two sweeps (experiments/robustness.py), not one of theory.EXPERIMENTS
+CLAIMS = "claims"  # the essays' claims (experiments/claims.py): its own sweep and document
 
 TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     ".csv": lambda table, path: table.to_csv(path, index=False),
@@ -233,6 +234,13 @@ def cmd_parameters(args: argparse.Namespace) -> int:
     stay identifiers (what ``--set`` and ``--section`` take).
     """
     lang, _ = args.lang, gettext_for(args.lang)
+    if args.markdown:
+        from .model.sources import markdown
+
+        print(markdown())
+        return EXIT_OK
+    if args.scenario is not None:
+        return _scenario_parameters(args.scenario, lang)
     defaults = {name: f.default for name, f in FIELDS.items()}
     rows = [
         (name, str(defaults[name]), _range_text(name), parameter_text(f.metadata["unit"], lang),
@@ -250,6 +258,24 @@ def cmd_parameters(args: argparse.Namespace) -> int:
             section = sect
         described = _("{meaning} ({unit})").format(meaning=meaning, unit=unit)
         print(f"  {name.ljust(widths[0])}  {default.rjust(widths[1])}  {valid.ljust(widths[2])}  {described}")
+    return EXIT_OK
+
+
+def _scenario_parameters(name: str, lang: str) -> int:
+    """What one configuration sets and where each value comes from: the essays, an assumption (with its plausible
+    range and why, from the file's [assumptions] table), or a calibration."""
+    from .model.sources import describe
+
+    _ = gettext_for(lang)
+    scenario = load_configuration(name, InputError)
+    rows = describe(scenario)
+    width = max((len(row[0]) for row in rows), default=0)
+    sources = {"essays": _("read from the essays (the passage is in the file)"), "assumed": _("assumed"),
+               "calibrated": _("calibrated (docs/ODD.md 6)")}  # fmt: skip
+    print(f"{scenario.name}: {scenario_text(scenario.description, lang)}")
+    for parameter, value, source, detail in rows:
+        shown = f"{sources[source]}, {detail}" if detail else sources[source]
+        print(f"  {parameter.ljust(width)}  {value:>10}  {shown}")
     return EXIT_OK
 
 
@@ -643,12 +669,8 @@ def _sweep_out(out: Path, spec: Any, new_dir: bool, child: str = "sweep") -> Pat
     return _check_out_dir(out)
 
 
-def _robustness(args: argparse.Namespace) -> int:
-    """Screening of every parameter, then the patterns over the plausible space (docs/robustness.md)."""
-    from .experiments.robustness import Settings, run_robustness, screening_sweep
-    from .experiments.sweep import load_sweep
-
-    settings = Settings.quick() if args.quick else Settings()
+def _sized(settings: Any, args: argparse.Namespace) -> Any:
+    """An experiment's settings (a dataclass) with the sizes the command line gives, each checked."""
     changes: dict[str, Any] = {}
     if args.residents is not None:
         with _input_checks():
@@ -657,7 +679,15 @@ def _robustness(args: argparse.Namespace) -> int:
         changes["steps"] = _check_positive(args.steps, "--steps")
     if args.seeds is not None:
         changes["seeds"] = _check_positive(args.seeds, "--seeds")
-    settings = dataclasses.replace(settings, **changes)
+    return dataclasses.replace(settings, **changes)
+
+
+def _robustness(args: argparse.Namespace) -> int:
+    """Screening of every parameter, then the patterns over the plausible space (docs/robustness.md)."""
+    from .experiments.robustness import Settings, run_robustness, screening_sweep
+    from .experiments.sweep import load_sweep
+
+    settings = _sized(Settings.quick() if args.quick else Settings(), args)
     executor = _executor_args(args)
     _check_figure_language(args.lang)
     with _sweep_errors():
@@ -670,6 +700,26 @@ def _robustness(args: argparse.Namespace) -> int:
     _ = gettext_for(args.lang)
     paths = ", ".join(str(path) for path in [*result.files[:5], out / "discovery"])
     print(_("wrote {paths}").format(paths=paths))
+    return EXIT_OK
+
+
+def _claims(args: argparse.Namespace) -> int:
+    """The essays' claims about each configuration, checked on paired seeds (docs/claims.md)."""
+    from .experiments.claims import Settings, claims_sweep, run_claims
+    from .experiments.sweep import load_sweep
+
+    settings = _sized(Settings.quick() if args.quick else Settings(), args)
+    executor = _executor_args(args)
+    _check_figure_language(args.lang)
+    with _sweep_errors():
+        spec = load_sweep(claims_sweep(settings), name=CLAIMS, allow_large=args.allow_large)
+        out = _sweep_out(Path(args.out or "results/claims"), spec, args.new_dir)
+        _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
+                               args.allow_large)  # fmt: skip
+        result = run_claims(out, settings, allow_large=args.allow_large, lang=args.lang, **executor)
+    print(result.markdown)
+    _ = gettext_for(args.lang)
+    print(_("wrote {paths}").format(paths=", ".join(str(path) for path in result.files)))
     return EXIT_OK
 
 
@@ -742,10 +792,13 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
     if args.name == ROBUSTNESS:
         return _robustness(args)
+    if args.name == CLAIMS:
+        return _claims(args)
     if args.name not in EXPERIMENTS:
-        raise InputError(f"unknown experiment '{args.name}'; valid: {', '.join([*EXPERIMENTS, ROBUSTNESS])}")
+        raise InputError(f"unknown experiment '{args.name}'; valid: {', '.join([*EXPERIMENTS, ROBUSTNESS, CLAIMS])}")
     if args.quick:
-        raise InputError(f"--quick is for the robustness experiment; for {args.name} give --seeds and --residents")
+        raise InputError(f"--quick is for the robustness and claims experiments; for {args.name} give --seeds and "
+                         "--residents")  # fmt: skip
     defaults = Settings()
 
     def given(value: Any, default: Any) -> Any:
@@ -866,16 +919,17 @@ def add_research_commands(sub: Any) -> None:
     p.set_defaults(handler=cmd_discover)
 
     p = sub.add_parser("experiment", help="the theory's experiments: withdrawal-timing, configurations, shock, "
-                       "withdrawal-test, robustness")  # fmt: skip
-    names = "withdrawal-timing, configurations, shock, withdrawal-test or robustness"
+                       "withdrawal-test, robustness, claims")  # fmt: skip
+    names = "withdrawal-timing, configurations, shock, withdrawal-test, robustness or claims"
     p.add_argument("name", metavar="NAME", help=names)
     p.add_argument("--seeds", type=int, metavar="K", help="seeds per configuration (default 10; robustness: 3)")
     p.add_argument("--residents", type=int, metavar="N", help="community size (default 1000; robustness: 2000)")
     p.add_argument("--steps", type=int, metavar="N", help=f"months (default {DEFAULT_STEPS})")
-    p.add_argument("--quick", action="store_true", help="robustness only: a small version (about a minute)")
+    p.add_argument("--quick", action="store_true", help="robustness and claims only: a small version (a minute or "
+                   "less; its numbers mean nothing)")  # fmt: skip
     p.add_argument("--shock-year", type=int, default=10, metavar="Y", help="year of the shock (default 10)")
     p.add_argument("--out", metavar="DIR", help="output directory (default results/experiments/NAME; "
-                   "robustness: results/robustness)")  # fmt: skip
+                   "robustness: results/robustness; claims: results/claims)")  # fmt: skip
     _sweep_options(p)
     _lang_option(p)  # robustness: not yet (its report is English)
     p.set_defaults(handler=cmd_experiment)
@@ -958,7 +1012,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_scenarios)
 
     p = sub.add_parser("parameters", help="list every model parameter with default, range and meaning")
-    p.add_argument("--section", choices=SECTIONS, help="only this section")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--section", choices=SECTIONS, help="only this section")
+    shown.add_argument("--scenario", metavar="NAME", help="what one configuration sets, and where each value comes "
+                       "from: the essays, or an assumption with its plausible range and why")  # fmt: skip
+    shown.add_argument("--markdown", action="store_true", help="every configuration's levers and assumptions as "
+                       "the tables of docs/ODD.md 8.1")  # fmt: skip
     _lang_option(p)
     p.set_defaults(handler=cmd_parameters)
 

@@ -33,7 +33,8 @@ def test_every_parameter_with_a_plausible_range_is_screened_within_its_hard_limi
 def test_assumption_levers_are_read_with_their_ranges_from_the_scenario_files():
     shanghai = assumption_levers("shanghai")
     assert shanghai["admin_load"] == (0.7, 1.0)
-    assert shanghai["funding"] == (8.0, 15.0)
+    assert shanghai["funding"] == (6.0, 15.0)
+    assert assumption_levers("xinhua")["funding"] == (3.0, 6.0)  # the [assumptions] table, not the comments
     assert "mode" not in shanghai  # a choice, not a number
     assert set(shanghai) <= scenario_keys("shanghai")
 
@@ -97,7 +98,7 @@ def test_each_pattern_reads_its_own_runs_and_fails_when_they_break_it():
     rows += _summary(3, karamay={"misperception_last_5_years": 0.5})  # off its survey target: P5a fails
     rows += _summary(4, early_withdrawal={"trust_in_strangers_min": 0.03})  # no more than the floor keeps: P2a fails
     rows += _summary(5, guardian={"status": "failed"})  # patterns reading the guardian have no value
-    rows += _summary(6, shenyang={"vulnerable_share_last_5_years": 0.7})  # Karamay's no more vulnerable: P5b fails
+    rows += _summary(6, jianghan={"vulnerable_share_last_5_years": 0.7})  # Karamay's no more vulnerable: P5b fails
     rows += _summary(7, step_back_12={"final_index": 0.44})  # stepping back costs more than the margin: P2d fails
     rows += _summary(8, guardian={"first_supervise": 100})  # supervising before independence: P1 fails
     holds = evaluate(pd.DataFrame(rows)).set_index("point")

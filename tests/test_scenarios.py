@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from simulation import CommunityModel, ParameterError, ScenarioError, list_scenarios, load_scenario
+from simulation.model import sources
 from simulation.model.parameters import FIELDS, Parameters, coerce
 
 REQUIRED = ("shanghai", "shenyang", "jianghan", "hangzhou", "workstation", "guardian", "early_withdrawal", "karamay")
@@ -97,21 +98,26 @@ def test_string_values_from_the_command_line_are_converted():
 # --- every value a configuration sets says where it comes from (docs/ODD.md 8.1) -------------------------------
 SCENARIO_FILES = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.toml"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# Chinese text with the punctuation, digits and ASCII commas the essays use inside a sentence.
+CHINESE_RUN = re.compile(r"[\u4e00-\u9fff“”‘’、,:;()·《》0-9.%]*[\u4e00-\u9fff][\u4e00-\u9fff“”‘’、,:;()·《》0-9.%]*")
 ESSAYS = Path(__file__).resolve().parents[2] / "shared" / "sources" / "essays.txt"
 
 
 def settings_with_their_comments(path: Path) -> list[tuple[str, str]]:
-    """Each ``key = value`` line inside a section, with the comment block above it (shared by a run of keys)."""
-    found, comment, in_section = [], [], False
+    """Each ``key = value`` line inside a section, with the comment block above it (shared by a run of keys).
+
+    The ``[assumptions]`` table is left out: its rows carry their reason in ``why``, which the loader requires.
+    """
+    found, comment, section = [], [], None
     for line in path.read_text(encoding="utf-8").splitlines():
         stripped = line.strip()
         if not stripped:
             comment = []  # a blank line ends what a comment covers
         elif stripped.startswith("["):
-            in_section, comment = True, []
+            section, comment = stripped.strip("[]"), []
         elif stripped.startswith("#"):
             comment = (comment if comment and comment[-1] is not None else []) + [stripped.lstrip("# ")]
-        elif in_section:
+        elif section is not None and section != "assumptions":
             found.append((stripped.split("=")[0].strip(), " ".join(c for c in comment if c)))
             comment = comment + [None] if comment else []  # the same block covers the following keys
     return found
@@ -119,19 +125,94 @@ def settings_with_their_comments(path: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
 def test_every_value_a_scenario_sets_quotes_an_essay_or_says_assumption(path):
-    settings = settings_with_their_comments(path)
-    assert settings, path.name
-    for key, comment in settings:
+    for key, comment in settings_with_their_comments(path):
         quoted = bool(CJK.search(comment)) and ('"' in comment or "“" in comment)
-        assert quoted or "assumption" in comment, f"{path.name}: {key} has neither an essay passage nor 'assumption:'"
+        assert quoted or "assumption" in comment.lower(), f"{path.name}: {key} has neither a passage nor 'assumption'"
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
+def test_every_assumed_number_is_in_the_assumptions_table(path):
+    """A number the essays do not give lives in ``[assumptions]`` with its range, where the robustness hypercube, the
+    ODD's table and ``parameters --scenario`` read it; a number in a section is read from the essays or calibrated."""
+    scenario = load_scenario(path)
+    assert scenario.assumptions or path.stem == "karamay", path.name
+    for key, comment in settings_with_their_comments(path):
+        if FIELDS[key].type in ("float", "int"):
+            assert "assumption" not in comment.lower(), f"{path.name}: {key} is assumed; move it to [assumptions]"
+    for name, row in scenario.assumptions.items():
+        assert row.low <= getattr(scenario.params, name) == row.value <= row.high and row.why, (path.name, name)
+        assert row.low < row.high, f"{path.name}: {name} has no range to vary over"
 
 
 @pytest.mark.skipif(not ESSAYS.exists(), reason="the essays are kept outside the repository (../shared/sources)")
 def test_passages_quoted_in_scenario_files_are_verbatim():
+    """Every run of Chinese in a scenario file, in a comment or in an assumption's ``why``, is the essays' own words
+    (a quote may skip words with "..."; comment lines wrapped inside a quote are joined first)."""
     essays = re.sub(r"\s+", "", ESSAYS.read_text(encoding="utf-8"))
     for path in SCENARIO_FILES:
-        text = re.sub(r"\n\s*#\s*", "", path.read_text(encoding="utf-8"))  # join wrapped comment lines
-        for quote in re.findall(r'"([^"\n]*)"', text):
-            if CJK.search(quote):
-                for part in re.split(r"\.\.\.|…", re.sub(r"\s+", "", quote)):
+        text = re.sub(r"\n\s*#\s*", "", path.read_text(encoding="utf-8"))
+        runs = CHINESE_RUN.findall(text)
+        assert runs, path.name
+        for run in runs:
+            for part in re.split(r"\.\.\.|…", run):
+                part = part.strip(",.:;()% ")
+                if CJK.search(part):
                     assert part in essays, f"{path.name}: not in the essays: {part}"
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ('fundng = { value = 3.0, range = [1.0, 5.0], why = "x" }', "did you mean 'funding'"),
+        ('funding = { value = 7.0, range = [1.0, 5.0], why = "x" }', "outside its plausible range"),
+        ('funding = { value = 3.0, range = [-1.0, 5.0], why = "x" }', "out of range"),
+        ('funding = { value = 3.0, range = [1.0], why = "x" }', r"range must be \[low, high\]"),
+        ("funding = { value = 3.0, range = [1.0, 5.0] }", "missing 'why'"),
+        ('funding = { value = 3.0, range = [1.0, 5.0], why = " " }', "why must be text"),
+        ('funding = { value = 3.0, range = [1.0, 5.0], why = "x", source = "y" }', "unknown key 'source'"),
+        ('mode = { value = 1.0, range = [0.0, 2.0], why = "x" }', "needs a number with a range"),
+        ("funding = 3.0", "must be a table"),
+    ],
+)
+def test_bad_assumption_rows_get_one_line_errors(tmp_path, row, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'description = "x"\n[assumptions]\n{row}\n', encoding="utf-8")
+    with pytest.raises((ScenarioError, ParameterError), match=message) as err:
+        load_scenario(path)
+    assert "bad.toml" in one_line(err.value)
+
+
+def test_a_value_both_read_and_assumed_is_refused(tmp_path):
+    path = tmp_path / "twice.toml"
+    path.write_text('description = "x"\n[policy]\nfunding = 3.0\n[assumptions]\n'
+                    'funding = { value = 3.0, range = [1.0, 5.0], why = "x" }\n', encoding="utf-8")  # fmt: skip
+    with pytest.raises(ScenarioError, match=r"also set in \[policy\]"):
+        load_scenario(path)
+
+
+def test_assumed_values_reach_the_model_and_overrides_still_win(tmp_path):
+    path = tmp_path / "assumed.toml"
+    path.write_text('description = "x"\n[assumptions]\nfunding = { value = 4.0, range = [3.0, 5.0], why = "x" }\n',
+                    encoding="utf-8")  # fmt: skip
+    scenario = load_scenario(path)
+    assert scenario.params.funding == 4.0 and scenario.assumptions["funding"].low == 3.0
+    assert load_scenario(path, funding=8.0).params.funding == 8.0
+
+
+def test_the_odd_prints_the_files_sources_and_assumptions():
+    """docs/ODD.md 8.1 is ``parameters --markdown``: what each file reads, assumes (with range, why) or calibrates."""
+    odd = (Path(__file__).resolve().parent.parent / "docs" / "ODD.md").read_text(encoding="utf-8")
+    assert sources.BEGIN in odd and sources.END in odd
+    printed = odd.split(sources.BEGIN)[1].split(sources.END)[0].strip()
+    assert printed == sources.markdown(), "docs/ODD.md 8.1 is stale: paste 'python -m simulation parameters --markdown'"
+
+
+def test_parameters_for_a_scenario_say_where_each_value_comes_from(capsys):
+    from simulation.cli import main
+
+    assert main(["parameters", "--scenario", "xinhua"]) == 0
+    out = capsys.readouterr().out
+    assert "funding" in out and "assumed, plausible 3-6" in out and "因为资金不足" in out
+    assert "mode" in out and "read from the essays" in out
+    assert main(["parameters", "--scenario", "karamay"]) == 0
+    assert "calibrated" in capsys.readouterr().out

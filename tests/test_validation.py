@@ -152,7 +152,7 @@ def test_a_scenario_file_with_a_typo_is_caught_by_the_layer(tmp_path):
     assert str(err.value) == (
         "mine.toml: unknown key or section 'polcy' (did you mean 'policy'?); valid: title, description, "
         "[community], [residents], [committee], [organisations], [problems], [policy], [supervision], [index], "
-        "[shock]"
+        "[shock], [assumptions]"
     )
 
 

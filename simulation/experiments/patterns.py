@@ -44,9 +44,9 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 HISTORICAL = ("shanghai", "shenyang", "jianghan", "hangzhou")
 ADMINISTRATIVE = ("shanghai", "karamay", "workstation")
-# Where self-governance grows: the theory's guardian and Shenyang's "社区自治" (essay 1); P5b sets Karamay's
-# "弱参与" (essay 6) against them.
-SELF_GOVERNING = ("guardian", "shenyang")
+# Where self-governance grows: the theory's guardian and Jianghan's "注重社区自治" (essay 1's third clause, read in
+# order: scenarios/shenyang.toml); P5b sets Karamay's "弱参与" (essay 6) against them.
+SELF_GOVERNING = ("guardian", "jianghan")
 # Essay 6 (ODD 6, 9.6): "仅31%" trust strangers (a point) and "超过70.54%" think the committee represents the
 # government's will (a lower bound, as calibration/karamay.toml reads it).
 KARAMAY_TARGETS = {"trust_in_strangers": 0.31, "misperception_share": 0.7054}
@@ -292,7 +292,7 @@ PATTERNS: tuple[Pattern, ...] = (
                "represents the government's will)"),
             ("karamay",), p5a_karamay_targets),
     Pattern("P5b", N_("Karamay's participants mostly in low-level activities and mostly vulnerable, and fewer, more "
-               "low-level and more vulnerable than the guardian's and Shenyang's"),
+               "low-level and more vulnerable than the guardian's and Jianghan's"),
             ("karamay", *SELF_GOVERNING), p5b_karamay_participants),
     Pattern("A1", N_("without ties the guardian ends at least 0.05 lower, with less trust in strangers"),
             ("network_none", "guardian"), a1_ties_matter),

@@ -5,10 +5,11 @@ Three sweeps on the sweep runner (so each resumes after an interruption and runs
 1. **Screening.** A Morris design over every parameter that has a plausible range
    (:func:`simulation.model.parameters.plausible_range`) under the guardian, for the headline outputs.
 2. **Patterns.** A Latin hypercube over the most influential parameters of the screening and the
-   configurations' assumption levers (each scenario file's ``assumption: ... (plausible LO-HI)``
-   values, varied in that configuration only), with every run of :data:`simulation.experiments.patterns.RUNS` at
-   every point, paired by seed. Each pattern of ODD 1.2 (and ablation of 9.4) is evaluated per point:
-   the share of the space where it holds, and PRIM boxes describing where it fails.
+   configurations' assumption levers (each scenario file's ``[assumptions]`` table: a value and its
+   plausible range, varied in that configuration only), with every run of
+   :data:`simulation.experiments.patterns.RUNS` at every point, paired by seed. Each pattern of ODD 1.2 (and
+   ablation of 9.4) is evaluated per point: the share of the space where it holds, and PRIM boxes describing
+   where it fails.
 3. **Equal budget.** Every configuration with its spending scaled, over the influential parameters no
    configuration sets (:mod:`simulation.experiments.budget`): the self-governance each reaches at the same cost.
 4. **Yardsticks.** The patterns, the withdrawal-timing curve and the equal-budget ranking at the defaults under
@@ -20,7 +21,6 @@ Three sweeps on the sweep runner (so each resumes after an interruption and runs
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 from ..fonts import enable_chinese
 from ..i18n import N_, gettext_for
 from ..model.parameters import FIELDS, plausible_range
-from ..model.scenarios import SCENARIO_DIR
+from ..model.scenarios import SCENARIO_DIR, load_scenario
 from ..names import configuration_name
 from . import budget
 from .discovery import describe as describe_discovery
@@ -53,7 +53,6 @@ OUTPUT_LABELS = {
     "trust_in_strangers_last_year": N_("trust in strangers"),
     "total_public_cost": N_("public cost"),
 }
-ASSUMPTION = re.compile(r"assumption:.*?\(plausible\s+(-?[\d.]+)\s*-\s*(-?[\d.]+)")
 NOT_SCREENED = ("n_residents",)  # size is a choice of the analysis, not an uncertainty
 MORRIS_LEVELS = 4
 # SALib's Morris step in the unit hypercube, levels / (2 (levels - 1)): an elementary effect is (dy) / step.
@@ -113,27 +112,8 @@ def scenario_keys(scenario: str) -> set[str]:
 
 
 def assumption_levers(scenario: str) -> dict[str, tuple[float, float]]:
-    """The values a scenario file marks ``assumption:`` with a plausible range, and that range.
-
-    The comment block above an assignment holds the range, e.g.
-    ``# assumption: 0.9 of the full load (plausible 0.7-1).`` then ``admin_load = 0.9``.
-    """
-    levers, pending = {}, None
-    for line in (SCENARIO_DIR / f"{scenario}.toml").read_text(encoding="utf-8").splitlines():
-        text = line.strip()
-        if text.startswith("#"):
-            found = ASSUMPTION.search(text)
-            pending = (float(found[1]), float(found[2])) if found else pending
-        elif "=" in text and not text.startswith("["):
-            key = text.split("=", 1)[0].strip()
-            if pending is not None and key in FIELDS and FIELDS[key].type in ("float", "int"):
-                levers[key] = pending
-            pending = None
-        elif not text:
-            continue
-        else:
-            pending = None
-    return levers
+    """The values a scenario file assumes (its ``[assumptions]`` table), each with its plausible range."""
+    return {name: (row.low, row.high) for name, row in load_scenario(scenario).assumptions.items()}
 
 
 def pattern_factors(ranked: list[str], count: int) -> dict[str, dict[str, float]]:

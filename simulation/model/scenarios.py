@@ -4,6 +4,15 @@ A scenario file has a one-line ``description``, a ``title`` and sections
 (``[policy]``, ``[community]``, ...) that override the defaults in
 :mod:`simulation.model.parameters`. Keys are checked against the section they are in,
 so a typo is caught instead of silently ignored.
+
+A value the essays do not give goes in the file's ``[assumptions]`` table instead, one row per parameter::
+
+    [assumptions]
+    funding = { value = 12.0, range = [8, 15], why = "twice the committee's running need" }
+
+with the value, the range a reader would still find plausible and why. The robustness hypercube varies each
+row over its range, ``python -m simulation parameters --scenario NAME`` lists the rows and docs/ODD.md 8.1
+prints them: the three read this one table, never the comments.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..validation import Rule, ValidationError, check, check_keys, read_toml, reported_as, require, unknown
-from .parameters import SECTIONS, Parameters, names_in, unknown_name_error, validate
+from .parameters import FIELDS, SECTIONS, Parameters, names_in, rule, section_of, unknown_name_error, validate
 
 
 def _scenario_dir() -> Path:
@@ -35,10 +44,26 @@ TEXTS = {
     "title": Rule("text", meaning="a short name"),
     "description": Rule("text", meaning="one line saying what the configuration represents"),
 }
+ASSUMPTIONS = "assumptions"  # the table of values the essays do not give
+ASSUMPTION_KEYS = {
+    "value": "the value the configuration uses",
+    "range": "[low, high]: the values a reader would still find plausible",
+    "why": "why this value: the reading of the essays it rests on, or that they say nothing",
+}
 
 
 class ScenarioError(ValidationError):
     """A scenario that cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A value a configuration assumes because the essays give none: the value, its plausible range and why."""
+
+    value: float
+    low: float
+    high: float
+    why: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,7 @@ class Scenario:
     params: Parameters
     path: Path | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    assumptions: dict[str, Assumption] = field(default_factory=dict)  # by parameter name, in file order
 
     def with_overrides(self, **overrides: Any) -> Scenario:
         """The same configuration with some parameters changed (validated)."""
@@ -74,11 +100,12 @@ def load_scenario(scenario: str | Path | Scenario, **overrides: Any) -> Scenario
         _text, data = read_toml(path, "scenario file")
     with reported_as(ScenarioError, path.name):
         values = _flatten(data)
-        params = validate(values)
+        assumptions = _assumptions(data.get(ASSUMPTIONS, {}), set(values))
+        params = validate({**values, **{name: row.value for name, row in assumptions.items()}})
     # Errors in the overrides are the caller's, not the file's: they surface as ParameterError.
-    return Scenario(path.stem, data.get("title", path.stem), data["description"], params, path).with_overrides(
-        **overrides
-    )
+    scenario = Scenario(path.stem, data.get("title", path.stem), data["description"], params, path,
+                        assumptions=assumptions)  # fmt: skip
+    return scenario.with_overrides(**overrides)
 
 
 def _resolve(scenario: str | Path) -> Path:
@@ -96,13 +123,15 @@ def _resolve(scenario: str | Path) -> Path:
 
 def _flatten(data: dict[str, Any]) -> dict[str, Any]:
     """Turn the sectioned file into flat parameter values, rejecting unknown keys."""
-    shown = [*TOP_LEVEL_KEYS, *(f"[{s}]" for s in SECTIONS)]
-    check_keys(data, [*TOP_LEVEL_KEYS, *SECTIONS], what="key or section", shown=shown)
+    shown = [*TOP_LEVEL_KEYS, *(f"[{s}]" for s in (*SECTIONS, ASSUMPTIONS))]
+    check_keys(data, [*TOP_LEVEL_KEYS, *SECTIONS, ASSUMPTIONS], what="key or section", shown=shown)
     require(data, ["description"], "", {"description": TEXTS["description"].meaning})
     values: dict[str, Any] = {}
     for key, content in data.items():
         if key in TEXTS:
             check(content, TEXTS[key], repr(key))
+            continue
+        if key == ASSUMPTIONS:
             continue
         allowed = names_in(key)
         for name in check(content, Rule("table"), f"section [{key}]"):
@@ -110,6 +139,35 @@ def _flatten(data: dict[str, Any]) -> dict[str, Any]:
                 raise unknown_name_error(name, allowed, where=f"in section [{key}]")
         values.update(content)
     return values
+
+
+def _assumptions(table: Any, set_in_sections: set[str]) -> dict[str, Assumption]:
+    """The ``[assumptions]`` rows, each checked: a parameter that takes a number, set once in the file, a
+    value inside its plausible range inside the parameter's valid range, and a reason."""
+    rows = {}
+    for name, row in check(table, Rule("table"), f"section [{ASSUMPTIONS}]").items():
+        where = f"[{ASSUMPTIONS}] {name}"
+        if name not in FIELDS:
+            raise unknown_name_error(name, where=f"in section [{ASSUMPTIONS}]")
+        if name in set_in_sections:
+            raise ScenarioError(f"{where}: also set in [{section_of(name)}]; a value is either read from the essays "
+                                f"or assumed, so keep one of the two")  # fmt: skip
+        parameter = rule(name)
+        if parameter.kind not in ("int", "float"):
+            raise ScenarioError(f"{where}: an assumption needs a number with a range; {name} is a "
+                                f"{parameter.kind}, so set it in [{section_of(name)}] with a comment why")  # fmt: skip
+        row = check(row, Rule("table"), where)
+        check_keys(row, list(ASSUMPTION_KEYS), where=f"in {where}")
+        require(row, list(ASSUMPTION_KEYS), where, ASSUMPTION_KEYS)
+        span = check(row["range"], Rule("list"), f"{where} range")
+        if len(span) != 2:
+            raise ScenarioError(f"{where} range must be [low, high], got {span!r}")
+        low, high = (check(bound, parameter, f"{where} range") for bound in span)
+        value = check(row["value"], parameter, f"{where} value")
+        if not low <= value <= high:
+            raise ScenarioError(f"{where} value = {value:g} lies outside its plausible range [{low:g}, {high:g}]")
+        rows[name] = Assumption(value, low, high, check(row["why"], Rule("name"), f"{where} why").strip())
+    return rows
 
 
 def load_configuration(scenario: Any, error: type[Exception], **overrides: Any) -> Any:
