@@ -94,3 +94,14 @@ def test_the_document_is_what_the_command_writes(tmp_path):
     assert DOCUMENT.read_text(encoding="utf-8") == result.markdown, (
         "docs/claims.md is stale: rerun 'python -m simulation experiment claims' and copy results/claims/claims.md"
     )
+
+
+def test_the_command_line_writes_the_table_and_refuses_bad_sizes(tmp_path, capsys):
+    from simulation.cli import main
+
+    out = tmp_path / "claims"
+    assert main(["experiment", "claims", "--quick", "--out", str(out), "--executor", "inline", "--no-progress"]) == 0
+    assert (out / "claims.md").is_file() and (out / "claims.csv").is_file()
+    assert f"{len(CLAIMS)} claims" in capsys.readouterr().out
+    assert main(["experiment", "claims", "--quick", "--seeds", "0", "--out", str(tmp_path / "other")]) == 2
+    assert "--seeds" in capsys.readouterr().err and not (tmp_path / "other").exists()
