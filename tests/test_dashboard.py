@@ -435,3 +435,15 @@ def test_serve_picks_a_free_port_when_none_is_given(monkeypatch, capsys):
     assert dashboard_server.serve() == 0
     port = int(capsys.readouterr().out.split("http://127.0.0.1:")[1].split("/")[0])
     assert 0 < port < 65536
+
+
+@pytest.mark.parametrize("forged", ["/etc/passwd", "../scenarios/guardian.toml", "guardian.toml", 42, "x" * 5000])
+def test_the_dashboard_model_takes_configuration_names_never_paths(tmp_path, forged):
+    """Issue 23: a browser's value reached load_scenario, which reads a value with '/' or '.toml' as a file."""
+    planted = tmp_path / "planted.toml"
+    planted.write_text('title = "PLANTED"\ndescription = "read from the server"\n', encoding="utf-8")
+    for value in (forged, str(planted)):
+        with pytest.raises(app.UnknownConfiguration) as err:
+            app.DashboardModel(configuration=value, n_residents=50)
+        message = str(err.value)
+        assert "\n" not in message and "guardian" in message and "PLANTED" not in message and len(message) < 400

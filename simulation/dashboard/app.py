@@ -63,6 +63,7 @@ from simulation.model.parameters import FIELDS, MODES, POLICIES
 from simulation.model.scenarios import list_scenarios, load_scenario
 from simulation.model.stages import STAGES
 from simulation.names import choice_name, configuration_name, role_name, scenario_text, stage_name
+from simulation.validation import ValidationError, unknown
 
 TITLE = N_("Community self-governance: from dependence to independence")
 DEFAULT_CONFIGURATION = "guardian"
@@ -124,6 +125,19 @@ def _differs(value: Any, base: Any) -> bool:
     if isinstance(base, str):
         return value != base
     return not math.isclose(float(value), float(base), abs_tol=1e-9)
+
+
+class UnknownConfiguration(ValidationError):
+    """A configuration the page did not offer: a browser sends names, and a name is never read as a path."""
+
+
+def offered_configuration(name: Any) -> str:
+    """``name`` if it is one of the shipped configurations the page lists; anything else (a path, a planted file, a
+    non-string) is refused in one line before a file is opened (issue 23: ``load_scenario`` reads paths)."""
+    names = list_scenarios()
+    if not isinstance(name, str) or name not in names:
+        raise UnknownConfiguration(unknown("configuration", str(name)[:80], names))
+    return name
 
 
 def lever_changes(configuration: str, levers: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +206,7 @@ class DashboardModel(CommunityModel):
             "supervision": supervision,
             "withdraw_at_step": withdraw_at_step,
         }
+        configuration = offered_configuration(configuration)  # before anything reads it as a file
         self.configuration = configuration
         self.seed_text = str(seed)
         self.changes = lever_changes(configuration, levers)
@@ -566,6 +581,9 @@ def ConfigurationCard(session: Session):
     current = session.model.value
 
     def pick(name: str) -> None:
+        if name not in list_scenarios():  # the page offered names only: anything else is a forged request
+            print(f"dashboard: refused a configuration the page did not offer: {str(name)[:80]!r}", flush=True)
+            return
         if name != current.configuration:
             session.load(configuration=name, n_residents=current.params.n_residents, seed=current.seed_text)
 
