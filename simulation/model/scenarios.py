@@ -77,6 +77,7 @@ class Scenario:
     path: Path | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     assumptions: dict[str, Assumption] = field(default_factory=dict)  # by parameter name, in file order
+    in_sections: frozenset[str] = frozenset()  # the names the file sets in its sections (read from the essays)
 
     def with_overrides(self, **overrides: Any) -> Scenario:
         """The same configuration with some parameters changed (validated)."""
@@ -104,7 +105,7 @@ def load_scenario(scenario: str | Path | Scenario, **overrides: Any) -> Scenario
         params = validate({**values, **{name: row.value for name, row in assumptions.items()}})
     # Errors in the overrides are the caller's, not the file's: they surface as ParameterError.
     scenario = Scenario(path.stem, data.get("title", path.stem), data["description"], params, path,
-                        assumptions=assumptions)  # fmt: skip
+                        assumptions=assumptions, in_sections=frozenset(values))  # fmt: skip
     return scenario.with_overrides(**overrides)
 
 

@@ -9,7 +9,7 @@ keeps equal to the files.
 
 from __future__ import annotations
 
-from .parameters import FIELDS, Parameters
+from .parameters import FIELDS
 from .scenarios import Scenario, list_scenarios, load_scenario
 
 # Values fitted to a survey rather than read or assumed (docs/ODD.md 6, calibration/karamay.toml).
@@ -28,25 +28,7 @@ def source(scenario: Scenario, name: str) -> str:
         return "assumed"
     if name in CALIBRATED.get(scenario.name, ()):
         return "calibrated"
-    return "essays" if name in set_in_sections(scenario) else "default"
-
-
-def set_in_sections(scenario: Scenario) -> set[str]:
-    """The parameters a configuration's file sets in its sections (read from the essays, or calibrated)."""
-    default = Parameters()
-    explicit = {name for name in FIELDS if getattr(scenario.params, name) != getattr(default, name)}
-    return (explicit | _written(scenario)) - set(scenario.assumptions)
-
-
-def _written(scenario: Scenario) -> set[str]:
-    """Names written in the file's sections, even where the value equals the default."""
-    from ..validation import read_toml
-
-    if scenario.path is None:
-        return set()
-    _, data = read_toml(scenario.path, "scenario file")
-    return {key for section, table in data.items() if section != "assumptions" and isinstance(table, dict)
-            for key in table}  # fmt: skip
+    return "essays" if name in scenario.in_sections else "default"
 
 
 def describe(scenario: Scenario) -> list[tuple[str, str, str, str]]:
