@@ -5,6 +5,7 @@
 #   make test     run the test suite (notebooks included, on their quick setting), the linter, the formatter's check
 #                 and the type checker
 #   make bench    run the performance benchmark (bench/README.md)
+#   make fonts    rebuild the Chinese font in simulation/fontdata/ from Debian's fonts-noto-cjk (docs/translating.md)
 #   make messages extract the messages to translate and merge them into the catalogues (docs/translating.md)
 #   make mutants  mutation testing of the model core with mutmut (docs/mutation.md); slow, not part of `make test`
 
@@ -19,7 +20,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv compare test bench messages mutants clean-venv
+.PHONY: venv compare test bench messages fonts mutants clean-venv
 
 venv: $(STAMP)
 
@@ -55,6 +56,12 @@ messages: venv
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project community-self-governance \
 	    --copyright-holder "the project's authors" -o simulation/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i simulation/locale/messages.pot -d simulation/locale --no-wrap --ignore-obsolete
+
+# The Chinese font the package ships (simulation/fontdata/, docs/translating.md): a subset of Debian's Noto Sans CJK SC
+# with every character the catalogue, the code and the configurations use. tests/test_fonts.py says when to run it.
+fonts: venv
+	$(PY) -m pip install --quiet -e ".[fonts]"
+	$(PY) -m simulation.font_subset
 
 # Mutation testing (docs/mutation.md). MUTANT_SAMPLE=0.3 checks a seeded 30% of each module's mutants (generated
 # first if need be; bench/mutants.py says so if that failed); MUTANTS="simulation.model.policy*" limits the run to

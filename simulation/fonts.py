@@ -1,83 +1,82 @@
-"""A font with Chinese glyphs for the figures, found through matplotlib's font manager.
+"""The Chinese font the package ships, for the figures (matplotlib) and the dashboard (the browser).
 
-Matplotlib's bundled DejaVu Sans has no CJK glyphs: Chinese text comes out as empty boxes, with a
-"Glyph ... missing" warning per character. Debian's ``fonts-noto-cjk`` provides them, but matplotlib
-does not list its ``.ttc`` collections on its own, not even after rebuilding its font cache (checked
-with matplotlib 3.11), so the font files found on the system are registered with
-``fontManager.addfont`` first.
+Matplotlib's bundled DejaVu Sans has no CJK glyphs: Chinese text would come out as empty boxes, with a
+"Glyph ... missing" warning per character. Rather than depend on the machine having a CJK font, the package
+carries a subset of Noto Sans CJK SC (SIL Open Font Licence, ``fontdata/OFL.txt``) with every character
+its texts use, built by :mod:`simulation.font_subset` (``make fonts``) under its own family name
+:data:`FAMILY`, so it is never confused with an installed Noto font.
 
-The CJK family is appended to ``font.family`` after the usual ``sans-serif``: matplotlib (3.6+) falls
-back glyph by glyph along that list, so Latin text keeps DejaVu Sans (English figures are unchanged)
-and only Chinese characters come from the CJK font. Set once per process, before any figure is drawn,
-it is safe for the dashboard's threads, which never change it.
+The family is appended to ``font.family`` after the usual ``sans-serif``: matplotlib (3.6+) falls back
+glyph by glyph along that list, so Latin text keeps DejaVu Sans (English figures are unchanged) and only
+Chinese characters come from the shipped font. Set once per process, before any figure is drawn, it is
+safe for the dashboard's threads, which never change it.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+from pathlib import Path
 
 import matplotlib
 from matplotlib import font_manager
 
-# Families with the Simplified Chinese glyphs, best first (Debian, Source Han, WenQuanYi, Windows, macOS).
-CJK_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Noto Sans SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-    "Heiti SC",
-    "Droid Sans Fallback",
-    "AR PL UMing CN",
-)
-FILE_HINTS = ("cjk", "sourcehan", "wqy", "msyh", "simhei", "pingfang", "stheiti", "droidsansfallback", "uming")
-FIX = "apt-get install fonts-noto-cjk on Debian or Ubuntu, or any font with Simplified Chinese glyphs"
+FAMILY = "Noto Sans SC Subset"  # the shipped font's family name (the source's is "Noto Sans CJK SC")
+POSTSCRIPT_NAME = "NotoSansSCSubset-Regular"
+FONT_DIR = Path(__file__).resolve().parent / "fontdata"
+FONT_PATH = FONT_DIR / "NotoSansSC-subset.ttf"  # for matplotlib
+WEB_FONT_PATH = FONT_DIR / "NotoSansSC-subset.woff2"  # the same glyphs for the browser (@font-face)
 _lock = threading.Lock()
 
 
 class FontError(RuntimeError):
-    """No font with Chinese glyphs on this machine; the message is one line and says how to get one."""
-
-
-def _known_family() -> str | None:
-    names = {font.name for font in font_manager.fontManager.ttflist}
-    return next((family for family in CJK_FAMILIES if family in names), None)
-
-
-@functools.cache
-def cjk_family() -> str | None:
-    """The name of an installed font family with Simplified Chinese glyphs, or None (searched once per process)."""
-    with _lock:
-        family = _known_family()
-        if family is not None:
-            return family
-        for path in font_manager.findSystemFonts():
-            if any(hint in path.lower().replace("-", "").replace("_", "") for hint in FILE_HINTS):
-                try:
-                    font_manager.fontManager.addfont(path)
-                except (OSError, RuntimeError, ValueError):  # an unreadable font file: skip it
-                    continue
-        return _known_family()
+    """The shipped Chinese font is missing or unreadable; the message is one line naming the file."""
 
 
 def missing_font_message() -> str:
-    """The one line that says Chinese figures cannot be drawn here, and the fix."""
-    return f"no font with Chinese glyphs is installed, so Chinese figures cannot be drawn; install one: {FIX}"
+    """The one line that says Chinese figures cannot be drawn because the shipped font is broken, and why."""
+    state = "unreadable" if FONT_PATH.is_file() else "missing"
+    return (
+        f"the Chinese font shipped with the package is {state}: {FONT_PATH}; "
+        "reinstall the package (in a checkout: make fonts)"
+    )
+
+
+def _register() -> None:
+    """Add the shipped font to matplotlib's font manager; FontError if it is not the font it should be."""
+    try:
+        family = font_manager.get_font(str(FONT_PATH)).family_name
+    except (OSError, RuntimeError, ValueError) as error:  # FreeType's "Can not load face" is a RuntimeError
+        raise FontError(missing_font_message()) from error
+    if family != FAMILY:
+        raise FontError(f"{FONT_PATH} is the font {family!r}, not {FAMILY!r}; {missing_font_message()}")
+    if not any(entry.fname == str(FONT_PATH) for entry in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(str(FONT_PATH))
+
+
+@functools.cache
+def _registered() -> str:
+    """The shipped family, registered with matplotlib once per process (a failure is not cached: it raises)."""
+    with _lock:
+        _register()
+    return FAMILY
+
+
+def cjk_family() -> str | None:
+    """The family with the Chinese glyphs (the shipped one), or None if its file is missing or unreadable."""
+    try:
+        return _registered()
+    except FontError:
+        return None
 
 
 @functools.cache
 def enable_chinese() -> str:
-    """Let figures draw Chinese: the CJK family joins ``font.family`` as a fallback; :class:`FontError` if none.
+    """Let figures draw Chinese: the shipped family joins ``font.family`` as a fallback; FontError if broken.
 
     Idempotent (cached), so every figure-drawing entry point can call it.
     """
-    family = cjk_family()
-    if family is None:
-        raise FontError(missing_font_message())
+    family = _registered()
     families = list(matplotlib.rcParams["font.family"])
     if family not in families:
         matplotlib.rcParams["font.family"] = [*families, family]
@@ -85,7 +84,7 @@ def enable_chinese() -> str:
 
 
 def can_draw(lang: str) -> bool:
-    """Whether figures in ``lang`` can be drawn with real glyphs here (enabling the Chinese font if needed)."""
+    """Whether figures in ``lang`` can be drawn with real glyphs (enabling the Chinese font if needed)."""
     if lang != "zh":
         return True
     try:
@@ -95,4 +94,18 @@ def can_draw(lang: str) -> bool:
     return True
 
 
-__all__ = ["CJK_FAMILIES", "FontError", "can_draw", "cjk_family", "enable_chinese", "missing_font_message"]
+def web_font_path() -> Path:
+    """The WOFF2 file for the browser, served by the dashboard under an ``@font-face`` rule for :data:`FAMILY`."""
+    return WEB_FONT_PATH
+
+
+__all__ = [
+    "FAMILY",
+    "FONT_PATH",
+    "FontError",
+    "can_draw",
+    "cjk_family",
+    "enable_chinese",
+    "missing_font_message",
+    "web_font_path",
+]

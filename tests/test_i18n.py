@@ -107,11 +107,7 @@ def test_a_language_it_does_not_speak_is_one_line_and_exit_2(capsys):
 def test_compare_writes_a_chinese_figure_with_real_glyphs(tmp_path, capsys):
     import warnings
 
-    from simulation.fonts import cjk_family
-
-    if cjk_family() is None:
-        pytest.skip("no CJK font (apt-get install fonts-noto-cjk; .ci/run installs it)")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # the package ships its Chinese font (tests/test_fonts.py): never skipped
         warnings.simplefilter("error")  # a missing glyph is a warning from matplotlib: fail on it
         code = main(["compare", "--scenarios", "shanghai,hangzhou", "--seeds", "1", "--steps", "12", "--residents",
                      "200", "--workers", "1", "--out", str(tmp_path), "--lang", "zh"])  # fmt: skip
@@ -128,7 +124,7 @@ def test_without_a_chinese_font_compare_says_so_in_one_line(monkeypatch, tmp_pat
     code = main(["compare", "--scenarios", "hangzhou", "--seeds", "1", "--steps", "12", "--out", str(tmp_path),
                  "--lang", "zh"])  # fmt: skip
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "fonts-noto-cjk" in err
+    assert code == 2 and err.count("\n") == 1 and str(fonts.FONT_PATH) in err
 
 
 # --- the research commands: experiment, sensitivity, discover, calibrate, parameters ------------------------------
@@ -146,11 +142,7 @@ def chinese_figures():
     """Chinese figures can be drawn here, and a missing glyph (matplotlib's warning) fails the test."""
     import warnings
 
-    from simulation.fonts import cjk_family
-
-    if cjk_family() is None:
-        pytest.skip("no CJK font (apt-get install fonts-noto-cjk; .ci/run installs it)")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # the package ships its Chinese font (tests/test_fonts.py): never skipped
         warnings.filterwarnings("error", message="Glyph .* missing")
         yield
 
@@ -253,7 +245,7 @@ def test_without_a_chinese_font_the_research_commands_say_so_in_one_line(monkeyp
     monkeypatch.chdir(ROOT)
     assert main([*command, "--out", str(tmp_path / "out"), "--lang", "zh"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "fonts-noto-cjk" in err
+    assert err.count("\n") == 1 and str(fonts.FONT_PATH) in err
     assert not (tmp_path / "out" / "sweep").exists()
 
 
