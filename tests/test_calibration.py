@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 import pytest
 
+from simulation.cli import main
 from simulation.experiments.calibration import (
     CalibrationError,
     TargetDistance,
@@ -17,6 +18,8 @@ from simulation.experiments.calibration import (
     posterior_predictive,
     simulate_statistics,
 )
+from simulation.model.measures import COLUMNS, WORDS, value_range
+from simulation.model.runner import run_scenario
 
 BASE = {
     "scenario": "shenyang",
@@ -88,6 +91,53 @@ def test_bad_specs_get_one_line_errors(change, message):
     with pytest.raises(CalibrationError, match=message) as err:
         load_calibration(data)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "table, value, message",
+    [
+        ("targets", 1.31, "target 'trust_in_strangers' 1.31 is outside the values it can take: 0 to 1"),
+        ("targets", -0.5, "target 'trust_in_strangers' -0.5 is outside the values it can take: 0 to 1"),
+        ("targets", {"at_least": 7}, "target 'trust_in_strangers' at_least = 7 is outside the values it can take"),
+        ("targets", {"at_most": -0.1}, "at_most = -0.1 is outside"),
+        ("checks", {"at_least": 1.5}, "check 'trust_in_strangers' at_least = 1.5 is outside"),
+    ],
+)
+def test_a_target_a_statistic_can_never_take_is_refused_before_anything_runs(table, value, message):
+    """The reported fault: a share of 1.31, -0.5 or {at_least = 7} started a 30-minute calibration."""
+    data = {**BASE, "targets": {"mean_trust": 0.5}}
+    data[table] = {**data.get(table, {}), "trust_in_strangers": value}
+    with pytest.raises(CalibrationError) as err:
+        load_calibration(data)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_counts_and_costs_have_no_upper_bound_but_are_never_negative():
+    assert load_calibration({**BASE, "targets": {"public_cost": 2500.0, "ngo_count": {"at_least": 12}}})
+    with pytest.raises(CalibrationError, match="'public_cost' -3 is outside the values it can take: 0 or more"):
+        load_calibration({**BASE, "targets": {"public_cost": -3}})
+
+
+def test_calibrate_refuses_an_impossible_target_in_one_line_exit_2_and_writes_nothing(tmp_path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('scenario = "shenyang"\n[parameters]\ninitial_trust_mean = [0.1, 0.9]\n'
+                    "[targets]\nmisperception_share = { at_least = 7 }\n")  # fmt: skip
+    assert main(["calibrate", str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "at_least = 7" in err and "0 to 1" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_column_stays_within_the_range_targets_are_checked_against():
+    """The ranges of simulation.model.measures.value_range hold in runs of very different configurations."""
+    for scenario in ("shanghai", "guardian", "early_withdrawal"):
+        table = run_scenario(scenario, steps=36, seed=4, n_residents=200)
+        for column in COLUMNS:
+            if column in WORDS:
+                continue
+            low, high = value_range(column)
+            within = table[column].between(low - 1e-9, high + 1e-9)  # a sum of shares can be 1 + 2e-16
+            assert within.all(), (scenario, column, table[column].min(), table[column].max())
 
 
 def test_the_shipped_karamay_spec_loads():

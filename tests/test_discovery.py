@@ -210,3 +210,58 @@ def test_bad_input_gets_a_one_line_message(runs, call, expected):
     with pytest.raises(ValueError) as excinfo:
         call(*runs)
     assert expected in str(excinfo.value) and "\n" not in str(excinfo.value)
+
+
+# --- what the output says and shows -------------------------------------------------------------------
+
+
+def _inside_figure(fig: Figure, artist) -> bool:
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    width, height = fig.canvas.get_width_height()
+    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_long_box_title_is_wrapped_inside_its_panel(lang):
+    """The reported fault: a box restricting five parameters gave a title line wider than the figure, cut off at
+    its left edge and running into the trajectory panel's title."""
+    import dataclasses
+
+    from simulation.experiments.analysis_lang import outcome_label
+
+    rng = np.random.default_rng(1)
+    names = ("participation_baseline", "trust_decay", "government_cost_per_problem", "civic_propensity_mean",
+             "attitude_spread", "weight_habit")  # fmt: skip
+    X = pd.DataFrame({name: rng.uniform(0, 1, 400) for name in names})
+    hits = ((X[names[0]] > 0.3) & (X[names[1]] < 0.6) & (X[names[2]] > 0.2) & (X[names[3]] > 0.25)
+            & (X[names[4]] < 0.8)).to_numpy()  # fmt: skip
+    found = discover(X, hits)
+    assert len(found.regions[0].limits) >= 4  # a title with the box's other restrictions, long in any language
+    found = dataclasses.replace(found, label=outcome_label("first_independence", lang))
+    fig = plot_discovery(found, X, hits, lang=lang)
+    fig.canvas.draw()
+    scatter, trajectory = fig.axes[:2]
+    assert _inside_figure(fig, scatter.title) and _inside_figure(fig, trajectory.title)
+    renderer = fig.canvas.get_renderer()
+    left, right = scatter.title.get_window_extent(renderer), trajectory.title.get_window_extent(renderer)
+    assert left.x1 < right.x0  # the two panels' titles do not run into each other
+
+
+def test_a_sweep_still_being_written_is_said_to_be_incomplete(tmp_path):
+    """The reported fault: `discover` on a sweep still running described its first runs as if they were all."""
+    from simulation.experiments.sweep import load_sweep, run_sweep
+    from simulation.experiments.sweep_analysis import analyse_discovery
+
+    spec = load_sweep({"scenarios": ["guardian"], "seeds": 2, "steps": 12, "seed": 3, "fixed": {"n_residents": 100},
+                       "vary": {"funding": [2.0, 6.0, 10.0]}}, name="partial")  # fmt: skip
+    answers = iter([True] * 4)
+    stopped = run_sweep(spec, tmp_path / "sweep", executor="inline", progress=False, batch_size=1,
+                        should_continue=lambda: next(answers, False))  # fmt: skip
+    assert 0 < stopped.saved < spec.n_runs == 6
+    found = analyse_discovery(tmp_path / "sweep", tmp_path / "found", outcome="first_learning", method="tree")
+    warning = (f"warning: the sweep is incomplete, {stopped.saved} of its 6 planned runs are present (still running, "
+               "or stopped): these regions describe only those runs")  # fmt: skip
+    assert found.summary.splitlines()[0] == warning
+    assert (tmp_path / "found" / "discovery.txt").read_text(encoding="utf-8").startswith(warning)
+    run_sweep(spec, tmp_path / "sweep", executor="inline", progress=False)  # finished: nothing to warn of
+    assert "incomplete" not in analyse_discovery(tmp_path / "sweep", tmp_path / "found", "first_learning").summary

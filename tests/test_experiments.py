@@ -7,9 +7,17 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario
+from simulation.experiments.compare import format_summary
 from simulation.experiments.sweep import SweepError, run_sweep
 from simulation.experiments.sweep_analysis import analyse_discovery, analyse_sensitivity, read_summary, sensitivity_spec
-from simulation.experiments.theory import EXPERIMENTS, Settings, _absorption, run_experiment
+from simulation.experiments.theory import (
+    EXPERIMENTS,
+    Settings,
+    _absorption,
+    calmest_within_noise,
+    describe_shock,
+    run_experiment,
+)
 
 SMALL = Settings(seeds=2, n_residents=300, steps=96, shock_year=3)
 
@@ -56,6 +64,49 @@ def test_configurations_and_shock_experiments_write_their_tables(tmp_path):
     assert shock.table["trust_drop"].notna().all() and (shock.table["trust_drop"] > 0).any()
     for figure in (*configurations.figures, *shock.figures):
         assert figure.stat().st_size > 0
+    # The printed table: compare's short named columns, no NaN, within a terminal's width; the CSV keeps all 16.
+    printed = configurations.printed.splitlines()
+    assert "final index" in printed[0] and "nan" not in configurations.printed.lower()
+    assert max(len(line) for line in printed) <= 125  # about a terminal's width; it was 16 columns, 330 characters
+    assert len(pd.read_csv(tmp_path / "c" / "configurations.csv").columns) == len(configurations.table.columns) == 16
+    assert shock.table["trust_drop_se"].notna().all()
+    # Eight years of 300 residents: no configuration gets to independence, and the text no longer names one that
+    # "gets there most reliably" at 0% of seeds.
+    assert (table["reached_independence"] == 0).all()
+    assert configurations.text.startswith("No configuration reaches independence in any seed within 8 years")
+
+
+def _shock_table(drops, ses):
+    names = ["shanghai", "hangzhou", "guardian"][: len(drops)]
+    return pd.DataFrame({"configuration": names, "runs": 10, "trust_drop": drops, "trust_drop_se": ses})
+
+
+def test_shock_says_when_differences_are_within_seed_noise():
+    """The reported fault: drops of 0.003 and 0.005 over a few seeds were ranked as a finding."""
+    noisy = describe_shock(_shock_table([0.003, 0.005, 0.004], [0.002, 0.002, 0.002]), 10)
+    assert "differences within seed noise" in noisy and "loses the least" not in noisy
+    clear = describe_shock(_shock_table([0.003, 0.05, 0.06], [0.001, 0.002, 0.002]), 10)
+    assert "shanghai loses the least trust (0.003 ± 0.001" in clear and "beyond seed noise" in clear
+    two = _shock_table([0.003, 0.004, 0.06], [0.001, 0.001, 0.002])
+    assert list(calmest_within_noise(two)["configuration"]) == ["shanghai", "hangzhou"]
+    assert "within seed noise of one another" in describe_shock(two, 10)
+    one_seed = describe_shock(_shock_table([0.003, 0.005], [np.nan, np.nan]), 10)
+    assert "cannot be told from seed noise" in one_seed
+
+
+def test_compare_table_ends_with_a_legend_of_its_columns():
+    summary = pd.DataFrame([{
+        "configuration": "guardian", "runs": 5, "reached_learning": 1.0, "median_year_learning": 3.0,
+        "reached_independence": 0.0, "median_year_independence": np.nan, "final_index": 0.4, "final_index_sd": 0.05,
+        "final_independent": 0.0, "independence_margin": -0.02, "trust_in_strangers_last_year": 0.4,
+        "admin_task_completion_mean": 0.9, "total_public_cost": 800.0,
+    }])  # fmt: skip
+    text = format_summary(summary)
+    assert "0.40 ± 0.05" in text
+    legend = text.split("\n\n")[1]
+    assert "± standard deviation across seeds" in legend and "not a confidence interval" in legend
+    assert "admin done: share of the administrative tasks pushed down" in legend
+    assert all(f"{column}:" in legend for column in ("final index", "trust strangers", "public cost"))
 
 
 def _trust_series(values, start=0):

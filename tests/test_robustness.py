@@ -10,13 +10,18 @@ from simulation.cli import main
 from simulation.experiments.budget import CONFIGURATIONS, at_common_budget
 from simulation.experiments.patterns import PATTERNS, RUNS, evaluate
 from simulation.experiments.robustness import (
+    MIN_POINTS,
     Settings,
     assumption_levers,
+    describe,
     noise_floor,
     pattern_factors,
+    pattern_shares,
+    plot_shares,
     run_robustness,
     scenario_keys,
     screened_parameters,
+    screening_caveat,
 )
 from simulation.experiments.sweep import load_sweep
 from simulation.model.parameters import FIELDS
@@ -137,6 +142,11 @@ def test_the_quick_analysis_writes_its_tables_figures_and_words(quick, capsys):
     assert (budget["own_cost"] > 0).all()
     for name in ("screening.png", "pattern_shares.png", "equal_budget.png", "robustness.txt"):
         assert (out / name).stat().st_size > 0
+    # The reported fault: "P1 holds at 0.0%" from 8 points, with nothing saying 8 points cannot tell.
+    text = (out / "robustness.txt").read_text(encoding="utf-8")
+    assert "caveat: each share is from only 8 points (standard error up to ±0.18" in text
+    assert "caveat: each configuration's numbers come from 2 runs" in text
+    assert " of 8 points (" in text and ".0%" not in text.split("Where")[0]
 
 
 def test_a_finished_analysis_rerun_resumes_every_sweep_and_gives_the_same_numbers(quick):
@@ -196,3 +206,62 @@ def test_the_noise_floor_is_the_mu_star_of_two_seeds_differing_by_chance():
     pairs = draws.iloc[::2].to_numpy() - draws.iloc[1::2].to_numpy()
     simulated = np.abs(pairs).mean(axis=0) / (4 / 6)
     assert floor.to_numpy() == pytest.approx(simulated, rel=0.03)
+
+
+def _hand_made(points: int) -> tuple:
+    """describe()'s inputs for a design of ``points`` points, every pattern holding at three in four."""
+    holds = pd.DataFrame({"point": range(points), "replicate": 0,
+                          **{p.key: [i % 4 != 0 for i in range(points)] for p in PATTERNS}})  # fmt: skip
+    shares = pattern_shares(holds)
+    rank = pd.DataFrame({"final_index": [1.0, 0.5]}, index=["funding", "weight_peer"]).assign(influence=1.0)
+    budget = pd.DataFrame({"configuration": ["guardian"], "budget": 1000.0, "index_at_budget": 0.4,
+                           "index_at_budget_p10": 0.3, "index_at_budget_p90": 0.5, "own_index": 0.4,
+                           "own_cost": 1000.0})  # fmt: skip
+    yardsticks = pd.DataFrame({"yardstick": ["community"], "conclusion": ["P1"], "holds": [2], "of": [5], "note": [""]})
+    return rank, shares, {}, budget, yardsticks
+
+
+def test_shares_from_too_few_points_say_so_and_the_full_design_does_not():
+    """A share from n points has a standard error up to 0.5 / sqrt(n): under 100 points it can pass 0.05."""
+    few = describe(*_hand_made(8), Settings.quick())
+    assert (
+        "caveat: each share is from only 8 points (standard error up to ±0.18; 100 points bring it under ±0.05)" in few
+    )
+    assert "P1 holds in most seeds at 6 of 8 points (75%, 90% interval" in few
+    full = describe(*_hand_made(120), Settings())
+    assert "caveat" not in full and "P1 holds in most seeds at 90 of 120 points (75%" in full
+    assert MIN_POINTS <= Settings().points
+
+
+def test_a_screening_whose_intervals_swamp_mu_star_says_its_order_is_noise():
+    screening = pd.DataFrame({"output": "final_index", "parameter": ["a", "b", "c"], "mu": 0.0,
+                              "mu_star": [1.0, 0.5, 0.4], "mu_star_conf": [0.3, 0.9, 0.2], "sigma": 0.0})  # fmt: skip
+    assert screening_caveat(screening, 2).startswith("caveat: with 2 Morris trajectories, 1 of 3 screening rows")
+    assert screening_caveat(screening.assign(mu_star_conf=0.1), 10) == ""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_pattern_label_fits_in_the_shares_figure(tmp_path, lang, recwarn):
+    """The reported fault: the patterns' sentences, one line each, ran off the figure's left edge (and
+    constrained layout gave up: "axes sizes collapsed to zero")."""
+    from matplotlib.figure import Figure
+
+    _, shares, *_ = _hand_made(8)
+    saved: list[Figure] = []
+    original = Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        saved.append(fig)
+        return original(fig, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Figure, "savefig", keep)
+        plot_shares(shares, tmp_path / "shares.png", lang)
+    fig = saved[0]
+    fig.canvas.draw()  # laid out again at the canvas's own dpi, the one the extents below are measured in
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.canvas.get_width_height()
+    for label in [*fig.axes[0].get_yticklabels(), fig._suptitle]:
+        box = label.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= width and box.y1 <= height, label.get_text()
+    assert not [w for w in recwarn if "constrained_layout not applied" in str(w.message)]

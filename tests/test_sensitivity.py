@@ -14,9 +14,11 @@ from matplotlib.figure import Figure
 from simulation.experiments.sensitivity import (
     Problem,
     analyze,
+    design_caveat,
     evaluate,
     plot_indices,
     problem_from_bounds,
+    row_caveats,
     sample,
     second_order,
     sensitivity,
@@ -202,11 +204,46 @@ def test_write_results_writes_csv_and_png(tmp_path):
     paths = result.write(tmp_path / "out")
     assert set(paths) == {"indices", "figure", "second_order", "runs"}
     read = pd.read_csv(paths["indices"])
-    assert list(read.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(read.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf", "caveat"]
     assert len(pd.read_csv(paths["runs"])) == len(result.samples)
     morris = sensitivity(linear, LINEAR, "morris", 10, seed=1)
     written = write_results(morris.indices, tmp_path / "m", "morris")
     assert written["figure"].name == "morris_indices.png" and written["figure"].exists()
+
+
+# --- what a design is too small to say --------------------------------------------------------------
+
+
+def test_a_design_too_small_for_its_noise_says_so_in_one_line_and_beside_each_row(tmp_path):
+    """The reported fault: `sensitivity --samples 16` printed S1 = 1.19, negative indices and intervals wider than
+    the indices, and nothing said they could not be read."""
+    rng = np.random.default_rng(0)
+    small = sensitivity(lambda p: ishigami(p) + rng.normal(0, 3), ISHIGAMI, "sobol", 16, seed=1)
+    caveat = design_caveat(small.indices)
+    assert caveat.startswith("caveat: in ") and "wider than its index" in caveat and "\n" not in caveat
+    written = pd.read_csv(small.write(tmp_path)["indices"])
+    assert written["caveat"].str.contains("interval wider than the index").sum() == int(caveat.split()[2])
+    large = sensitivity(ishigami, ISHIGAMI, "sobol", 1024, seed=1)
+    assert design_caveat(large.indices) == ""  # a design big enough for its numbers is not flagged
+
+
+def test_an_index_outside_zero_and_one_beyond_its_interval_is_flagged_a_small_one_within_noise_is_not():
+    table = pd.DataFrame({"output": "y", "parameter": ["a", "b", "c", "d"],
+                          "S1": [1.19, -0.3, 0.02, 0.5], "S1_conf": [0.05, 0.1, 0.03, 0.05],
+                          "ST": [1.2, 0.1, 0.03, 0.6], "ST_conf": [0.05, 0.05, 0.02, 0.05]})  # fmt: skip
+    notes = row_caveats(table)
+    assert "S1 outside [0, 1] beyond its interval" in notes[0] and "ST outside" in notes[0]
+    assert "S1 outside" in notes[1]
+    assert notes[2] == ""  # no effect, a narrow interval around 0: nothing to say
+    assert notes[3] == ""
+    assert "in 2 of 4 rows an index lies outside [0, 1]" in design_caveat(table)
+
+
+def test_morris_intervals_wider_than_mu_star_are_flagged():
+    table = pd.DataFrame({"output": "y", "parameter": ["a", "b", "c"], "mu": 0.0, "mu_star": [1.0, 0.4, 0.01],
+                          "mu_star_conf": [0.2, 0.5, 0.02], "sigma": 0.0})  # fmt: skip
+    assert list(row_caveats(table) != "") == [False, True, False]  # c: wider, but a hundredth of a's effect
+    assert "in 1 of 3 rows" in design_caveat(table)
 
 
 # --- bad input -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..i18n import gettext_for
 from ..model.parameters import FIELDS
 from ..model.scenarios import load_scenario
 from ..names import configuration_name
+from .atomic import save_figure
 from .compare import DEFAULT_SCENARIOS
 
 CONFIGURATIONS = (*DEFAULT_SCENARIOS, "karamay", "xinhua")
@@ -127,5 +128,5 @@ def plot_budget(summary: pd.DataFrame, table: pd.DataFrame, path: Any, lang: str
                          ordered["index_at_budget_p90"] - ordered["index_at_budget"]])  # fmt: skip
     right.set_yticks(y, [configuration_name(name, lang) for name in ordered["configuration"]])
     right.set_xlabel(_("final index at the common budget (median, 10-90% over seeds and parameters)"))
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     return fig

@@ -51,6 +51,7 @@ from ..model.scenarios import load_configuration
 from ..names import configuration_name
 from ..validation import Rule, ValidationError, check, check_keys, check_settings, read_toml, reported_as, require
 from ..validation import unknown as unknown_name
+from .atomic import write_csv, write_text
 from .limits import ALLOW_LARGE, check_community_size
 from .provenance import code_identity, configuration_content, differences, digest
 
@@ -212,12 +213,28 @@ def _target(name: str, value: Any, table: str) -> tuple[str, float]:
     if name not in numeric:
         raise CalibrationError(unknown_name(what, name, numeric))
     if not isinstance(value, dict):
-        return "equal", _finite(value, f"{what} '{name}'")
+        return "equal", _within_range(name, "equal", _finite(value, f"{what} '{name}'"), what)
     if len(value) != 1 or next(iter(value)) not in SIDES:
         raise CalibrationError(f"{what} '{name}' must be a number or one of {{at_least = x}}, {{at_most = x}}, "
                                f"got {value!r}")  # fmt: skip
     side, bound = next(iter(value.items()))
-    return side, _finite(bound, f"{what} '{name}'")
+    return side, _within_range(name, side, _finite(bound, f"{what} '{name}'"), what)
+
+
+def _within_range(name: str, side: str, value: float, what: str) -> float:
+    """``value`` if the statistic can take it (:func:`simulation.model.measures.value_range`).
+
+    A share of 1.31 can never be met, and a bound outside the range is either never met ({at_least = 7}) or
+    always met, so no calibration could learn from it: an hour of runs would be spent on a typo.
+    """
+    from ..model.measures import value_range
+
+    low, high = value_range(name)
+    if low <= value <= high:
+        return value
+    shown = f"{value:g}" if side == "equal" else f"{side} = {value:g}"
+    valid = f"{low:g} to {high:g}" if math.isfinite(high) else f"{low:g} or more"
+    raise CalibrationError(f"{what} '{name}' {shown} is outside the values it can take: {valid}")
 
 
 def _check_settings(spec: CalibrationSpec, allow_large: bool = False) -> None:
@@ -476,9 +493,7 @@ def _read_stamp(out: Path) -> dict[str, Any] | None:
 
 def _write_stamp(out: Path, spec: CalibrationSpec, complete: bool) -> dict[str, Any]:
     stamp = {"spec": spec.source, "provenance": provenance(spec), "complete": complete}
-    tmp = out / f".{STAMP}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(stamp, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, out / STAMP)
+    write_text(out / STAMP, json.dumps(stamp, indent=2, default=str) + "\n")
     return stamp
 
 
@@ -615,12 +630,12 @@ def _summarise(posterior: pd.DataFrame, spec: CalibrationSpec) -> dict[str, Any]
 def _write(result: CalibrationResult, out: Path, spec: CalibrationSpec, lang: str = "en") -> None:
     from .plots import plot_calibration, plot_predictive
 
-    result.posterior.to_csv(out / "posterior.csv", index=False)
-    result.history.to_csv(out / "generations.csv", index=False)
-    (out / "summary.json").write_text(json.dumps({**result.summary, "spec": spec.source}, indent=2, default=str))
+    write_csv(result.posterior, out / "posterior.csv", index=False)
+    write_csv(result.history, out / "generations.csv", index=False)
+    write_text(out / "summary.json", json.dumps({**result.summary, "spec": spec.source}, indent=2, default=str))
     plot_calibration(result.generations, spec.priors, result.history, out / "diagnostics.png", lang=lang)
     if result.predictive is not None:
-        result.predictive.to_csv(out / "predictive.csv", index=False)
+        write_csv(result.predictive, out / "predictive.csv", index=False)
         plot_predictive(result.predictive, result.summary["predictive"], out / "predictive.png", lang=lang)
 
 

@@ -29,6 +29,7 @@ from ..model.parameters import Parameters
 from ..model.runner import DEFAULT_STEPS
 from ..model.scenarios import list_scenarios
 from ..names import configuration_name
+from .atomic import write_csv, write_text
 from .sweep import SweepResult, load_sweep, read_summary, run_sweep
 from .sweep_store import free_results_parent
 
@@ -874,6 +875,6 @@ def run_claims(out_dir: str | Path, settings: Settings = Settings(), executor: A
     table = claims_table(read_summary(out / "sweep"))
     text = markdown(table, settings, lang)
     files = [out / "claims.csv", out / "claims.md"]
-    table.to_csv(files[0], index=False)
-    files[1].write_text(text, encoding="utf-8")
+    write_csv(table, files[0], index=False)
+    write_text(files[1], text)
     return ClaimsResult(table, text, files, sweep)

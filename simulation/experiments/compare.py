@@ -262,6 +262,36 @@ def compare_scenarios(
     return trajectories, summarise_runs(runs, stage_thresholds(unique_names(names), **overrides))
 
 
+OUTPUT_FILES = ("trajectories.parquet", "summary.csv", "comparison.png")
+
+
+def write_comparison(
+    trajectories: pd.DataFrame,
+    summary: pd.DataFrame,
+    out_dir: str | Path,
+    thresholds: dict[str, tuple[float, float]] | None = None,
+    lang: str = "en",
+) -> list[Path]:
+    """Write ``trajectories.parquet``, ``summary.csv`` and ``comparison.png`` into ``out_dir``: all or none.
+
+    Each is written under a temporary name and all are renamed only once every one is complete
+    (:func:`simulation.experiments.atomic.atomic_write_all`), so Ctrl-C while writing leaves the directory as it
+    was (no truncated figure beside an older table). ``thresholds`` and ``lang`` are :func:`~.plots.plot_comparison`'s.
+    """
+    from .atomic import atomic_write_all, figure_writer
+    from .plots import plot_comparison  # matplotlib: only when a figure is drawn
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figure = plot_comparison(trajectories, None, thresholds, lang=lang)
+    paths = [out / name for name in OUTPUT_FILES]
+    return atomic_write_all({
+        paths[0]: lambda tmp: trajectories.to_parquet(tmp, index=False),
+        paths[1]: lambda tmp: summary.to_csv(tmp, index=False),
+        paths[2]: figure_writer(figure, paths[2], dpi=150),
+    })  # fmt: skip
+
+
 def stage_cell(share: float, median_year: float, lang: str = "en", words: bool = False) -> str:
     """How often a stage was reached and, typically, when: '80% @ 3.5 y' for the terminal's narrow columns, or
     with ``words`` '80% of seeds, year 3.5' (the dashboard's table)."""
@@ -300,15 +330,30 @@ def format_summary(summary: pd.DataFrame, lang: str = "en") -> str:
         rows.append(cells)
     headers = list(rows[0]) if rows else [_("configuration")]
     widths = {h: max(_width(h), *(_width(r[h]) for r in rows)) for h in headers}
-    lines = ["  ".join(_pad(h, widths[h]) for h in headers)]
+    lines = ["  ".join(_pad(h, widths[h]) for h in headers).rstrip()]
     lines.append("  ".join("-" * widths[h] for h in headers))
-    lines += ["  ".join(_pad(r[h], widths[h]) for h in headers) for r in rows]
-    note = _(
-        "stage cells: share of seeds that reached it @ median year first reached; ends independent: share of seeds "
-        "(mean final index less the independence threshold); public cost: cost units per 1,000 residents, summed "
-        "over the run"
-    )
-    return "\n".join([*lines, "", note])
+    lines += ["  ".join(_pad(r[h], widths[h]) for h in headers).rstrip() for r in rows]
+    return "\n".join([*lines, "", *summary_legend(lang)])
+
+
+def summary_legend(lang: str = "en") -> list[str]:
+    """What each column of :func:`format_summary` holds, one short line per group of columns.
+
+    The ± is the standard deviation of the final index across seeds (``final_index_sd``, ddof 1): how far one
+    seed's history strays from another's, not a confidence interval of the mean, which is narrower by
+    sqrt(seeds). Every other cell is a mean or share over the seeds.
+    """
+    _ = gettext_for(lang)
+    return [
+        _("stage cells: share of seeds that reached the stage @ median year it was first reached (never: no seed did)"),
+        _("final index: mean over seeds ± standard deviation across seeds (the spread between seeds, not a "
+          "confidence interval)"),
+        _("ends independent: share of seeds that end in independence (mean final index less the independence "
+          "threshold)"),
+        _("trust strangers: share of residents who trust fellow residents they do not know, mean of the last year"),
+        _("admin done: share of the administrative tasks pushed down that the committee got done, mean over the run"),
+        _("public cost: cost units per 1,000 residents, summed over the run"),
+    ]  # fmt: skip
 
 
 def _end_independent(row: pd.Series) -> str:
@@ -344,4 +389,5 @@ __all__ = [
     "stage_thresholds",
     "summarise_comparison",
     "summarise_runs",
+    "write_comparison",
 ]

@@ -47,6 +47,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ..i18n import gettext_for
+from .atomic import save_figure, write_csv, write_text
+from .plots import wrap
 
 METHODS = ("prim", "tree")
 DEFAULT_LABEL = "independence within the horizon"
@@ -54,6 +56,7 @@ BOX_COLUMNS = ["box", "parameter", "low", "high", "values", "coverage", "density
 MAX_BOXES = 3
 TREE_DEPTH = 3
 MAX_RULE_LINES = 40
+TITLE_COLUMNS = 64  # terminal columns of a line of the scatter panel's title (about its width at 10 pt)
 
 HIT_COLOUR = "#2f7c4b"
 MISS_COLOUR = "#bbbbbb"
@@ -98,6 +101,8 @@ class Discovery:
     selected: int | None = None  # the trajectory row chosen
     rules: str | None = None  # the decision tree as text
     closest: Box | None = None  # when no box reaches the threshold: the densest PRIM found
+    # (runs present, runs planned) of a sweep read before it was finished: the summary says so first
+    incomplete: tuple[int, int] | None = None
 
     @property
     def found(self) -> bool:
@@ -244,11 +249,27 @@ def describe(discovery: Discovery, lang: str = "en") -> str:
     The outcome's name is ``discovery.label``: give a discovery with a label in the reader's language
     (``dataclasses.replace(found, label=...)``) for a summary wholly in that language.
     """
-    _ = gettext_for(lang)
+    warning = incomplete_warning(discovery.incomplete, lang)
     if discovery.base_rate in (0.0, 1.0):  # never or always reached: nothing to discover
-        return _trivial_summary(discovery.label, np.full(discovery.n_runs, discovery.base_rate == 1.0), lang) or ""
-    return _summary(discovery.label, discovery.base_rate, discovery.n_runs, discovery.regions,
-                    discovery.threshold, discovery.closest, lang)  # fmt: skip
+        text = _trivial_summary(discovery.label, np.full(discovery.n_runs, discovery.base_rate == 1.0), lang) or ""
+    else:
+        text = _summary(discovery.label, discovery.base_rate, discovery.n_runs, discovery.regions,
+                        discovery.threshold, discovery.closest, lang)  # fmt: skip
+    return f"{warning}\n{text}" if warning else text
+
+
+def incomplete_warning(incomplete: tuple[int, int] | None, lang: str = "en") -> str:
+    """One line when the runs come from a sweep that is not finished (``(present, planned)``), else ''.
+
+    A sweep still being written, or stopped, holds the runs that finished first, which need not be spread over
+    the design like all of them: the regions found may change once it is complete.
+    """
+    if incomplete is None or incomplete[0] >= incomplete[1]:
+        return ""
+    _ = gettext_for(lang)
+    return _("warning: the sweep is incomplete, {present} of its {planned} planned runs are present (still running, "
+             "or stopped): these regions describe only those runs").format(
+        present=incomplete[0], planned=incomplete[1])  # fmt: skip
 
 
 def _boxes_table(regions: list[Box]) -> pd.DataFrame:
@@ -553,7 +574,10 @@ def _draw_box(ax, box: Box, X: pd.DataFrame, px: str, py: str, number: int, lang
         number=number, density=box.density, coverage=box.coverage)  # fmt: skip
     elsewhere = _off_axes(box, {px, py})
     if elsewhere is not None and number > 1:  # box 1's are in the title
-        label += _(",\n  also needs {conditions}").format(conditions=_join(_conditions(elsewhere, lang), lang))
+        needs = _(",\n  also needs {conditions}").format(conditions=_join(_conditions(elsewhere, lang), lang))
+        first, *rest = needs.split("\n")  # the legend's later lines are indented by two spaces
+        label += first + "".join("\n  " + part for line in rest for part in wrap(line.strip(), TITLE_COLUMNS, lang)
+                                 .split("\n"))  # fmt: skip
     style = "-" if number == 1 else "--"
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=BOX_COLOUR, lw=2, ls=style, label=label))
 
@@ -602,7 +626,9 @@ def _draw_scatter(ax, discovery: Discovery, X: pd.DataFrame, hits: np.ndarray, l
             conditions=_join(_conditions(hidden, lang), lang))  # fmt: skip
     elif not discovery.regions:
         title += "\n" + _("(no box found)")
-    ax.set_title(title, fontsize="medium")
+    # Wrapped to the panel's width: a box restricting four or five parameters made a line wider than the figure,
+    # cut off at its left edge and running into the next panel's title.
+    ax.set_title("\n".join(wrap(line, TITLE_COLUMNS, lang) for line in title.split("\n")), fontsize="medium")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, fontsize="small", markerscale=2)
 
 
@@ -656,12 +682,16 @@ def plot_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, path: st
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 2 if second else 1, squeeze=False)[0]
     _draw_scatter(axes[0], discovery, frame, hits, lang)
+    warning = incomplete_warning(discovery.incomplete, lang)
+    if warning:
+        fig.suptitle(wrap(warning, 2 * TITLE_COLUMNS if second else TITLE_COLUMNS, lang), fontsize="medium",
+                     color=BOX_COLOUR)  # fmt: skip
     if discovery.trajectory is not None:
         _draw_trajectory(axes[1], discovery, lang)
     elif discovery.rules is not None:
         _draw_rules(axes[1], discovery.rules, lang)
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig
 
 
@@ -674,12 +704,13 @@ def write_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, out_dir
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"boxes": out / "discovery_boxes.csv", "summary": out / "discovery.txt", "figure": out / "discovery.png"}
-    discovery.boxes.to_csv(paths["boxes"], index=False)
+    write_csv(discovery.boxes, paths["boxes"], index=False)
     summary = discovery.summary if lang == "en" else describe(discovery, lang)
     text = summary + ("\n\n" + discovery.rules if discovery.rules else "")
-    paths["summary"].write_text(text + "\n", encoding="utf-8")
+    write_text(paths["summary"], text + "\n")
     plot_discovery(discovery, X, outcome, paths["figure"], lang)
     return paths
 
 
-__all__ = ["METHODS", "Box", "Discovery", "describe", "discover", "plot_discovery", "write_discovery"]
+__all__ = ["METHODS", "Box", "Discovery", "describe", "discover", "incomplete_warning", "plot_discovery",
+           "write_discovery"]  # fmt: skip

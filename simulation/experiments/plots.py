@@ -9,6 +9,9 @@ in a notebook.
 from __future__ import annotations
 
 import math
+import re
+import textwrap
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,12 +29,39 @@ from ..model.parameters import Parameters
 from ..model.scenarios import ScenarioError, load_scenario
 from ..model.stages import STAGES
 from ..names import configuration_name, stage_name
+from .atomic import save_figure
 
 STAGE_COLOURS = {"dependence": "#e8d5d0", "learning": "#f1e6c8", "independence": "#d3e4d4"}
 LINE_COLOUR = "#2f4b7c"
 BAND_QUANTILES = (0.1, 0.9)
 MAX_COLUMNS = 3
+# Marks a wrapped Chinese line must not start with: they close what the line before says.
+NO_LINE_START = "，。；：、）》」』！？,.;:)!?%"
+NO_LINE_END = "（《「『("  # ... and must not end with: they open what follows
 CALIBRATION_COLUMNS = 4  # panels per row of the calibration diagnostics (one per parameter, then epsilon)
+
+
+def wrap(text: str, columns: int, lang: str = "en") -> str:
+    """``text`` broken into lines of at most about ``columns`` terminal columns, for labels and titles in a figure.
+
+    English breaks at spaces (textwrap). Chinese has no spaces and its characters take two columns: it breaks
+    between characters, but never inside a run of Latin letters or digits ("0.1", "P2b") and never before closing
+    punctuation, which stays at the end of its line (a line may then run over by that one mark), nor after an opening
+    one.
+    """
+    if lang == "en":
+        return "\n".join(textwrap.wrap(text, columns, break_on_hyphens=False)) or text
+    lines, line, width = [], "", 0
+    for token in re.findall(r"[A-Za-z0-9_.%+\-]+|\s+|.", text):
+        size = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in token)
+        if width + size > columns and line.strip() and token[0] not in NO_LINE_START:
+            carried = line[-1] if line[-1] in NO_LINE_END else ""  # an opening mark goes with what it opens
+            lines.append(line[: len(line) - len(carried)].rstrip())
+            line, width = ("", 0) if token.isspace() else (carried + token, 2 * len(carried) + size)
+            continue
+        line, width = line + token, width + size
+    lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def _thresholds_for(name: str, given: Mapping[str, tuple[float, float]] | None) -> tuple[float, float]:
@@ -148,7 +178,7 @@ def plot_comparison(
     fig.legend(handles=_legend_handles(lang), loc="outside lower center", ncols=5, frameon=False, fontsize=9)
     fig.suptitle(_("Self-governance index by configuration"), fontsize=13)
     if path is not None:
-        fig.savefig(path, dpi=150)
+        save_figure(fig, path, dpi=150)
     return fig
 
 
@@ -209,7 +239,7 @@ def plot_calibration(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(_("ABC-SMC calibration"))
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig
 
 
@@ -251,5 +281,5 @@ def plot_predictive(
     axes[0].legend(frameon=False, fontsize="small")
     fig.suptitle(_("posterior predictive check"))
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig

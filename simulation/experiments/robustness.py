@@ -37,10 +37,12 @@ from ..model.parameters import FIELDS, plausible_range
 from ..model.scenarios import SCENARIO_DIR, load_scenario
 from ..names import configuration_name
 from . import budget
+from .atomic import save_figure, write_csv, write_text
 from .discovery import describe as describe_discovery
 from .discovery import discover, write_discovery
 from .patterns import PATTERNS, RUNS, evaluate
-from .sensitivity import Problem, analyze
+from .plots import wrap
+from .sensitivity import Problem, analyze, row_caveats
 from .sweep import SweepResult, load_sweep, read_summary, run_sweep
 from .sweep_analysis import design_point_outputs
 from .yardsticks import markdown, yardstick_sweep, yardstick_table
@@ -60,6 +62,14 @@ MORRIS_STEP = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
 # A parameter without effect has mu* scattered around the noise floor, with a relative sd of
 # sqrt(pi/2 - 1) / sqrt(trajectories) (0.24 for 10): above 1.5 times the floor is about two of those sds.
 NOISE_MARGIN = 1.5
+# A share from n independent points has a binomial standard error of sqrt(p (1 - p) / n), up to 0.5 / sqrt(n):
+# from fewer than 100 points it can exceed 0.05, so that two standard errors span more than ten percentage points
+# either way. The full analysis has 120 points (at most +-0.046); --quick has 8 (+-0.18): its shares are rough.
+MIN_POINTS = 100
+# The equal-budget comparison's 10-90% band over fewer runs per configuration than this is its lowest and highest
+# run, not a band: the full analysis has 5 points x 2 seeds.
+MIN_BUDGET_RUNS = 10
+SHARE_LABEL_COLUMNS = 58  # a pattern's sentence per line in pattern_shares.png, in terminal columns
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ def screened_parameters() -> dict[str, tuple[float, float]]:
 
 def scenario_keys(scenario: str) -> set[str]:
     """The parameters a scenario file sets."""
-    data = tomllib.loads((SCENARIO_DIR / f"{scenario}.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((SCENARIO_DIR / f"{scenario}.toml").read_text(encoding="utf-8-sig"))
     return {key for section in data.values() if isinstance(section, dict) for key in section}
 
 
@@ -309,24 +319,38 @@ def plot_screening(rank: pd.DataFrame, scaled_floor: pd.Series, path: Path, top:
     ax.set_title(_("The {shown} most influential of {total} parameters (guardian)").format(
         shown=len(shown), total=len(rank)), fontsize="medium")  # fmt: skip
     ax.legend(frameon=False, fontsize="small", loc="lower right")
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     return path
 
 
 def plot_shares(shares: pd.DataFrame, path: Path, lang: str = "en") -> Path:
-    """The share of the plausible space where each pattern holds, with its 90% interval."""
+    """The share of the plausible space where each pattern holds, with its 90% interval.
+
+    Each pattern's sentence is wrapped (:data:`SHARE_LABEL_COLUMNS`) and the figure grows with the lines: written
+    on one line, the labels took more than the figure's width and were cut off at the left edge. Fewer than
+    :data:`MIN_POINTS` points are said in the title.
+    """
     _ = gettext_for(lang)
-    fig = _figure((8, 0.35 * len(shares) + 1.4), lang)
+    labels = [wrap(f"{k}: {_(says)}", SHARE_LABEL_COLUMNS, lang)
+              for k, says in zip(shares["pattern"], shares["says"], strict=True)]  # fmt: skip
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig = _figure((10, 0.17 * lines + 0.12 * len(labels) + 1.6), lang)
     ax = fig.subplots()
     y = np.arange(len(shares))[::-1]
     ax.barh(y, shares["share"], color="#4c72b0")
     ax.errorbar(shares["share"], y, xerr=[shares["share"] - shares["low_90"], shares["high_90"] - shares["share"]],
                 fmt="none", ecolor="black", capsize=3, lw=1)  # fmt: skip
-    labels = [f"{k}: {_(says)}" for k, says in zip(shares["pattern"], shares["says"], strict=True)]
-    ax.set_yticks(y, labels, fontsize="x-small")
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.set_ylim(-0.6, len(shares) - 0.4)
     ax.set_xlim(0, 1)
     ax.set_xlabel(_("share of sampled parameter points where the pattern holds (90% interval)"))
-    fig.savefig(path, dpi=120)
+    points = int(shares["points"].max()) if len(shares) else 0
+    title = _("Where each pattern holds, over {points} points of the plausible space").format(points=points)
+    if points < MIN_POINTS:
+        title += "\n" + _("too few points to read as findings: standard error up to ±{se:.2f}; use the full "
+                          "setting").format(se=0.5 / np.sqrt(max(points, 1)))  # fmt: skip
+    fig.suptitle(title, fontsize="medium")
+    save_figure(fig, path, dpi=120)
     return path
 
 
@@ -366,21 +390,21 @@ def run_robustness(
     yardstick_spec = load_sweep(data, name="yardsticks", allow_large=allow_large)
     by_yardstick = run_sweep(yardstick_spec, out / "yardsticks", **options)
     yardsticks = yardstick_table(read_summary(out / "yardsticks"))
-    yardsticks.to_csv(out / "yardsticks.csv", index=False)
-    (out / "yardsticks.md").write_text(markdown(yardsticks) + "\n", encoding="utf-8")
-    screening.to_csv(out / "screening.csv", index=False)
-    rank.to_csv(out / "screening_ranking.csv")
-    holds.to_csv(out / "patterns_per_point.csv", index=False)
-    shares.to_csv(out / "pattern_shares.csv", index=False)
-    equal_budget.table.to_csv(out / "equal_budget.csv", index=False)
+    write_csv(yardsticks, out / "yardsticks.csv", index=False)
+    write_text(out / "yardsticks.md", markdown(yardsticks) + "\n")
+    write_csv(screening, out / "screening.csv", index=False)
+    write_csv(rank, out / "screening_ranking.csv")
+    write_csv(holds, out / "patterns_per_point.csv", index=False)
+    write_csv(shares, out / "pattern_shares.csv", index=False)
+    write_csv(equal_budget.table, out / "equal_budget.csv", index=False)
     scaled_floor = floor / screening.groupby("output")["mu_star"].max()
     figures = [
         plot_screening(rank, scaled_floor, out / "screening.png", lang=lang),
         plot_shares(shares, out / "pattern_shares.png", lang),
         out / "equal_budget.png",
     ]
-    text = describe(rank, shares, failures, equal_budget.table, yardsticks, settings, lang)
-    (out / "robustness.txt").write_text(text + "\n", encoding="utf-8")
+    text = describe(rank, shares, failures, equal_budget.table, yardsticks, settings, lang, screening)
+    write_text(out / "robustness.txt", text + "\n")
     files = [out / "screening.csv", out / "pattern_shares.csv", out / "equal_budget.csv", out / "yardsticks.csv",
              out / "yardsticks.md", *figures, out / "robustness.txt", *files]  # fmt: skip
     sweeps = [screen, noise, swept, equal_budget.sweep, by_yardstick]
@@ -409,12 +433,49 @@ def _equal_budget(
     return _Budget(table, swept)
 
 
+def share_caveat(points: int, lang: str = "en") -> str:
+    """One line when the pattern shares come from too few points to be read as findings (:data:`MIN_POINTS`)."""
+    if points >= MIN_POINTS:
+        return ""
+    _ = gettext_for(lang)
+    sentence = _(
+        "caveat: each share is from only {points} points (standard error up to ±{se:.2f}; {least} points "
+        "bring it under ±0.05): read them as rough and use the full setting, without --quick, for findings"
+    )
+    return sentence.format(points=points, se=0.5 / np.sqrt(max(points, 1)), least=MIN_POINTS)
+
+
+def screening_caveat(screening: pd.DataFrame, trajectories: int, lang: str = "en") -> str:
+    """One line when the Morris screening's intervals are wider than its mu* (:func:`.sensitivity.row_caveats`)."""
+    unresolved = int((row_caveats(screening) != "").sum())
+    if not unresolved:
+        return ""
+    _ = gettext_for(lang)
+    return _("caveat: with {trajectories} Morris trajectories, {rows} of {total} screening rows have an interval "
+             "wider than their mu*: their order is noise; use the full setting for a ranking").format(
+        trajectories=trajectories, rows=unresolved, total=len(screening))  # fmt: skip
+
+
+def budget_caveat(settings: Settings, lang: str = "en") -> str:
+    """One line when the equal-budget band is the lowest and highest of a few runs (:data:`MIN_BUDGET_RUNS`)."""
+    runs = settings.budget_points * settings.budget_seeds
+    if runs >= MIN_BUDGET_RUNS:
+        return ""
+    _ = gettext_for(lang)
+    return _("caveat: each configuration's numbers come from {runs} runs, too few for a 10-90% band; use the full "
+             "setting for findings").format(runs=runs)  # fmt: skip
+
+
 def describe(
     rank: pd.DataFrame, shares: pd.DataFrame, failures: dict[str, str], budget_table: pd.DataFrame,
-    yardsticks: pd.DataFrame, settings: Settings, lang: str = "en",
+    yardsticks: pd.DataFrame, settings: Settings, lang: str = "en", screening: pd.DataFrame | None = None,
 ) -> str:  # fmt: skip
-    """The results in plain words."""
+    """The results in plain words, each part with a one-line caveat when its design is too small to read it.
+
+    ``screening`` is the Morris table (:func:`screening_table`), read for its intervals.
+    """
     _ = gettext_for(lang)
+    points = int(shares["points"].max())
     top = ", ".join(rank.index[:8])
     above = int((rank["above_noise"] > 0).sum()) if "above_noise" in rank else len(rank)
     lines = [
@@ -423,18 +484,25 @@ def describe(
           "by more than seed noise does.").format(
             parameters=len(rank), trajectories=settings.trajectories, residents=settings.n_residents,
             months=settings.steps, top=top, above=above),
+        screening_caveat(screening, settings.trajectories, lang) if screening is not None else "",
         _("Patterns over {points} Latin-hypercube points, {seeds} paired seeds each:").format(
-            points=int(shares["points"].max()), seeds=settings.seeds),
+            points=points, seeds=settings.seeds),
+        share_caveat(points, lang),
     ]  # fmt: skip
+    lines = [line for line in lines if line]
+    # The count of points beside the share: "0.0% of 8 points" read as a measurement; "0 of 8" says what it is.
     for row in shares.itertuples():
-        lines.append("  " + _("{pattern} holds in most seeds at {share:.1%} of points (90% interval "
-                              "{low:.0%}-{high:.0%}), in every seed at {every:.1%}: {says}")
-                     .format(pattern=row.pattern, share=row.share, low=row.low_90, high=row.high_90,
-                             every=row.share_every_seed, says=_(row.says)))  # fmt: skip
+        lines.append("  " + _("{pattern} holds in most seeds at {holds} of {points} points ({share:.0%}, 90% interval "
+                              "{low:.0%}-{high:.0%}), in every seed at {every:.0%}: {says}")
+                     .format(pattern=row.pattern, holds=row.holds, points=row.points, share=row.share,
+                             low=row.low_90, high=row.high_90, every=row.share_every_seed,
+                             says=_(row.says)))  # fmt: skip
     for key, text in failures.items():
         lines.append(_("Where {pattern} fails: {text}").format(pattern=key, text=" ".join(text.split())))
     lines.append(_("At the same public spending (the median of the configurations' own costs, about {budget:,.0f}), "
                    "final index, median and 10-90%:").format(budget=budget_table["budget"].median()))  # fmt: skip
+    if caveat := budget_caveat(settings, lang):
+        lines.append(caveat)
     for row in budget_table.itertuples():
         name = configuration_name(row.configuration, lang)
         if pd.isna(row.index_at_budget):  # its scaled spending never reaches the common budget

@@ -47,6 +47,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..i18n import gettext_for
+from .atomic import save_figure, write_csv
 from .designs import DEFAULT_NUM_LEVELS, DEFAULT_SECOND_ORDER, draw
 
 METHODS = ("morris", "sobol")
@@ -444,6 +445,66 @@ def sensitivity(
     return SensitivityResult(method, problem, samples, outputs, indices, pairs)
 
 
+# --- what a design is too small to say ------------------------------------------------------------
+
+# An interval wider than its index says the parameter's effect is unknown only when the interval is wide on the
+# index's own scale: a parameter without effect has an index near 0 and, in a good design, a small interval around
+# it that may well be "wider" than the index. Sobol': a share of the output's variance (an interval beyond +-0.1
+# cannot tell an effect of a tenth of the variance from none); Morris: a share of the output's largest mu*.
+UNRESOLVED_WIDTH = 0.1
+SOBOL_INDICES = ("S1", "ST")
+
+
+def row_caveats(table: pd.DataFrame) -> pd.Series:
+    """Per row of an indices table, why its numbers cannot be read as they stand ('' when they can).
+
+    A Sobol' or Morris interval wider than its index (and wide, :data:`UNRESOLVED_WIDTH`); a Sobol' index
+    outside [0, 1], which a share of variance cannot be, by more than its interval. Both mean the design is too
+    small for the output's noise; they are written beside the numbers (the CSV's ``caveat`` column).
+    """
+    notes: list[list[str]] = [[] for _ in range(len(table))]
+    if _method_of(table) == "sobol":
+        for index in SOBOL_INDICES:
+            value, conf = table[index].to_numpy(dtype=float), table[f"{index}_conf"].to_numpy(dtype=float)
+            wide = (conf >= np.abs(value)) & (conf > UNRESOLVED_WIDTH)
+            outside = (value + conf < 0) | (value - conf > 1)
+            for i in np.flatnonzero(wide):
+                notes[i].append(f"{index} interval wider than the index")
+            for i in np.flatnonzero(outside):
+                notes[i].append(f"{index} outside [0, 1] beyond its interval")
+    else:
+        outputs = table["output"] if "output" in table.columns else pd.Series(SCALAR_OUTPUT, index=table.index)
+        largest = table["mu_star"].groupby(outputs).transform("max").to_numpy(dtype=float)
+        value, conf = table["mu_star"].to_numpy(dtype=float), table["mu_star_conf"].to_numpy(dtype=float)
+        for i in np.flatnonzero((conf >= value) & (conf > UNRESOLVED_WIDTH * largest)):
+            notes[i].append("mu_star interval wider than mu_star")
+    return pd.Series(["; ".join(n) for n in notes], index=table.index, dtype=object)
+
+
+def design_caveat(table: pd.DataFrame, lang: str = "en") -> str:
+    """One line saying the design is too small for these indices (how many rows and why), or '' when it is not.
+
+    Printed under the table by the ``sensitivity`` command: a quick design (``--samples 16``) gives indices
+    of 1.19 and below 0 with intervals wider than themselves, which read as findings unless said.
+    """
+    _ = gettext_for(lang)
+    caveats = row_caveats(table)
+    wide = int(caveats.str.contains("wider").sum())
+    outside = int(caveats.str.contains("outside").sum())
+    if not wide and not outside:
+        return ""
+    clauses = []
+    if wide:
+        clauses.append(_("in {rows} of {total} rows a confidence interval is wider than its index").format(
+            rows=wide, total=len(table)))  # fmt: skip
+    if outside:
+        clauses.append(_("in {rows} of {total} rows an index lies outside [0, 1] by more than its interval").format(
+            rows=outside, total=len(table)))  # fmt: skip
+    sentence = _("caveat: {clauses}: the design is too small for those rows' numbers (more samples narrow the "
+                 "intervals)")  # fmt: skip
+    return sentence.format(clauses=_("; ").join(clauses))
+
+
 # --- output --------------------------------------------------------------------------------------
 
 
@@ -532,7 +593,7 @@ def plot_indices(table: pd.DataFrame, path: str | Path | None = None, lang: str 
     title = _("Sobol' indices (95% confidence)") if method == "sobol" else _("Morris screening (95% confidence on μ*)")
     fig.suptitle(title)
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig
 
 
@@ -546,20 +607,23 @@ def write_results(
 ) -> dict[str, Path]:
     """Write ``{method}_indices.csv`` and ``.png`` (and the pair table and runs if given); return the paths.
 
+    The CSV has the table's columns and ``caveat``: per row, :func:`row_caveats` (empty when the numbers can be read).
+
     ``lang`` is the figure's language; the CSV files keep the identifiers.
     """
     _check_method(method)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"indices": out / f"{method}_indices.csv", "figure": out / f"{method}_indices.png"}
-    table.to_csv(paths["indices"], index=False)
+    # Each row says beside its numbers when the design is too small to read them (empty when it is not).
+    write_csv(table.assign(caveat=row_caveats(table)), paths["indices"], index=False)
     plot_indices(table, paths["figure"], lang)
     if second_order is not None:
         paths["second_order"] = out / f"{method}_second_order.csv"
-        second_order.to_csv(paths["second_order"], index=False)
+        write_csv(second_order, paths["second_order"], index=False)
     if runs is not None:
         paths["runs"] = out / f"{method}_runs.csv"
-        runs.to_csv(paths["runs"], index=False)
+        write_csv(runs, paths["runs"], index=False)
     return paths
 
 
@@ -568,9 +632,11 @@ __all__ = [
     "Problem",
     "SensitivityResult",
     "analyze",
+    "design_caveat",
     "evaluate",
     "plot_indices",
     "problem_from_bounds",
+    "row_caveats",
     "sample",
     "second_order",
     "sensitivity",

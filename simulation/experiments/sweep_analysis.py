@@ -8,6 +8,7 @@ that lead to an outcome (:mod:`simulation.experiments.discovery`, PRIM).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 
 from ..validation import read_toml, reported_as, unknown
-from .discovery import Discovery, discover, write_discovery
+from .discovery import Discovery, describe, discover, write_discovery
 from .sensitivity import Problem, analyze, second_order, write_results
-from .sweep import SweepError, SweepSpec, load_sweep, point_outputs, read_summary
+from .sweep import SweepError, SweepSpec, load_sweep, point_outputs, read_manifest, read_summary
 from .sweep_spec import import_object
 from .sweep_worker import declared_outputs
 
@@ -121,8 +122,8 @@ def analyse_discovery(
     sweep_dir: str | Path, out_dir: str | Path, outcome: str = "first_independence", method: str = "prim"
 ) -> Discovery:
     """Which regions of the varied parameters lead to ``outcome`` (a first_<stage> column: the stage is reached)."""
-    summary = read_summary(sweep_dir)
-    summary = summary[summary["status"] == "ok"]
+    everything = read_summary(sweep_dir)
+    summary = everything[everything["status"] == "ok"]
     design_path = Path(sweep_dir) / "design.parquet"
     try:
         design = pd.read_parquet(design_path)
@@ -140,5 +141,22 @@ def analyse_discovery(
         X["configuration"] = summary["configuration"].astype(str).to_numpy()
     label = f"{outcome.removeprefix('first_')} within the horizon"
     found = discover(X, reached.to_numpy(), method=method, label=label)
+    incomplete = sweep_completeness(sweep_dir, present=len(everything))
+    if incomplete is not None:  # said first, in the summary, the text file and the figure
+        found = dataclasses.replace(found, incomplete=incomplete)
+        found = dataclasses.replace(found, summary=describe(found))
     write_discovery(found, X, reached.to_numpy(), out_dir)
     return found
+
+
+def sweep_completeness(sweep_dir: str | Path, present: int) -> tuple[int, int] | None:
+    """``(present, planned)`` runs when a sweep directory holds fewer runs than its manifest plans, else None.
+
+    ``present`` counts every recorded run, failed ones too (they were run); a directory without a readable manifest
+    cannot say what was planned, so it is taken as it is.
+    """
+    try:
+        planned = int(read_manifest(sweep_dir)["runs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (present, planned) if present < planned else None

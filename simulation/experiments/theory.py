@@ -34,8 +34,17 @@ from ..fonts import enable_chinese
 from ..i18n import N_, gettext_for
 from ..model.runner import DEFAULT_STEPS
 from ..model.scenarios import load_scenario
-from ..names import configuration_name, stage_name
-from .compare import DEFAULT_SCENARIOS, DEFAULT_SEED, RUN_KEYS, comparison_sweep, stage_thresholds, summarise_runs
+from ..names import configuration_name, display_table, stage_name
+from .atomic import save_figure, write_csv, write_text
+from .compare import (
+    DEFAULT_SCENARIOS,
+    DEFAULT_SEED,
+    RUN_KEYS,
+    comparison_sweep,
+    format_summary,
+    stage_thresholds,
+    summarise_runs,
+)
 from .plots import LINE_COLOUR, STAGE_COLOURS, plot_comparison
 from .standalone import STANCES, TESTED_STAGES, StancesTestedModel
 from .sweep import SweepResult, load_sweep, read_series, read_summary, run_sweep
@@ -43,6 +52,9 @@ from .sweep_store import free_results_parent
 
 GUARDIAN = "guardian"
 MUTED = "#9aa5b8"
+# Two means differ beyond seed noise when they are more than this many standard errors of their difference apart
+# (about a 95% two-sided test for a normal difference).
+NOISE_Z = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,13 +70,18 @@ class Settings:
 
 @dataclass
 class ExperimentResult:
-    """What an experiment wrote: its table, its figures and the sweep behind them."""
+    """What an experiment wrote: its table, its figures and the sweep behind them.
+
+    ``table`` is the whole table (written to ``NAME.csv``); ``printed`` is that table as the command shows it on
+    a terminal, in the reader's language and within about 120 columns where the table is wide.
+    """
 
     name: str
     table: pd.DataFrame
     figures: list[Path]
     sweep: SweepResult
     text: str
+    printed: str = ""
 
 
 # --- withdrawal timing ------------------------------------------------------------------------------
@@ -264,6 +281,8 @@ def shock_table(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int) ->
         solved_in_shock_months=("solved", "mean"),
         trust_before=("trust_before", "mean"),
         trust_drop=("trust_drop", "mean"),
+        # How far the mean drop would move with other seeds: the seed-to-seed sd over sqrt(runs) (NaN for one run).
+        trust_drop_se=("trust_drop", lambda s: s.std(ddof=1) / np.sqrt(len(s)) if len(s) > 1 else np.nan),
         recovered=("recovery_months", lambda s: s.notna().mean()),
         median_recovery_months=("recovery_months", "median"),
     )
@@ -493,9 +512,19 @@ def run_experiment(
     out = free_results_parent(Path(out_dir), spec) if new_dir else Path(out_dir)
     sweep = run_sweep(spec, out / "sweep", executor=executor, workers=workers, scheduler=scheduler, progress=progress)
     table, figures, text = report(out, settings, lang)
-    table.to_csv(out / f"{name}.csv", index=False)
-    (out / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
-    return ExperimentResult(name, table, figures, sweep, text)
+    write_csv(table, out / f"{name}.csv", index=False)
+    write_text(out / f"{name}.txt", text + "\n")
+    return ExperimentResult(name, table, figures, sweep, text, printed_table(name, table, lang))
+
+
+def printed_table(name: str, table: pd.DataFrame, lang: str = "en") -> str:
+    """The table as a terminal shows it. ``configurations`` has sixteen columns of long identifiers, NaN where no
+    seed reached a stage: it is printed as ``compare`` prints the same numbers (short named columns, "never",
+    a legend); the others as they are, with display names in Chinese (CSV files keep the identifiers)."""
+    if name == "configurations":
+        return format_summary(table, lang)
+    with pd.option_context("display.unicode.east_asian_width", lang == "zh"):
+        return display_table(table.round(3), lang).to_string(index=False)
 
 
 def _report_withdrawal(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
@@ -514,6 +543,13 @@ def _report_configurations(out: Path, settings: Settings, lang: str = "en") -> t
     plot_comparison(trajectories, path=figures[0], lang=lang)
     plot_configuration_costs(table, figures[1], lang)
     best = table.sort_values(["reached_independence", "total_public_cost"], ascending=[False, True]).iloc[0]
+    if best["reached_independence"] == 0:  # "the lowest cost among those that get there" would name one that never does
+        highest = table.loc[table["final_index"].idxmax()]
+        text = _("No configuration reaches independence in any seed within {years:g} years; {configuration} ends "
+                 "highest (index {index:.2f}).").format(
+            years=settings.steps / 12, configuration=configuration_name(highest["configuration"], lang),
+            index=highest["final_index"])  # fmt: skip
+        return table, figures, text
     text = _("{configuration} reaches independence in {share:.0%} of seeds at the lowest cost among those that get "
              "there most reliably ({cost:,.0f}).").format(
         configuration=configuration_name(best["configuration"], lang), share=best["reached_independence"],
@@ -528,12 +564,48 @@ def _report_shock(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.D
     table = shock_table(series, summary, shock_step)
     figure = out / "shock.png"
     plot_shock(series, summary, shock_step, figure, lang)
-    calmest = table.sort_values("trust_drop").iloc[0]
-    text = _("A conflict in year {year}: {configuration} loses the least trust ({drop:.3f}); see shock.csv for "
-             "resolution and recovery per configuration.").format(
-        year=settings.shock_year, configuration=configuration_name(calmest["configuration"], lang),
-        drop=calmest["trust_drop"])  # fmt: skip
-    return table, [figure], text
+    return table, [figure], describe_shock(table, settings.shock_year, lang)
+
+
+def calmest_within_noise(table: pd.DataFrame) -> pd.DataFrame:
+    """The configurations that lose the least trust, as far as seed noise can tell: the smallest mean drop and
+    every other within :data:`NOISE_Z` standard errors of the difference from it (``trust_drop_se``)."""
+    ordered = table.sort_values("trust_drop", kind="stable")
+    least = ordered.iloc[0]
+    noise = NOISE_Z * np.hypot(ordered["trust_drop_se"], least["trust_drop_se"])
+    return ordered[ordered["trust_drop"] - least["trust_drop"] <= noise]
+
+
+def describe_shock(table: pd.DataFrame, year: int, lang: str = "en") -> str:
+    """Which configuration absorbs the shock best, said only as far as the seeds can tell it.
+
+    Mean drops of 0.003 and 0.005 over a few seeds are not a ranking when each mean moves by more than that from
+    one set of seeds to another: then the sentence says the differences are within seed noise.
+    """
+    _ = gettext_for(lang)
+    low, high = table["trust_drop"].min(), table["trust_drop"].max()
+    after = _("see shock.csv for resolution and recovery per configuration.")
+    if table["trust_drop_se"].isna().all():  # one seed: no noise to compare with
+        return _("A conflict in year {year}: trust drops by {low:.3f} to {high:.3f}; with one seed per configuration "
+                 "these differences cannot be told from seed noise (give more seeds); {after}").format(
+            year=year, low=low, high=high, after=after)  # fmt: skip
+    calmest = calmest_within_noise(table)
+    if len(calmest) == len(table):
+        return _("A conflict in year {year}: the configurations lose {low:.3f} to {high:.3f} of mean trust, "
+                 "differences within seed noise (standard error up to {se:.3f}): none absorbs it measurably "
+                 "better; {after}").format(
+            year=year, low=low, high=high, se=table["trust_drop_se"].max(), after=after)  # fmt: skip
+    if len(calmest) == 1:
+        row = calmest.iloc[0]
+        return _("A conflict in year {year}: {configuration} loses the least trust ({drop:.3f} ± {se:.3f}, standard "
+                 "error over seeds), less than every other beyond seed noise; {after}").format(
+            year=year, configuration=configuration_name(row["configuration"], lang), drop=row["trust_drop"],
+            se=row["trust_drop_se"], after=after)  # fmt: skip
+    names = _(", ").join(configuration_name(name, lang) for name in calmest["configuration"])
+    return _("A conflict in year {year}: {configurations} lose the least trust ({low:.3f} to {high:.3f}), within "
+             "seed noise of one another; {after}").format(
+        year=year, configurations=names, low=calmest["trust_drop"].min(), high=calmest["trust_drop"].max(),
+        after=after)  # fmt: skip
 
 
 def _report_withdrawal_test(out: Path, settings: Settings, lang: str = "en") -> tuple[pd.DataFrame, list[Path], str]:
@@ -541,7 +613,7 @@ def _report_withdrawal_test(out: Path, settings: Settings, lang: str = "en") -> 
     table = withdrawal_test_table(summary)
     held = ["withdrawal_tested", "withdrawal_held", "withdrawal_held_let_go", "withdrawal_index_before"]
     tests = tested_months(read_series(out / "sweep", columns=held), summary)
-    tests.to_csv(out / "withdrawal-test-months.csv", index=False)
+    write_csv(tests, out / "withdrawal-test-months.csv", index=False)
     p = load_scenario(GUARDIAN).params
     figure = out / "withdrawal_test.png"
     plot_withdrawal_test(tests, table, (p.learning_threshold, p.independence_threshold), figure, lang)
@@ -592,5 +664,5 @@ def _figure(panels: int, width: float, lang: str = "en") -> tuple[Figure, list]:
 
 def _save(fig: Figure, path: Path | None) -> Figure:
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig

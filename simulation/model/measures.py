@@ -6,6 +6,7 @@ Every column is defined here, once, with its meaning; the DataCollector in
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,6 +56,19 @@ COLUMNS = {
     "scandals": "drift or capture that came out this month (organisations and committee)",
     **{f"index_{c}": f"index component: {c.replace('_', ' ')}, 0-1" for c in ALL_COMPONENTS},
 }
+
+# What a column's values can be, so that what is asked of it can be checked before a run (a calibration target of
+# 1.31 for a share can never be met): every numeric column is a share or a 0-1 score except these counts and costs,
+# which are never negative and have no upper bound. stage and government_role are words.
+COUNTS_AND_COSTS = ("ngo_count", "grassroots_ngo_count", "public_cost", "scandals")
+WORDS = ("stage", "government_role")
+
+
+def value_range(column: str) -> tuple[float, float]:
+    """The least and greatest value a numeric column can take: (0, 1), or (0, inf) for counts and costs."""
+    if column not in COLUMNS or column in WORDS:
+        raise KeyError(f"'{column}' is not a numeric column of the per-step table")
+    return (0.0, math.inf) if column in COUNTS_AND_COSTS else (0.0, 1.0)
 
 
 def measure(model: CommunityModel) -> dict[str, float | str]:
