@@ -2,7 +2,7 @@
 
     python -m simulation scenarios
     python -m simulation parameters [--section NAME | --scenario NAME | --markdown]
-    python -m simulation run --scenario NAME [--steps N] [--seed S] [--residents N] [--set key=value ...] [--out FILE]
+    python -m simulation run --scenario NAME [--steps N] [--seed S] [--residents N] [--set key=value ...] [--out [FILE]]
                              [--withdrawal-test [--let-go] [--test-every MONTHS] [--test-horizon MONTHS]]
     python -m simulation compare [--scenarios a,b,...] [--seeds K] [--seed S] [--steps N] [--residents N]
                                  [--workers N] [--set key=value ...] [--out DIR]
@@ -24,7 +24,11 @@ Every command first checks all of its input, sizes and output paths and only the
 simulates, so a bad value costs a second, not a batch. Bad input (an unwritable
 output path and a size above the limits included) is reported as a single line
 ``error: ...`` on stderr with exit code 2 (the code argparse uses for usage
-errors); an operating-system error while working exits 1. Ctrl-C, SIGTERM and
+errors). An operating-system error while working (a disk that fills up, a file
+system remounted read-only) is the environment's fault, not the input's: one line
+naming the file and the reason, and for sweeps what is kept and that the same
+command resumes, exit code 1. A run expected to take 30 s or more prints an
+estimate of its time and memory first. Ctrl-C, SIGTERM and
 SIGHUP stop the work after saving what finished, say what was kept, and exit
 with 128 + the signal number (130 for Ctrl-C); worker processes never outlive
 the command (:mod:`simulation.lifeline`). Errors raised while the model runs are
@@ -59,10 +63,19 @@ from .experiments.compare import (
     validate_scenarios,
 )
 from .experiments.executors import cpu_count
-from .experiments.limits import LARGE_COMMUNITY, SizeError, check_community_size, community_estimate
+from .experiments.limits import (
+    LARGE_COMMUNITY,
+    SizeError,
+    check_community_size,
+    community_memory,
+    community_seconds,
+    duration_text,
+    size_text,
+)
 from .experiments.standalone import TestSettings, format_tests, withdrawal_test
+from .experiments.sweep_spec import MAX_STEPS, check_steps
 from .i18n import LANGUAGES, LanguageError, check_language, gettext_for, language_from_locale
-from .inputs import writable_dir, writable_file
+from .inputs import os_error_reason, os_error_text, remedy, writable_dir, writable_file, writing
 from .lifeline import exit_code, stop_signals
 from .model.parameters import FIELDS, SECTIONS, coerce, unknown_name_error
 from .model.runner import DEFAULT_STEPS, run_scenario, summarise
@@ -86,8 +99,21 @@ TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     ".csv": lambda table, path: table.to_csv(path, index=False),
     ".parquet": lambda table, path: table.to_parquet(path, index=False),
 }
+# 1: the work failed for a reason outside the input (a dead worker, an unreachable cluster, a full disk, a file
+# system gone read-only); rerunning the same command resumes a sweep. 2: bad input.
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, EXIT_CODE
 DEFAULT_SWEEP_DIR = Path("results/sweeps")
+DEFAULT_RUN_DIR = Path("results/runs")  # `run --out` without a file name; results/ is git-ignored
+# A run expected to take this long or longer prints its estimated time and memory first; quicker ones stay quiet.
+ESTIMATE_FROM_SECONDS = 30.0
+# Time per month that does not grow with the community (data collection, the street office, party cells, NGOs):
+# 0.9 ms of CPU at 100 residents on the 2-core test machine, 1.4 ms of wall time with other jobs beside it
+# (bench/README.md, "Long runs"). The limits' community_seconds counts the per-resident part only, measured from
+# 20,000 residents up, where it dominates; below a few thousand residents this part is most of a month.
+SECONDS_PER_STEP = 1.0e-3
+# What Ctrl-C keeps, said after the estimate.
+KEEPS_NOTHING = "Ctrl-C stops it (a single run keeps nothing)"
+KEEPS_RUNS = "Ctrl-C keeps finished runs and the same command resumes"
 # The numeric options as rules (simulation.validation): one wording for a bad value in every command.
 COUNT, SEED, PORT = Rule("int", low=1), Rule("int", low=0), Rule("int", low=1, high=65535)
 
@@ -161,14 +187,45 @@ def _check_out_dir(path: Path) -> Path:
     return writable_dir(path, "--out", InputError)
 
 
-def _check_community(n_residents: int, steps: int, runs: int, processes: int, allow_large: bool) -> None:
-    """Refuse communities that cannot fit in memory; say what large ones will cost before they start."""
+def _check_steps(steps: int, option: str, allow_large: bool) -> int:
+    """Months are a whole number from 1 to MAX_STEPS (``--allow-large`` lifts the upper end)."""
+    try:
+        return check_steps(_check_positive(steps, option), option, allow_large)
+    except SizeError as err:
+        raise InputError(str(err)) from None
+
+
+def _check_community(n_residents: int, steps: int, runs: int, processes: int, allow_large: bool,
+                     keeps: str = KEEPS_RUNS) -> None:  # fmt: skip
+    """Refuse communities that cannot fit in memory; say what long or large work will cost before it starts."""
     try:
         check_community_size(n_residents, processes=min(processes, runs), allow_large=allow_large)
     except SizeError as err:
         raise InputError(str(err)) from None
-    if n_residents >= LARGE_COMMUNITY:
-        print(community_estimate(n_residents, steps, runs=runs, processes=processes), file=sys.stderr, flush=True)
+    estimate = cost_estimate(n_residents, steps, runs, processes, keeps)
+    if estimate is not None:
+        print(estimate, file=sys.stderr, flush=True)
+
+
+def cost_estimate(n_residents: int, months: int, runs: int = 1, processes: int = 1,
+                  keeps: str = KEEPS_RUNS) -> str | None:  # fmt: skip
+    """One line on the time and memory ``runs`` runs will take here, ``processes`` at a time, and what Ctrl-C keeps.
+
+    None when the work is expected to take less than ESTIMATE_FROM_SECONDS and the community is not large:
+    quick runs stay quiet. The numbers are the measured constants of :mod:`simulation.experiments.limits` plus
+    SECONDS_PER_STEP; the line says it is an estimate.
+    """
+    at_once = max(1, min(processes, runs))
+    each = community_seconds(n_residents, months) + months * SECONDS_PER_STEP
+    seconds = each * math.ceil(runs / at_once)
+    if seconds < ESTIMATE_FROM_SECONDS and n_residents < LARGE_COMMUNITY:
+        return None
+    memory = size_text(community_memory(n_residents))
+    if runs == 1:
+        cost = f"about {duration_text(seconds)} and {memory} of memory"
+    else:
+        cost = f"{runs:,} runs: about {duration_text(seconds)}, and {memory} of memory each, {at_once} at a time"
+    return f"{n_residents:,} residents for {months:,} months: {cost} (an estimate for this machine); {keeps}"
 
 
 def _language(text: str) -> str:
@@ -188,9 +245,10 @@ def _check_figure_language(lang: str) -> None:
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
-    """Write a per-step table as CSV or Parquet according to the file's extension."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    TABLE_WRITERS[path.suffix.lower()](table, path)
+    """Write a per-step table as CSV or Parquet according to the file's extension; a failure names the file."""
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        TABLE_WRITERS[path.suffix.lower()](table, path)
 
 
 # --- scenarios and parameters -------------------------------------------------------------
@@ -301,11 +359,25 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         test = _withdrawal_test_settings(args)
         overrides = _model_overrides(args)
         scenario = load_configuration(args.scenario, InputError, **overrides)
-        steps, seed = _check_positive(args.steps, "--steps"), _check_seed(args.seed)
-        out = _check_table_path(Path(args.out)) if args.out else None
+        steps, seed = _check_steps(args.steps, "--steps", args.allow_large), _check_seed(args.seed)
+        if test is not None:  # each test runs a copy for this many months
+            _check_steps(test.horizon, "--test-horizon", args.allow_large)
+        out = _check_table_path(_run_out(args.out, scenario, seed)) if args.out is not None else None
         tests_out = writable_file(tests_path(out), "--out", InputError) if out and test else None
-        _check_community(scenario.params.n_residents, steps, 1, 1, args.allow_large)
+        months = steps + _most_tests(steps, test) * test.horizon if test else steps
+        _check_community(scenario.params.n_residents, months, 1, 1, args.allow_large, KEEPS_NOTHING)
         return RunPlan(scenario, steps, seed, overrides, out, test, tests_out)
+
+
+def _run_out(given: str, scenario: Scenario, seed: int) -> Path:
+    """``--out FILE``, or with no file name results/runs/NAME-seedS.parquet: never a stray file in the checkout."""
+    return Path(given) if given else DEFAULT_RUN_DIR / f"{scenario.name}-seed{seed}.parquet"
+
+
+def _most_tests(steps: int, test: TestSettings) -> int:
+    """At most how many withdrawal tests a run makes: the first month of each of two stages, then one every
+    ``test.every`` months in them (for the time estimate: each test runs a copy for ``test.horizon`` months)."""
+    return 2 + steps // test.every
 
 
 def _withdrawal_test_settings(args: argparse.Namespace) -> TestSettings | None:
@@ -408,7 +480,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n" + _("wrote {rows} rows x {columns} columns to {path}").format(
             rows=len(table), columns=table.shape[1], path=plan.out))  # fmt: skip
     if tests is not None and plan.tests_out is not None:
-        tests.to_csv(plan.tests_out, index=False)
+        with writing(plan.tests_out):
+            tests.to_csv(plan.tests_out, index=False)
         print(_("wrote {tests} withdrawal tests to {path}").format(tests=len(tests), path=plan.tests_out))
     return EXIT_OK
 
@@ -441,14 +514,15 @@ def plan_compare(args: argparse.Namespace) -> ComparePlan:
         overrides = _model_overrides(args)
         validate_scenarios(names, **overrides)
         workers = _check_positive(args.workers, "--workers") if args.workers is not None else (os.cpu_count() or 1)
-        seeds, steps = _check_positive(args.seeds, "--seeds"), _check_positive(args.steps, "--steps")
+        seeds, steps = _check_positive(args.seeds, "--seeds"), _check_steps(args.steps, "--steps", args.allow_large)
         seed = _check_seed(args.seed)
         if seed >= 2**63:  # numpy's SeedSequence takes any size; the sweep's manifest keeps it as a 64-bit integer
             raise InputError(f"--seed must be below 2**63, got {seed}")
         _check_runs(len(names) * seeds, args.allow_large)
         out = _check_out_dir(Path(args.out))
         largest = max(load_configuration(name, InputError, **overrides).params.n_residents for name in names)
-        _check_community(largest, steps, len(names) * seeds, workers, args.allow_large)
+        _check_community(largest, steps, len(names) * seeds, workers, args.allow_large,
+                         "Ctrl-C stops it (compare keeps no runs)")  # fmt: skip
         _check_figure_language(args.lang)
         return ComparePlan(names, seeds, steps, overrides, workers, out, seed)
 
@@ -464,7 +538,7 @@ def _check_runs(runs: int, allow_large: bool) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the comparison's sweep (seeds from --seed), write table, summary and figure, print the comparison."""
-    from .experiments.plots import plot_comparison  # matplotlib is only needed here
+    from .experiments.compare import write_comparison  # matplotlib is only needed here
 
     plan = plan_compare(args)
     _ = gettext_for(args.lang)
@@ -475,18 +549,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
                               processes=min(plan.workers, n_runs)),
         file=sys.stderr,
     )  # fmt: skip
-    trajectories, summary = compare_scenarios(
-        plan.names, plan.seeds, plan.steps, workers=plan.workers, seed=plan.seed, allow_large=args.allow_large,
-        **plan.overrides,
-    )  # fmt: skip
-    plan.out.mkdir(parents=True, exist_ok=True)
-    paths = {name: plan.out / name for name in ("trajectories.parquet", "summary.csv", "comparison.png")}
-    trajectories.to_parquet(paths["trajectories.parquet"], index=False)
-    summary.to_csv(paths["summary.csv"], index=False)
-    plot_comparison(trajectories, paths["comparison.png"], stage_thresholds(plan.names, **plan.overrides),
-                    lang=args.lang)  # fmt: skip
+    from .experiments.sweep import SweepNotSaved
+
+    try:
+        trajectories, summary = compare_scenarios(
+            plan.names, plan.seeds, plan.steps, workers=plan.workers, seed=plan.seed, allow_large=args.allow_large,
+            **plan.overrides,
+        )  # fmt: skip
+    except SweepNotSaved as err:  # its runs were in a temporary directory, gone now: nothing resumes
+        message = (f"cannot save runs to {err.path}: {err.reason}; compare keeps its runs in a temporary directory "
+                   f"only, so none were kept: {remedy(err.error)} and run it again")  # fmt: skip
+        return _fail(message, EXIT_FAILED)
+    with writing(plan.out):  # every file written whole, or none changed (an interrupted write kept a stub)
+        paths = write_comparison(trajectories, summary, plan.out, stage_thresholds(plan.names, **plan.overrides),
+                                 args.lang)  # fmt: skip
     print(format_summary(summary, args.lang))
-    print("\n" + _("wrote {paths}").format(paths=", ".join(str(p) for p in paths.values())))
+    print("\n" + _("wrote {paths}").format(paths=", ".join(str(p) for p in paths)))
     return EXIT_OK
 
 
@@ -657,6 +735,22 @@ def _sweep_errors() -> Iterator[None]:
         raise OSError(str(err)) from None
 
 
+@contextmanager
+def _runs_kept_in(out: Path) -> Iterator[None]:
+    """A write that fails after a command's sweep (its tables and figures): name the file, say the runs are kept.
+
+    The sweep's own failures (:class:`simulation.experiments.sweep.SweepNotSaved`) say so already; an error
+    without an errno is one of this program's complete messages and passes unchanged.
+    """
+    try:
+        yield
+    except OSError as err:
+        if err.errno is None:
+            raise
+        raise OSError(f"cannot write {err.filename or out}: {os_error_reason(err)}; the finished runs are kept in "
+                      f"{out}: {remedy(err)}, then run the same command again to resume") from err  # fmt: skip
+
+
 def _sweep_out(out: Path, spec: Any, new_dir: bool, child: str = "sweep") -> Path:
     """The output directory of a command whose sweep lives in ``out/sweep``: checked (and moved on) first."""
     from .experiments.sweep import SweepError, free_results_parent, mismatch
@@ -676,7 +770,7 @@ def _sized(settings: Any, args: argparse.Namespace) -> Any:
         with _input_checks():
             changes["n_residents"] = coerce("n_residents", args.residents)
     if args.steps is not None:
-        changes["steps"] = _check_positive(args.steps, "--steps")
+        changes["steps"] = _check_steps(args.steps, "--steps", args.allow_large)
     if args.seeds is not None:
         changes["seeds"] = _check_positive(args.seeds, "--seeds")
     return dataclasses.replace(settings, **changes)
@@ -695,7 +789,8 @@ def _robustness(args: argparse.Namespace) -> int:
         out = _sweep_out(Path(args.out or "results/robustness"), spec, args.new_dir, child="screening")
         _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
                                args.allow_large)  # fmt: skip
-        result = run_robustness(out, settings, allow_large=args.allow_large, lang=args.lang, **executor)
+        with _runs_kept_in(out):
+            result = run_robustness(out, settings, allow_large=args.allow_large, lang=args.lang, **executor)
     print((out / "robustness.txt").read_text(encoding="utf-8"))
     _ = gettext_for(args.lang)
     paths = ", ".join(str(path) for path in [*result.files[:5], out / "discovery"])
@@ -716,7 +811,8 @@ def _claims(args: argparse.Namespace) -> int:
         out = _sweep_out(Path(args.out or "results/claims"), spec, args.new_dir)
         _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
                                args.allow_large)  # fmt: skip
-        result = run_claims(out, settings, allow_large=args.allow_large, lang=args.lang, **executor)
+        with _runs_kept_in(out):
+            result = run_claims(out, settings, allow_large=args.allow_large, lang=args.lang, **executor)
     print(result.markdown)
     _ = gettext_for(args.lang)
     print(_("wrote {paths}").format(paths=", ".join(str(path) for path in result.files)))
@@ -730,6 +826,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     the output directory); the sweep is resumable, so an interruption keeps every finished run.
     """
     from .experiments.analysis_lang import sensitivity_figure
+    from .experiments.sensitivity import design_caveat
     from .experiments.sweep import run_sweep
     from .experiments.sweep_analysis import analyse_sensitivity, check_outputs, sensitivity_spec
 
@@ -747,10 +844,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
                                args.allow_large)  # fmt: skip
         print(f"{spec.describe()} -> {out}", file=sys.stderr)
-        run_sweep(spec, out / "sweep", **executor)
-        table = analyse_sensitivity(spec, out / "sweep", out, outputs)
-    sensitivity_figure(table, out, args.method, args.lang)
+        with _runs_kept_in(out):
+            run_sweep(spec, out / "sweep", **executor)
+            table = analyse_sensitivity(spec, out / "sweep", out, outputs)
+            sensitivity_figure(table, out, args.method, args.lang)
     _print_table(table, args.lang)
+    if caveat := design_caveat(table, args.lang):  # a design too small for its numbers says so
+        print(caveat)
     _ = gettext_for(args.lang)
     print(_("wrote {paths}").format(paths=f"{out}/{args.method}_indices.csv, .png"))
     return EXIT_OK
@@ -804,7 +904,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     def given(value: Any, default: Any) -> Any:
         return default if value is None else value
 
-    steps = _check_positive(given(args.steps, defaults.steps), "--steps")
+    steps = _check_steps(given(args.steps, defaults.steps), "--steps", args.allow_large)
     with _input_checks():
         residents = coerce("n_residents", given(args.residents, defaults.n_residents))
     seeds = _check_positive(given(args.seeds, defaults.seeds), "--seeds")
@@ -818,8 +918,10 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         out = _sweep_out(Path(args.out) if args.out else Path("results/experiments") / args.name, spec, args.new_dir)
         _check_sweep_community(spec, executor["executor"], executor["workers"], executor["scheduler"],
                                args.allow_large)  # fmt: skip
-        result = run_experiment(args.name, out, settings, allow_large=args.allow_large, lang=args.lang, **executor)
-    _print_table(result.table, args.lang)
+        with _runs_kept_in(out):
+            result = run_experiment(args.name, out, settings, allow_large=args.allow_large, lang=args.lang,
+                                    **executor)  # fmt: skip
+    print(result.printed)
     print(result.text)
     _ = gettext_for(args.lang)
     print(_("wrote {paths}").format(paths=", ".join(str(path) for path in [out / f"{args.name}.csv", *result.figures])))
@@ -855,7 +957,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise InputError(str(err)) from None
     out = _check_out_dir(out)
     local = 1 if executor["executor"] == "inline" or executor["scheduler"] else (executor["workers"] or cpu_count())
-    _check_community(spec.n_residents, spec.steps, spec.population_size * spec.seeds, local, args.allow_large)
+    _check_community(
+        spec.n_residents,
+        spec.steps,
+        spec.population_size * spec.seeds,
+        local,
+        args.allow_large,
+        "that is one generation: Ctrl-C keeps finished generations and the same command continues",
+    )
     _ = gettext_for(args.lang)
     bounds = {"at_least": ">=", "at_most": "<="}
     targets = ", ".join(f"{name} {bounds.get(spec.sides.get(name, ''), '=')} {value:g}"
@@ -924,7 +1033,8 @@ def add_research_commands(sub: Any) -> None:
     p.add_argument("name", metavar="NAME", help=names)
     p.add_argument("--seeds", type=int, metavar="K", help="seeds per configuration (default 10; robustness: 3)")
     p.add_argument("--residents", type=int, metavar="N", help="community size (default 1000; robustness: 2000)")
-    p.add_argument("--steps", type=int, metavar="N", help=f"months (default {DEFAULT_STEPS})")
+    p.add_argument("--steps", type=int, metavar="N",
+                   help=f"months (default {DEFAULT_STEPS}; at most {MAX_STEPS:,} without --allow-large)")  # fmt: skip
     p.add_argument("--quick", action="store_true", help="robustness and claims only: a small version (a minute or "
                    "less; its numbers mean nothing)")  # fmt: skip
     p.add_argument("--shock-year", type=int, default=10, metavar="Y", help="year of the shock (default 10)")
@@ -975,7 +1085,7 @@ def _lang_option(parser: argparse.ArgumentParser) -> None:
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by run and compare."""
-    steps_help = f"months to simulate (default {DEFAULT_STEPS})"
+    steps_help = f"months to simulate (default {DEFAULT_STEPS}; at most {MAX_STEPS:,} without --allow-large)"
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N", help=steps_help)
     parser.add_argument("--residents", type=int, metavar="N", help="community size (default: the scenario's)")
     parser.add_argument(
@@ -1026,7 +1136,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", required=True, metavar="NAME", help=scenario_help)
     _add_model_options(p)
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    p.add_argument("--out", metavar="FILE", help="write the per-step table to this .csv or .parquet file")
+    p.add_argument("--out", nargs="?", const="", metavar="FILE",
+                   help=f"write the per-step table to this .csv or .parquet file; --out alone: "
+                   f"{DEFAULT_RUN_DIR}/NAME-seedS.parquet")  # fmt: skip
     _withdrawal_test_options(p)
     p.set_defaults(handler=cmd_run)
 
@@ -1090,8 +1202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except OSError as err:  # e.g. an output path that fails while writing (a full disk)
-        return _fail(str(err), EXIT_FAILED)
+    except OSError as err:  # the environment failed while working (a full disk): the file, why, what is kept
+        return _fail(os_error_text(err), EXIT_FAILED)
     except MemoryError:  # only with --allow-large past an estimate, or a machine short of memory
         return _fail("out of memory; use a smaller design or community, or fewer --workers", EXIT_FAILED)
     except KeyboardInterrupt as stop:

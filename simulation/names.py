@@ -119,6 +119,7 @@ RESULT_NAMES = {
     "solved_in_shock_months": N_("solved in the shock months"),
     "trust_before": N_("trust before"),
     "trust_drop": N_("trust drop"),
+    "trust_drop_se": N_("trust drop, standard error"),
     "recovered": N_("recovered"),
     "median_recovery_months": N_("median months to recover"),
 }

@@ -128,7 +128,15 @@ BAD_INPUTS = {
     "unknown in --scenarios": (["compare", "--scenarios", "shanghai,nope", "--seeds", "1"], ["nope", "shanghai"]),
     "zero seeds": (["compare", "--scenarios", "shanghai", "--seeds", "0"], ["--seeds"]),
     "negative root seed": (["compare", "--scenarios", "shanghai", "--seed", "-1"], ["--seed"]),
-}
+    # issue 23: a horizon of 10**12 months used to start, silently, a run that would never end
+    "steps 10**12": (["run", "--scenario", "guardian", "--steps", str(10**12)],
+                     ["--steps", "from 1 to 12,000 months", "1,000,000,000,000", "--allow-large"]),
+    "compare steps": (["compare", "--scenarios", "guardian", "--steps", "12001"], ["--steps", "from 1 to 12,000"]),
+    "experiment steps": (["experiment", "shock", "--steps", str(10**12)], ["--steps", "from 1 to 12,000"]),
+    "robustness steps": (["experiment", "robustness", "--quick", "--steps", "12001"], ["--steps", "from 1 to 12,000"]),
+    "test horizon": (["run", "--scenario", "guardian", *SMALL, "--withdrawal-test", "--test-horizon", str(10**9)],
+                     ["--test-horizon", "from 1 to 12,000"]),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("args, mentions", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
@@ -361,3 +369,107 @@ def test_a_bad_withdrawal_test_option_in_a_subprocess_has_no_traceback():
     result = run_module("run", "--scenario", "guardian", *SMALL, "--withdrawal-test", "--test-horizon", "0")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0 and "--test-horizon" in result.stderr
+
+
+# --- issue 23: sizes, estimates, output paths, failed writes ------------------------------------------------------
+
+
+def test_the_step_limit_is_lifted_by_allow_large_and_checked_alike_in_sweep_files():
+    from simulation.experiments.limits import SizeError
+    from simulation.experiments.sweep import SweepError, load_sweep
+    from simulation.experiments.sweep_spec import MAX_STEPS, check_steps
+
+    assert check_steps(MAX_STEPS, "--steps") == MAX_STEPS
+    assert check_steps(MAX_STEPS + 1, "--steps", allow_large=True) == MAX_STEPS + 1
+    with pytest.raises(SizeError, match="--steps must be from 1 to 12,000 months"):
+        check_steps(MAX_STEPS + 1, "--steps")
+    sweep = {"steps": 10**12, "seeds": 1, "fixed": {"n_residents": 100}}
+    with pytest.raises(SweepError, match="steps must be from 1 to 12,000 months .* got 1,000,000,000,000"):
+        load_sweep(sweep, draw=False)
+    assert load_sweep(sweep, draw=False, allow_large=True).steps == 10**12
+
+
+def test_a_quick_run_is_quiet_and_a_long_one_says_its_time_memory_and_what_ctrl_c_keeps(capsys, monkeypatch):
+    from simulation import cli as cli_module
+
+    code, _, err = cli(capsys, "run", "--scenario", "guardian", *SMALL)
+    assert code == 0 and err == ""  # a second's work: quiet
+    # A run counts as long from 0 s on, so that the test stays small.
+    monkeypatch.setattr(cli_module, "ESTIMATE_FROM_SECONDS", 0.0)
+    code, _, err = cli(capsys, "run", "--scenario", "guardian", *SMALL)
+    assert code == 0
+    assert err.startswith("200 residents for 24 months: about ") and err.count("\n") == 1, err
+    assert "MB of memory (an estimate for this machine); Ctrl-C stops it (a single run keeps nothing)" in err
+
+
+def test_the_estimate_counts_the_months_that_do_not_grow_with_the_community():
+    from simulation.cli import cost_estimate
+
+    assert cost_estimate(200, 24) is None
+    # 1,000 residents for 12,000 months took 30 s on the test machine (bench/README.md, "Long runs"); the
+    # per-resident constant alone said 10 s.
+    assert cost_estimate(3000, 12000) is not None and "about " in cost_estimate(3000, 12000)
+    many = cost_estimate(1000, 240, runs=1000, processes=2)
+    assert many is not None and "1,000 runs: about " in many and "each, 2 at a time" in many
+    assert many.endswith("Ctrl-C keeps finished runs and the same command resumes")
+
+
+def test_run_out_without_a_file_name_writes_under_results_and_says_where(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # as in a checkout: results/ is git-ignored, the top level is not
+    code, out, err = cli(capsys, "run", "--scenario", "guardian", *SMALL, "--seed", "4", "--out")
+    assert code == 0, err
+    written = Path("results/runs/guardian-seed4.parquet")
+    assert f"to {written}" in out
+    assert len(pd.read_parquet(tmp_path / written)) == 25
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]
+
+
+def test_the_checkout_ignores_tables_written_to_its_top_level():
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "/*.parquet" in ignored and "/*.csv" in ignored and "results/" in ignored
+
+
+def test_output_paths_that_cannot_be_used_are_named_in_one_line(capsys, tmp_path):
+    (tmp_path / "table.parquet").mkdir()
+    (tmp_path / "file").write_text("")
+    sweep_file = tmp_path / "tiny.toml"
+    sweep_file.write_text("steps = 2\nseeds = 1\n[fixed]\nn_residents = 100\n")
+    cases = [
+        (["run", "--scenario", "guardian", *SMALL, "--out", str(tmp_path / "table.parquet")], "table.parquet"),
+        (["run", "--scenario", "guardian", *SMALL, "--out", str(tmp_path / "file" / "t.csv")], "file"),
+        (["compare", "--scenarios", "guardian", "--seeds", "1", *SMALL, "--out", str(tmp_path / "file")], "file"),
+        (["sweep", str(sweep_file), "--out", str(tmp_path / "file" / "sweep")], "file"),
+        (["discover", str(tmp_path / "file")], "file"),
+    ]
+    for args, name in cases:
+        code, out, err = cli(capsys, *args)
+        assert code == 2 and out == "" and err.count("\n") == 1, (args, err)
+        assert str(tmp_path / name) in err, err
+
+
+def test_a_table_that_cannot_be_written_names_its_file_and_exits_1(capsys, tmp_path, monkeypatch):
+    import errno
+
+    def full_disk(self, path, *args, **kwargs):  # pyarrow's error on a full disk names no file
+        raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    out_file = tmp_path / "run.parquet"
+    code, out, err = cli(capsys, "run", "--scenario", "guardian", *SMALL, "--out", str(out_file))
+    assert code == 1 and "final stage" in out
+    assert err == f"error: cannot write {out_file}: No space left on device\n"
+
+
+def test_compare_on_a_full_disk_says_that_it_kept_no_runs(capsys, tmp_path, monkeypatch):
+    import errno
+
+    def full_disk(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    code, _, err = cli(capsys, "compare", "--scenarios", "guardian", "--seeds", "1", *SMALL, "--workers", "1",
+                       "--out", str(tmp_path / "out"))  # fmt: skip
+    assert code == 1 and err.count("\n") == 2, err  # the plan, then the error
+    error = err.splitlines()[-1]
+    assert error.startswith("error: cannot save runs to ") and ": No space left on device; " in error
+    assert "compare keeps its runs in a temporary directory only, so none were kept: free some space" in error

@@ -1,12 +1,15 @@
 """Faults, each reproduced and checked: nothing lost, nothing left behind.
 
-1. a runner killed (SIGKILL, SIGTERM) leaves no worker behind; the dashboard stops its server;
+1. a runner killed (SIGKILL, SIGTERM) leaves no worker behind, within a second even while the workers start; the
+   dashboard stops its server;
 2. huge designs and communities are refused before they are built;
 3. a sweep whose configurations or code changed is not resumed;
 4. a corrupt part is set aside and its runs are done again; foreign files are left alone;
 5. malformed calibration specs and options are one line and exit 2, before any run;
 6. the dashboard frees a session's model when the session closes or goes idle, and caps sessions;
-8. interrupted analyses keep their finished work and continue from it.
+8. interrupted analyses keep their finished work and continue from it;
+9. a disk that fills up during a sweep: one line naming the file, the runs kept, and that the command resumes;
+10. input files saved with a UTF-8 byte-order mark (Notepad, Excel) read like files without one.
 
 (Point 7 of the issue, tests that fail on a busy machine, is about the other test files.)
 Communities are tiny and runs short; processes that must be killed run as subprocesses.
@@ -14,7 +17,9 @@ Communities are tiny and runs short; processes that must be killed run as subpro
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import errno
 import json
 import resource
 import signal
@@ -36,7 +41,10 @@ from simulation.experiments.sweep import SweepError, read_series, read_summary, 
 from .conftest import ctrl_c_as_at_a_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
-GONE_WITHIN = 10.0  # seconds: the issue's bound for processes left behind
+GONE_WITHIN = 10.0  # seconds: the issue's bound for processes left behind (the dashboard's server)
+# Workers end within a second of their runner (docs/sweeps.md); the deadline, counted from the kill, leaves half a
+# second for a machine whose two cores are busy with other jobs (measured at most 0.32 s: simulation/lifeline.py).
+WORKERS_GONE_WITHIN = 1.5
 SMALL = {
     "scenarios": ["shanghai", "guardian"], "seeds": 2, "steps": 6, "seed": 5, "fixed": {"n_residents": 100},
     "vary": {"funding": [3.0, 9.0]}, "output": {"series": True, "thin": 3, "columns": ["self_governance_index"]},
@@ -91,6 +99,30 @@ def assert_all_gone(processes: list[psutil.Process], within: float = GONE_WITHIN
     assert not alive, f"still running {within:.0f} s later: {[p.pid for p in alive]}"
 
 
+def gone(process: psutil.Process) -> bool:
+    """Ended: no such process, or a zombie waiting for its new parent (PID 1) to collect it."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def assert_gone_by(processes: list[psutil.Process], deadline: float) -> float:
+    """Poll until every process has ended; fail (and kill them) if one still runs at ``deadline`` (monotonic).
+
+    Returns when the last one was seen gone. Polling, not waiting on the processes: they are not our children.
+    """
+    while not all(gone(p) for p in processes):
+        if time.monotonic() > deadline:
+            alive = [p.pid for p in processes if not gone(p)]
+            for process in processes:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
+            raise AssertionError(f"still running at the deadline: {alive}")
+        time.sleep(0.005)
+    return time.monotonic()
+
+
 def one_line_error(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
@@ -109,7 +141,10 @@ def test_a_killed_sweep_leaves_no_worker_behind_and_keeps_what_finished(tmp_path
     wait_for(lambda: list((out / "summary").glob("part-*.parquet")), what="a first saved part")
     children = descendants_once(proc, 3)  # two workers and multiprocessing's resource tracker
     proc.send_signal(stop)
+    stopped = time.monotonic()
     _, err = proc.communicate(timeout=60)
+    if stop == signal.SIGKILL:  # nobody stops the workers: their lifeline does
+        assert_gone_by(children, stopped + WORKERS_GONE_WITHIN)
     assert_all_gone(children)
     saved = len(read_summary(out))
     if stop == signal.SIGTERM:  # like Ctrl-C: finished runs saved, the count said, exit 128 + 15
@@ -125,8 +160,41 @@ def test_a_killed_compare_leaves_no_worker_behind(tmp_path):
     children = descendants_once(proc, 3)
     time.sleep(1.0)  # the workers are running
     proc.kill()
+    killed = time.monotonic()
     proc.communicate(timeout=30)
-    assert_all_gone(children)
+    assert_gone_by(children, killed + WORKERS_GONE_WITHIN)
+
+
+def test_a_worker_holds_its_lifeline_before_its_initializer_runs():
+    """A pool worker whose own initializer takes a minute (as an import can, on a loaded machine) still dies
+    with its parent: the lifeline starts first (lifeline.worker_initializer)."""
+    script = (f"import multiprocessing, sys, time; sys.path.insert(0, {str(ROOT)!r}); "
+              "from concurrent.futures import ProcessPoolExecutor; from simulation.lifeline import worker_initializer; "
+              "init, args = worker_initializer(time.sleep, 60); "
+              "pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn'), initializer=init, "
+              "initargs=args); pool.submit(int); time.sleep(600)")  # fmt: skip
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, preexec_fn=_end_with_parent)
+    children = descendants_once(parent, 2)  # the resource tracker and the worker
+    time.sleep(1.0)  # the worker is in its minute-long initializer now
+    parent.kill()
+    killed = time.monotonic()
+    parent.wait(timeout=30)
+    assert_gone_by(children, killed + WORKERS_GONE_WITHIN)
+
+
+def test_workers_killed_with_their_runner_while_they_start_are_gone_within_a_second(tmp_path):
+    """Workers import pandas, scipy and Mesa for 1-5 s after they start; they used to watch their parent only
+    after that, and outlived a runner killed meanwhile by as long (issue 23)."""
+    sweep_file = tmp_path / "long.toml"
+    sweep_file.write_text(LONG_SWEEP)
+    proc = start("sweep", str(sweep_file), "--out", str(tmp_path / "out"), "--workers", "2", "--no-progress")
+    children = descendants_once(proc, 3)  # the resource tracker and two workers, just spawned
+    starting = [p for p in children if "resource_tracker" not in " ".join(p.cmdline())]
+    assert len(starting) == 2 and not (tmp_path / "out" / "summary").exists()  # no run has finished yet
+    proc.kill()  # they are importing the package now: a second or more
+    killed = time.monotonic()
+    proc.communicate(timeout=30)
+    assert_gone_by(children, killed + WORKERS_GONE_WITHIN)
 
 
 def _start_dashboard(port: int) -> tuple[subprocess.Popen, psutil.Process]:
@@ -164,8 +232,8 @@ def test_the_dashboard_server_never_outlives_the_command(stop):
     proc.send_signal(stop)
     proc.communicate(timeout=60)
     assert_all_gone([server])
-    if stop != signal.SIGKILL:
-        assert proc.returncode == 0
+    if stop != signal.SIGKILL:  # as a shell reports a command a signal ended (the dashboard's server.serve)
+        assert proc.returncode == 128 + stop
 
 
 def test_a_busy_port_is_refused_in_one_line_with_exit_2(capsys):
@@ -256,7 +324,7 @@ def test_a_large_community_says_what_it_will_cost_before_it_starts(monkeypatch, 
     monkeypatch.setattr(cli, "LARGE_COMMUNITY", 100)  # "large" from 100 residents on, so the test stays small
     assert main(["run", "--scenario", "guardian", "--residents", "120", "--steps", "2"]) == 0
     err = capsys.readouterr().err
-    assert err.startswith("120 residents for 2 months: about ") and "of memory (estimate)" in err
+    assert err.startswith("120 residents for 2 months: about ") and "of memory (an estimate for this machine)" in err
 
 
 # --- 3. a sweep is not resumed with other inputs ------------------------------------------------------------------
@@ -632,3 +700,70 @@ def test_an_interrupted_calibration_keeps_its_generations_and_continues_to_the_s
     posterior = pd.read_csv(out / "posterior.csv")
     pd.testing.assert_frame_equal(posterior, pd.read_csv(tmp_path / "straight" / "posterior.csv"))
     assert len(straight.history) == 3
+
+
+# --- 9. a disk that fills up ---------------------------------------------------------------------------------------
+
+
+def _disk_full_after(writes: int, monkeypatch) -> list[Path]:
+    """Make every Parquet write after the first ``writes`` fail as a full disk does: ENOSPC naming the file."""
+    original, calls = pd.DataFrame.to_parquet, []
+
+    def write(self, path, *args, **kwargs):
+        calls.append(Path(path))
+        if len(calls) > writes:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", write)
+    return calls
+
+
+def test_a_full_disk_in_a_sweep_names_the_file_keeps_what_finished_and_resumes(tmp_path, capsys, monkeypatch):
+    sweep_file = tmp_path / "small.toml"
+    sweep_file.write_text('scenarios = ["guardian"]\nseeds = 6\nsteps = 6\n[fixed]\nn_residents = 100\n')
+    out = tmp_path / "out"
+    command = ["sweep", str(sweep_file), "--out", str(out), "--executor", "inline", "--batch", "1", "--no-progress"]
+    _disk_full_after(4, monkeypatch)  # the design, then three runs' summary parts; the fourth finds the disk full
+    assert main(command) == 1  # the environment failed, not the input
+    error = one_line_error(capsys.readouterr().err.splitlines()[-1])
+    part = out / "summary" / "part-000004.parquet"
+    assert error == (f"error: cannot save results to {part}: No space left on device; 3 of 6 runs are saved in {out} "
+                     "and kept: free some space, then run the same command again to resume")  # fmt: skip
+    kept = read_summary(out)
+    assert len(kept) == 3
+    monkeypatch.undo()  # space freed
+    assert main(command) == 0
+    assert "3 runs in " in (resumed := capsys.readouterr().out) and "3 skipped (done before)" in resumed
+    done = read_summary(out)
+    assert len(done) == 6 and done["run_id"].is_unique
+    assert done.set_index("run_id").loc[kept["run_id"], "final_index"].tolist() == kept["final_index"].tolist()
+
+
+def test_a_full_disk_after_an_experiments_sweep_names_the_file_and_keeps_its_runs(tmp_path, capsys, monkeypatch):
+    def full_disk(self, path, *args, **kwargs):  # a full disk under to_csv: the error names no file
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    out = tmp_path / "shock"
+    code = main(["experiment", "shock", "--seeds", "1", "--residents", "100", "--steps", "24", "--shock-year", "1",
+                 "--executor", "inline", "--no-progress", "--out", str(out)])  # fmt: skip
+    assert code == 1
+    error = one_line_error(capsys.readouterr().err.splitlines()[-1])
+    assert error.startswith(f"error: cannot write {out}") and ": No space left on device; " in error
+    assert error.endswith(f"the finished runs are kept in {out}: free some space, then run the same command again "
+                          "to resume")  # fmt: skip
+    assert len(read_summary(out / "sweep")) > 0
+
+
+# --- 10. byte-order marks ------------------------------------------------------------------------------------------
+
+
+def test_a_calibration_spec_saved_with_a_byte_order_mark_reads_like_one_without(tmp_path):
+    from simulation.experiments.calibration import load_calibration
+
+    plain, marked = tmp_path / "plain.toml", tmp_path / "marked.toml"
+    plain.write_text(BASE_SPEC, encoding="utf-8")
+    marked.write_text(BASE_SPEC, encoding="utf-8-sig")
+    assert marked.read_bytes()[:3] == b"\xef\xbb\xbf"  # Notepad's and Excel's UTF-8
+    assert load_calibration(marked).targets == load_calibration(plain).targets == {"mean_trust": 0.5}

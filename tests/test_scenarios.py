@@ -54,6 +54,17 @@ def test_malformed_toml_is_reported(tmp_path):
         load_scenario(path)
 
 
+def test_a_file_saved_with_a_byte_order_mark_loads_like_one_without(tmp_path):
+    """Notepad and Excel start UTF-8 files with a BOM; tomllib used to stop at it: "Invalid statement" (issue 23)."""
+    text = 'description = "a configuration written on Windows"\n[policy]\nfunding = 4.0\n'
+    plain, marked = tmp_path / "plain.toml", tmp_path / "marked.toml"
+    plain.write_text(text, encoding="utf-8")
+    marked.write_text(text, encoding="utf-8-sig")
+    assert marked.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert load_scenario(marked).params == load_scenario(plain).params
+    assert load_scenario(marked).description == "a configuration written on Windows"
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

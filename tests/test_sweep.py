@@ -493,6 +493,51 @@ def test_leftovers_of_a_crash_are_tidied_before_resuming(tmp_path):
     assert len(read_series(out)) == 8 * 4 and read_summary(out)["run_id"].is_unique
 
 
+def test_a_sweep_file_saved_with_a_byte_order_mark_loads_like_one_without(tmp_path, capsys):
+    text = 'scenarios = ["guardian"]\nseeds = 2\nsteps = 6\n[fixed]\nn_residents = 100\n'
+    (tmp_path / "marked.toml").write_text(text, encoding="utf-8-sig")
+    (tmp_path / "plain.toml").write_text(text, encoding="utf-8")
+    marked, plain = load_sweep(tmp_path / "marked.toml", name="s"), load_sweep(tmp_path / "plain.toml", name="s")
+    assert marked.fingerprint == plain.fingerprint and marked.n_runs == 2
+    assert main(["sweep", str(tmp_path / "marked.toml"), "--dry-run"]) == 0  # was: "Invalid statement", exit 2
+    assert "2 runs of 6 steps" in capsys.readouterr().err
+
+
+def test_a_failed_write_names_the_part_not_its_temporary_and_keeps_the_parts_saved_before(tmp_path, monkeypatch):
+    import errno
+
+    from simulation.experiments.sweep import SweepNotSaved
+
+    out = tmp_path / "out"
+    spec = load_sweep(SMALL)
+    original, writes = pd.DataFrame.to_parquet, []
+
+    def fills_up(self, path, *args, **kwargs):  # design, then 2 parts (series + summary) of 2 runs each, then full
+        writes.append(Path(path))
+        if len(writes) > 5:  # as the OS reports it: the file being written, here the store's hidden temporary
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", fills_up)
+    with pytest.raises(SweepNotSaved) as failed:
+        run(spec, out, batch_size=2)
+    assert ".tmp-" in writes[-1].name  # the failing call wrote a temporary ...
+    assert failed.value.path == str(out / "series" / "part-000003.parquet")  # ... the error names the part
+    assert str(failed.value) == (
+        f"cannot save results to {out / 'series' / 'part-000003.parquet'}: No space left on device; 4 of 8 runs are "
+        f"saved in {out} and kept: free some space, then run the same command again to resume")  # fmt: skip
+    monkeypatch.undo()
+    saved = read_summary(out)
+    assert len(saved) == 4 and not list(out.glob("**/.*.tmp-*"))
+    resumed = run(spec, out, batch_size=2)
+    assert resumed.skipped == 4 and resumed.done == 4  # nothing finished was lost, nothing ran twice
+    summary = read_summary(out)
+    assert summary["run_id"].is_unique and len(summary) == 8
+    pd.testing.assert_frame_equal(comparable(summary[summary["run_id"].isin(saved["run_id"])]).reset_index(drop=True),
+                                  comparable(saved))  # fmt: skip
+    pd.testing.assert_frame_equal(comparable(summary), comparable(read_summary(run(spec, tmp_path / "whole").out_dir)))
+
+
 # --- other models and sampled designs --------------------------------------------------------
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..lifeline import watch_parent
+from ..lifeline import watch_parent, worker_initializer
 
 EXECUTORS = ("processes", "dask", "inline")
 THREAD_ENV = {
@@ -82,6 +82,9 @@ def limit_threads() -> None:
 
 def process_worker_init(parent_pid: int) -> None:
     """Start-up of a pool process: die with the parent, one BLAS thread, and leave Ctrl-C to the parent.
+
+    Pools of :func:`new_process_pool` call it behind their lifeline (:func:`simulation.lifeline.worker_initializer`),
+    which already watches the parent; ``watch_parent`` then does nothing.
 
     The parent saves what finished and stops the workers itself; a worker that also took Ctrl-C would print
     a traceback and could die in the middle of handing back a finished task.
@@ -173,14 +176,14 @@ def open_executor(
 
 
 def new_process_pool(n: int) -> ProcessPoolExecutor:
-    """A spawn-started pool whose workers die with this process (see :mod:`simulation.lifeline`).
+    """A spawn-started pool whose workers die with this process, even while they start (:mod:`simulation.lifeline`).
 
     Spawn gives the same behaviour on every OS and never forks a threaded parent.
     """
+    initializer, initargs = worker_initializer(process_worker_init, os.getpid())
     return ProcessPoolExecutor(
-        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=process_worker_init,
-        initargs=(os.getpid(),),
-    )  # fmt: skip
+        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
+    )
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:

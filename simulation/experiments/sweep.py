@@ -50,11 +50,13 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..inputs import os_error_reason, remedy
 from ..lifeline import interrupts_deferred, signal_of, stop_signals
 from .executors import ExecutorHandle, open_executor
 from .sweep_spec import OutputSpec, RunSpec, SweepError, SweepSpec, load_sweep, run_id, run_seed
 from .sweep_store import (
     ResultsWarning,
+    SaveError,
     SweepStore,
     free_results_dir,
     free_results_parent,
@@ -90,6 +92,22 @@ class SweepInterrupted(KeyboardInterrupt):
         super().__init__(message)
         self.result = result
         self.signum = signum
+
+
+class SweepNotSaved(OSError):
+    """A results file could not be written (a full disk, lost permission); the runs saved before are kept.
+
+    ``result`` has the counts, ``path`` and ``reason`` say which file failed and why, ``error`` is the original
+    error. The message is one line: the file, the reason, what is kept, and that the same command resumes.
+    """
+
+    def __init__(self, error: OSError, result: SweepResult) -> None:
+        self.error, self.result = error, result
+        self.path, self.reason = error.filename, os_error_reason(error)
+        super().__init__(
+            f"cannot save results to {self.path}: {self.reason}; {result.saved} of {result.total} runs are saved in "
+            f"{result.out_dir} and kept: {remedy(error)}, then run the same command again to resume"
+        )
 
 
 # --- running a sweep ---------------------------------------------------------------------
@@ -196,6 +214,8 @@ def run_sweep(
     Raises:
         SweepError: a bad sweep or output directory (nothing was run).
         SweepInterrupted: Ctrl-C, SIGTERM or SIGHUP (in the main thread); every finished run was saved first.
+        SweepNotSaved: a results file could not be written (a full disk, say); the runs saved before are kept
+            and the same call resumes.
     """
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec, allow_large=allow_large)
@@ -205,8 +225,12 @@ def run_sweep(
         out_dir = free_results_dir(out_dir, spec)
     started, clock = now(), time.perf_counter()
     store = SweepStore(out_dir, spec)
-    store.open()
-    result = SweepResult(Path(out_dir), spec.n_runs, series=spec.output.series, quarantined=tuple(store.quarantined))
+    result = SweepResult(Path(out_dir), spec.n_runs, series=spec.output.series)
+    try:
+        store.open()
+    except SaveError as err:
+        raise SweepNotSaved(err, result) from err
+    result.quarantined = tuple(store.quarantined)
     try:
         if retry_failed:
             store.drop_failed()
@@ -223,6 +247,8 @@ def run_sweep(
                 result.executor = handle.label
                 _drive(spec, store, pending, n_pending, handle, result, progress, batch_size, on_batch,
                        should_continue or _always)  # fmt: skip
+    except SaveError as err:  # the workers are stopped already (open_executor); what was saved stays
+        raise SweepNotSaved(err, result) from err
     finally:
         result.elapsed = time.perf_counter() - clock
         with contextlib.suppress(OSError):
@@ -437,6 +463,7 @@ __all__ = [
     "RunSpec",
     "SweepError",
     "SweepInterrupted",
+    "SweepNotSaved",
     "SweepResult",
     "SweepSpec",
     "SweepStore",

@@ -42,7 +42,7 @@ from .designs import (
     parse_design,
     parse_factor,
 )
-from .limits import check_levels, check_sweep_size
+from .limits import ALLOW_LARGE, SizeError, check_levels, check_sweep_size
 from .provenance import code_identity, configuration_content
 
 DEFAULT_MODEL = "simulation.model:CommunityModel"
@@ -71,6 +71,10 @@ SETTINGS = {
     "vary": Rule("table"),
 }
 REQUIRED = {"steps": "a whole number, at least 1", "seeds": "a whole number, at least 1"}
+# Months (steps) of one run: 1,000 years. The model's story takes decades; a horizon beyond this is a typo
+# likelier than a plan (``steps = 1000000000000`` used to start, silently, a run that would never end). The
+# command line's --steps and --test-horizon have the same limit; --allow-large (allow_large=True) lifts it.
+MAX_STEPS = 12_000
 OUTPUT = {"series": Rule("bool"), "thin": Rule("int", low=1), "columns": Rule("list", meaning="column names")}
 # Columns the runner writes itself; a parameter or summary value of the same name would be ambiguous.
 RUN_COLUMNS = ("run_id", "index", "configuration", "point", "replicate", "seed", "status", "error", "seconds")
@@ -79,6 +83,17 @@ RESERVED_NAMES = (*RUN_COLUMNS, "step", "rng")
 
 class SweepError(ValidationError):
     """A sweep file or output directory that cannot be used; the message is one line naming the problem."""
+
+
+def check_steps(steps: int, label: str, allow_large: bool = False) -> int:
+    """``steps`` (already a whole number, at least 1) if at most :data:`MAX_STEPS`, else a one-line SizeError.
+
+    The message names the valid range and the flag that lifts the limit.
+    """
+    if steps > MAX_STEPS and not allow_large:
+        raise SizeError(f"{label} must be from 1 to {MAX_STEPS:,} months ({MAX_STEPS // 12:,} years), got {steps:,}; "
+                        f"pass {ALLOW_LARGE} if you mean it")  # fmt: skip
+    return steps
 
 
 # --- the sweep specification -------------------------------------------------------------
@@ -306,6 +321,7 @@ def _parse(
     require(data, REQUIRED, "", REQUIRED)
     given = check_settings(data, SETTINGS)
     description, steps, seeds = given.get("description", ""), given["steps"], given["seeds"]
+    check_steps(steps, "steps", allow_large)
     seed, seeding = given.get("seed", 0), given.get("seeding", "per_run")
     model_path = given.get("model", DEFAULT_MODEL).strip()
     cls = _model_class(model_path)

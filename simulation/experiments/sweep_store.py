@@ -24,6 +24,12 @@ What it finds is checked before it is trusted:
 * files the store did not write are never deleted or moved: a directory with
   foreign content and no manifest is refused, and a stray file among the parts
   is reported and left where it is (the readers only read parts).
+
+A write that fails (a full disk, lost permission, a file system remounted
+read-only) raises :class:`SaveError` naming the file it was writing, never the
+hidden temporary; the parts written before stay whole (each was renamed into
+place only once complete), and :func:`simulation.experiments.sweep.run_sweep`
+says how many runs they hold and that the same command resumes.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import os
 import platform
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -45,6 +51,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..inputs import WriteError, os_error_reason
 from .designs import Design
 from .provenance import differences
 from .provenance import git_state as _git_state
@@ -63,6 +70,27 @@ KEY_COLUMNS = {"summary": ("run_id", "index", "status"), "series": ("run_id", "s
 
 class ResultsWarning(UserWarning):
     """Something in a results directory that was set aside or skipped (a bad part, a stray file)."""
+
+
+class SaveError(WriteError):
+    """A results file could not be written or updated; ``filename`` is that file, ``errno`` the system's reason.
+
+    pyarrow's and ``fsync``'s errors name no file, and an error while writing a hidden temporary would name the
+    temporary: this names the file the store was saving.
+    """
+
+
+@contextlib.contextmanager
+def _saving(path: Path, exact: bool = False) -> Iterator[None]:
+    """Inside, an OSError becomes a :class:`SaveError` naming ``path`` (``exact``), or the file it names, else
+    ``path``."""
+    try:
+        yield
+    except SaveError:
+        raise
+    except OSError as err:
+        where = path if exact or err.filename is None else err.filename
+        raise SaveError(err.errno, os_error_reason(err), str(where)) from err
 
 
 def is_part(path: Path) -> bool:
@@ -219,10 +247,11 @@ def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write under a hidden temporary name, flush to disk, then rename: a crash never leaves half a file."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        with _saving(path, exact=True):
+            write(tmp)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -354,15 +383,17 @@ class SweepStore:
         """Lock the directory, check it belongs to this sweep, set bad parts aside, tidy, and learn the schemas."""
         if self.root.exists() and not self.root.is_dir():
             raise SweepError(f"{self.root} exists and is not a directory")
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._acquire_lock()
+        with _saving(self.root):
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._acquire_lock()
         try:
-            self._check_or_create_manifest()
-            self._tidy()
-            self._set_aside_bad_parts()
-            self.summary.load()
-            self.series.load()
-            self._check_design()
+            with _saving(self.root):
+                self._check_or_create_manifest()
+                self._tidy()
+                self._set_aside_bad_parts()
+                self.summary.load()
+                self.series.load()
+                self._check_design()
         except BaseException:
             self.close()
             raise
@@ -471,14 +502,20 @@ class SweepStore:
 
     def drop_failed(self) -> int:
         """Forget the failed runs so they run again (their series rows do not exist: failed runs write none)."""
-        return self.summary.remove_rows(lambda frame: frame["status"] == "failed")
+        with _saving(self.summary.dir):
+            return self.summary.remove_rows(lambda frame: frame["status"] == "failed")
 
     def write(self, rows: list[dict[str, Any]], series: pd.DataFrame | None) -> None:
-        """Save finished runs: series part first, then the summary part that commits them."""
+        """Save finished runs: series part first, then the summary part that commits them.
+
+        A failed write raises :class:`SaveError`; the parts written before are untouched, and a series part
+        whose summary part was not written is removed when the directory is next opened (its runs are redone).
+        """
         self._seq += 1
-        if series is not None and len(series):
-            self.series.write(series, self._seq)
-        self.summary.write(self.summary.frame_from_rows(rows), self._seq)
+        with _saving(self.root):
+            if series is not None and len(series):
+                self.series.write(series, self._seq)
+            self.summary.write(self.summary.frame_from_rows(rows), self._seq)
 
     def record_session(self, session: dict[str, Any]) -> None:
         """Append this session's counts to the manifest."""
