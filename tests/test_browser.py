@@ -13,10 +13,12 @@ dashboard steps is measured in ``bench/dashboard_benchmark.py``, not asserted he
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -54,14 +56,16 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def dashboard_url():
-    """The dashboard served on a free port, as `python -m simulation dashboard` would serve it."""
-    executable = chromium_path()  # check first: no point starting a server without a browser
+@pytest.fixture
+def dashboard_url(request):
+    """The dashboard served on a free port, as `python -m simulation dashboard` would serve it: one server and one
+    log per test (test-artifacts/dashboard-server-TEST.log), so a failure in one test never shows up in another."""
+    chromium_path()  # check first: no point starting a server without a browser
     ARTIFACTS.mkdir(exist_ok=True)
     port = dashboard_server.free_port()
     url = f"http://127.0.0.1:{port}/"
-    with open(ARTIFACTS / "dashboard-server.log", "w") as log:
+    log_path = ARTIFACTS / f"dashboard-server-{request.node.name}.log"
+    with open(log_path, "w") as log:
         server = subprocess.Popen(
             dashboard_server.command(port),
             env=dashboard_server.server_env(),
@@ -70,17 +74,17 @@ def dashboard_url():
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_for_http(url, server)
-            yield url, executable
+            _wait_for_http(url, server, log_path)
+            yield url, log_path
         finally:
             stop_process(server, grace=10)
 
 
-def _wait_for_http(url: str, server: subprocess.Popen, timeout: float = 180.0) -> None:
+def _wait_for_http(url: str, server: subprocess.Popen, log_path: Path, timeout: float = 180.0) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if server.poll() is not None:
-            log = (ARTIFACTS / "dashboard-server.log").read_text()
+            log = log_path.read_text()
             pytest.fail(f"dashboard server exited with {server.returncode}:\n{log[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -93,15 +97,28 @@ def _wait_for_http(url: str, server: subprocess.Popen, timeout: float = 180.0) -
 
 
 @pytest.fixture(scope="module")
-def browser(dashboard_url):
+def chromium():
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)  # Playwright's own default is 5 s, too short for a busy machine
-    _, executable = dashboard_url
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """A browser context of the test's own: every tab it opened is closed (unloaded, as a browser closes a tab,
+    so the server ends its session) when the test ends, passed or failed."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 1000})
+    yield context
+    from playwright.sync_api import Error
+
+    for page in context.pages:
+        with contextlib.suppress(Error):  # a tab the test closed itself (closing with unload does not wait)
+            page.close(run_before_unload=True)
+    context.close()
 
 
 def _src(page, selector: str) -> str:
@@ -132,8 +149,8 @@ def _pick_configuration(page, name: str) -> None:
 def test_dashboard_in_a_real_browser(dashboard_url, browser):
     from playwright.sync_api import expect
 
-    url, _ = dashboard_url
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    url, log = dashboard_url
+    page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
     stage, card = page.locator(STAGE), page.locator(".configuration-card")
@@ -177,8 +194,7 @@ def test_dashboard_in_a_real_browser(dashboard_url, browser):
     other.close(run_before_unload=True)  # as a browser closes a tab: the page unloads and says so
 
     # The measures tab shows the measures, and they update on Step too.
-    measures_tab = page.get_by_role("tab", name="Page 1")
-    assert measures_tab.evaluate("t => getComputedStyle(t, '::after').content") == '"Measures"'
+    measures_tab = page.get_by_role("tab", name="Measures")  # the tabs are named, for screen readers too
     measures_tab.click()
     plot = page.locator(".measures-view img")
     expect(plot).to_be_visible()
@@ -187,11 +203,11 @@ def test_dashboard_in_a_real_browser(dashboard_url, browser):
     page.get_by_role("button", name="Step").click()
     expect(plot).not_to_have_attribute("src", before)
 
-    page.get_by_role("tab", name="Page 3").click()
+    page.get_by_role("tab", name="Theory").click()
     expect(page.locator(".theory-view")).to_contain_text("a guardian that steps back in time")
     _compare_in_small(page)
     page.close(run_before_unload=True)
-    _assert_no_server_errors()
+    _assert_no_server_errors(log)
 
 
 def _compare_in_small(page) -> None:
@@ -199,7 +215,7 @@ def _compare_in_small(page) -> None:
     from playwright.sync_api import expect
 
     configurations = len(list_scenarios())
-    page.get_by_role("tab", name="Page 2").click()
+    page.get_by_role("tab", name="Compare").click()
     expect(page.get_by_role("button", name=f"Run comparison ({3 * configurations} runs)")).to_be_visible()
     toggles = page.locator(".comparison-view .v-btn-toggle")
     for k, choice in enumerate(("1", "200", "5")):  # seeds, residents, years
@@ -210,8 +226,8 @@ def _compare_in_small(page) -> None:
     expect(page.get_by_role("button", name="Computed: shown below")).to_be_disabled()
 
 
-def _assert_no_server_errors() -> None:
-    log = (ARTIFACTS / "dashboard-server.log").read_text()
+def _assert_no_server_errors(log_path: Path) -> None:
+    log = log_path.read_text()
     assert "Traceback" not in log, log[-3000:]
     assert "Could not load URL" not in log, log[-3000:]  # offline: nothing fetched from a CDN (KaTeX was)
 
@@ -220,8 +236,8 @@ def test_screenshot_of_ten_years_under_the_guardian(dashboard_url, browser):
     """A fresh session (the guardian), ten steps of eleven months each: what the README shows."""
     from playwright.sync_api import expect
 
-    url, _ = dashboard_url
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    url, log = dashboard_url
+    page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
     expect(page.locator(STAGE)).to_contain_text("month 0 (")
@@ -239,7 +255,7 @@ def test_screenshot_of_ten_years_under_the_guardian(dashboard_url, browser):
     page.locator(".v-navigation-drawer__content").evaluate("e => e.scrollTop = 0")
     _save_screenshot(page, "dashboard.png")
     page.close(run_before_unload=True)
-    _assert_no_server_errors()
+    _assert_no_server_errors(log)
 
 
 def _watch_requests(page) -> list[str]:
@@ -254,19 +270,21 @@ def test_the_chinese_page_and_the_switch(dashboard_url, browser):
     """?lang=zh starts in Chinese (stage words, configuration names, tabs, figures); the switch changes it all."""
     from playwright.sync_api import expect
 
-    url, _ = dashboard_url
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    url, log = dashboard_url
+    page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     failed = _watch_requests(page)
     page.goto(url + "?lang=zh")
     stage, card = page.locator(STAGE), page.locator(".configuration-card")
     expect(stage).to_contain_text("第 0 个月")
     expect(stage).to_contain_text("索取依赖")
+    # The page's Chinese comes from the font the package ships (a web font in the page), not from the machine's.
+    loaded = page.evaluate("async () => (await document.fonts.load('16px \"Noto Sans SC Subset\"', '索取依赖')).length")
+    assert loaded == 1, "the shipped Chinese web font did not load"
     expect(stage).to_contain_text("抚养培育")
     expect(card).to_contain_text("监护人：政府按社会力量的成熟程度调整角色")
     expect(page.locator(".lever-training")).to_contain_text("培训")
-    lessons_tab = page.get_by_role("tab", name="Page 4")
-    assert lessons_tab.evaluate("t => getComputedStyle(t, '::after').content") == '"课程"'
+    expect(page.get_by_role("tab", name="课程")).to_be_visible()  # the tabs are named in the reader's language
     index = _src(page, INDEX_IMG)
     for month in (1, 2, 3):  # Mesa's Step, relabelled 单步
         page.get_by_role("button", name="Step").click()
@@ -285,19 +303,19 @@ def test_the_chinese_page_and_the_switch(dashboard_url, browser):
     expect(page.locator(INDEX_IMG)).not_to_have_attribute("src", index)  # redrawn in the other language
     page.close(run_before_unload=True)
     assert not failed, failed
-    _assert_no_server_errors()
+    _assert_no_server_errors(log)
 
 
 def test_a_lesson_loads_runs_and_shows_what_to_notice(dashboard_url, browser):
     """Lesson 1 in Chinese: loading sets the configuration, a prediction unlocks the run, which says what to notice."""
     from playwright.sync_api import expect
 
-    url, _ = dashboard_url
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    url, log = dashboard_url
+    page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url + "?lang=zh")
     expect(page.locator(STAGE)).to_contain_text("第 0 个月")
-    page.get_by_role("tab", name="Page 4").click()
+    page.get_by_role("tab", name="课程").click()
     lesson = page.locator(".lesson-withdrawal")
     expect(lesson).to_contain_text("过早放手")
     lesson.locator(".lesson-load").click()
@@ -312,7 +330,7 @@ def test_a_lesson_loads_runs_and_shows_what_to_notice(dashboard_url, browser):
     expect(lesson.locator(".lesson-feedback")).to_contain_text("你的预测：更低")
     expect(lesson.locator(".lesson-outcome img")).to_be_visible()
     page.close(run_before_unload=True)
-    _assert_no_server_errors()
+    _assert_no_server_errors(log)
 
 
 def _kernels(url: str) -> int:
@@ -325,7 +343,7 @@ def test_closed_tabs_free_their_sessions(dashboard_url, browser):
     """Closing a tab ends its session on the server at once (Solara's close message), so its model is freed."""
     from playwright.sync_api import expect
 
-    url, _ = dashboard_url
+    url, log = dashboard_url
     _wait_for_kernels(url, 0)  # the other tests close their tabs the same way
     pages = [browser.new_page() for _ in range(3)]
     for page in pages:
@@ -351,3 +369,84 @@ def _save_screenshot(page, name: str) -> None:
     if os.environ.get("UPDATE_DASHBOARD_FIGURE"):
         DOCS_FIGURES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_FIGURES / name)
+
+
+# The values page JavaScript can send for a widget, whatever the page showed: ipyvue relays a Vue component's
+# "input" and "change" events to the server as the widget's new value.
+FORGE = """([selector, value]) => {
+    const vm = document.querySelector(selector).__vue__;
+    vm.$emit("input", value);
+    vm.$emit("change", value);
+}"""
+
+
+def test_values_forged_by_page_javascript_are_refused_in_one_line(dashboard_url, browser, tmp_path):
+    """Issue 23's attack: a configuration sent as a path, a planted file, a list. The page shows one
+    line, the server logs it, nothing is read and the tab keeps working."""
+    from playwright.sync_api import expect
+
+    url, log = dashboard_url
+    planted = tmp_path / "planted.toml"
+    planted.write_text('title = "PLANTED"\ndescription = "read from the server"\n', encoding="utf-8")
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    stage, notice = page.locator(STAGE), page.locator(".refused-notice")
+    expect(stage).to_contain_text("month 0 (")
+    forged = [
+        (".configuration-card .v-select", "/etc/passwd", "unknown configuration '/etc/passwd'"),
+        (".configuration-card .v-select", str(planted), "planted.toml'"),
+        (".configuration-card .v-select", "../scenarios/guardian.toml", "'../scenarios/guardian.toml'"),
+        (".configuration-card .v-select", ["guardian"], "unknown configuration \"['guardian']\""),
+    ]  # sliders: Vuetify clamps a value set from the page itself; what reaches the server is checked in test_dashboard
+    for selector, value, reason in forged:
+        page.evaluate(FORGE, [selector, value])
+        expect(notice).to_contain_text(reason)
+    _step(page, 1)  # the tab keeps working, on the configuration it had
+    expect(page.locator(".configuration-card")).to_contain_text("Guardian")
+    body = page.locator("body").inner_text()
+    assert "PLANTED" not in body and "root:" not in body and "Traceback" not in body
+    page.close(run_before_unload=True)
+    text = log.read_text()
+    assert text.count("refused a value the page did not offer") >= len(forged)
+    _assert_no_server_errors(log)
+
+
+@pytest.mark.xfail(
+    reason="known failure (issue 23, item 2, open): with every core busy a page render takes longer "
+    "than a month's step, and a click during Play meets reacton's 'Too many renders triggered'; the page "
+    "then shows one line, not a traceback. Needs a play loop that waits for the page to settle."
+)
+def test_play_while_switching_tabs_for_a_minute_with_every_core_busy(dashboard_url, browser):
+    """Issue 23: Play, then switching tabs, once replaced the page with a traceback after about 17 s (a figure drawn
+    while the month was being recorded). Every core is kept busy meanwhile, as on a loaded classroom server."""
+    from playwright.sync_api import expect
+
+    url, log = dashboard_url
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        expect(page.locator(STAGE)).to_contain_text("month 0 (")
+        page.get_by_role("button", name="▶").click()
+        tabs = [("Measures", ".measures-view img"), ("Community", NETWORK_IMG), ("Theory", ".theory-view"),
+                ("Community", INDEX_IMG), ("Measures", ".measures-view img")]  # fmt: skip
+        end, switches = time.monotonic() + 60, 0
+        while time.monotonic() < end:
+            name, shown = tabs[switches % len(tabs)]
+            page.get_by_role("tab", name=name).click()
+            expect(page.locator(shown).first).to_be_visible()
+            switches += 1
+        page.get_by_role("tab", name="Community").click()
+        page.get_by_role("button", name="❚❚").click()
+        expect(page.get_by_role("button", name="Step")).to_be_enabled()
+        assert _month(page) > 0, "Play never stepped"
+        body = page.locator("body").inner_text()
+        assert "Traceback" not in body and "Something went wrong" not in body and "error in step" not in body
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert switches >= 10
+    _assert_no_server_errors(log)

@@ -447,3 +447,147 @@ def test_the_dashboard_model_takes_configuration_names_never_paths(tmp_path, for
             app.DashboardModel(configuration=value, n_residents=50)
         message = str(err.value)
         assert "\n" not in message and "guardian" in message and "PLANTED" not in message and len(message) < 400
+
+
+# --- what a browser may send (issue 23): values the page offered, never anything else ---------------------------------
+FORGED = {
+    "configuration": ["/etc/passwd", "guardian.toml", 7, None],
+    "seed": ["x" * 5000, 1.5, True, ["1"], "a\nb"],
+    "n_residents": [10**12, 50, 20_001, -100, "1000", float("nan"), 150.5, True],
+    "funding": [1e9, -1, float("inf"), "12", None],
+    "withdraw_at_step": [2.5, 10**9, -2],
+    "policy": ["fixed; rm", 3],
+    "mode": ["", "supervisory "],
+    "no_such_control": [1],
+}
+
+
+@pytest.mark.parametrize(("name", "value"), [(n, v) for n, values in FORGED.items() for v in values if v is not None])
+def test_a_value_the_page_never_offered_is_refused_in_one_line(name, value):
+    with pytest.raises(app.RefusedValue) as err:
+        app.offered_control(name, value)
+    message = str(err.value)
+    assert "\n" not in message and len(message) < 400 and name in message or "configuration" in message
+
+
+def test_every_value_the_page_offers_is_accepted():
+    spec = app.LEVER_SLIDERS["funding"]
+    low, high = spec.bounds("funding")
+    assert app.offered_control("funding", low) == low and app.offered_control("funding", high) == high
+    assert app.offered_control("n_residents", 100) == 100 and app.offered_control("n_residents", 20_000.0) == 20_000
+    assert app.offered_control("withdraw_at_step", -1) == -1 and app.offered_control("seed", "hangzhou") == "hangzhou"
+    for name, (_, choices) in app.LEVER_CHOICES.items():
+        assert [app.offered_control(name, c) for c in choices] == list(choices)
+    for name in list_scenarios():
+        assert app.offered_control("configuration", name) == name
+
+
+def test_a_reset_with_forged_controls_builds_nothing():
+    """Reset builds the model from stored values: DashboardModel checks every keyword again before any run."""
+    with pytest.raises(app.RefusedValue):
+        app.DashboardModel(configuration="guardian", n_residents=10**9)
+    with pytest.raises(app.RefusedValue):
+        app.DashboardModel(configuration="guardian", funding=float("nan"))
+
+
+def test_forged_widget_values_are_refused_in_the_page_and_the_tab_keeps_working(session, capsys):
+    """The attack of issue 23, at the widgets: the values a page's JavaScript could set, one after another."""
+    _, rc = render_dashboard()
+    click(rc, "Step")
+    before = dict(app.control_values(app.DashboardModel(n_residents=1000)))
+    funding = rc.find(v.Slider, label=app.LEVER_SLIDERS["funding"].label).widget
+    residents = rc.find(v.Slider, label="Residents").widget
+    configuration = rc.find(v.Select, label="Configuration").widget
+    for widget, value in ((funding, 1e9), (residents, 10**12), (configuration, "/etc/passwd"),
+                          (configuration, "../scenarios/guardian.toml")):  # fmt: skip
+        widget.v_model = value
+        text = page_text(rc)
+        assert "Refused:" in text and "Traceback" not in text and "root:" not in text
+        assert "month 1" in stage_indicator(rc)  # the run was not touched
+    assert "read from the server" not in page_text(rc)
+    click(rc, "Reset")  # builds from the stored values, which never took the forged ones
+    assert "month 0" in stage_indicator(rc) and "Your changes" not in page_text(rc)
+    assert app.control_values(app.DashboardModel(n_residents=1000)) == before
+    assert "refused a value the page did not offer" in capsys.readouterr().err  # logged on the server
+    funding.v_model = 10.5  # an offered value is taken, and clears the notice
+    assert "Refused:" not in page_text(rc)
+
+
+def test_a_failure_shows_one_line_in_the_page_and_the_whole_story_in_the_log(session, monkeypatch, capsys):
+    """No traceback reaches a page (issue 23): an error no component catches is one line there, logged in full."""
+    rc_box, rc = solara.render(app.Layout(children=[app.Page()]))  # as the server renders: errors handled
+
+    def broken(*args, **kwargs):
+        raise OSError("cannot read /srv/secret/install/path")
+
+    monkeypatch.setattr(views, "key_numbers", broken)
+    click(rc, "Step")
+    shown = "\n".join(w.value for w in all_widgets(rc_box) if isinstance(w, ipywidgets.HTML))
+    assert "Something went wrong on the server (OSError)" in shown
+    assert "/srv/secret" not in shown and "Traceback" not in shown and "app.py" not in shown
+    logged = capsys.readouterr().err
+    assert "Traceback" in logged and "/srv/secret" in logged
+
+
+def test_the_page_never_reads_a_month_half_recorded():
+    """Play steps in its own thread while the page draws in others (issue 23: 78 values against 77 months).
+
+    A reader that takes the model's lock (``still``) always sees whole months; the same reads without it are the
+    race the browser met, which this test shows is real on this machine by counting torn reads without the lock.
+    """
+    import threading
+
+    def whole(model) -> bool:
+        frame = model.datacollector.get_model_vars_dataframe()
+        return len(frame) == model.steps + 1 and all(len(v) == model.steps + 1 for v in
+                                                     model.datacollector.model_vars.values())  # fmt: skip
+
+    def torn_reads(model, locked: bool, months: int) -> int:
+        stop, torn = threading.Event(), 0
+
+        def play() -> None:
+            for _ in range(months):
+                model.step()
+            stop.set()
+
+        player = threading.Thread(target=play)
+        player.start()
+        while not stop.is_set():
+            try:
+                ok = app.still(model, whole, model) if locked else whole(model)
+            except ValueError:
+                ok = False
+            torn += not ok
+        player.join()
+        return torn
+
+    assert torn_reads(app.DashboardModel(n_residents=100), locked=False, months=120) > 0  # the race is real
+    assert torn_reads(app.DashboardModel(n_residents=100), locked=True, months=120) == 0
+
+
+@pytest.mark.parametrize("host", ["nosuch.invalid", "8.8.8.8"])
+@pytest.mark.parametrize("port", [None, 8765])
+def test_a_host_the_server_cannot_listen_on_is_named_in_one_line(host, port):
+    with pytest.raises(dashboard_server.DashboardError) as err:
+        dashboard_server.serve(port, host)
+    message = str(err.value)
+    assert message.startswith(f"cannot listen on {host}") and "--host" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(("signum", "code"), [(15, 143), (1, 129)])
+def test_a_dashboard_stopped_by_a_signal_exits_with_128_plus_the_signal(monkeypatch, capsys, signum, code):
+    """A shell, a service manager and a test can tell a stopped dashboard from one that ended by itself."""
+
+    class Server:  # the server process: it stops when asked (SIGTERM from the forwarder)
+        def wait(self, timeout=None):
+            os.kill(os.getpid(), signum)  # the command itself is stopped while it waits
+            return -15
+
+        def poll(self):
+            return None
+
+        def terminate(self):
+            pass
+
+    monkeypatch.setattr(dashboard_server.subprocess, "Popen", lambda cmd, env: Server())
+    assert dashboard_server.serve() == code

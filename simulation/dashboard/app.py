@@ -33,111 +33,68 @@ Sessions are bounded, so that a classroom reloading for an hour cannot exhaust t
 
 from __future__ import annotations
 
+import base64
 import ctypes
+import functools
 import gc
 import math
 import os
+import sys
 import threading
 import time
-import zlib
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, cast
 
+import reacton.core as reacton_core
 import solara
 import solara.lab
 from mesa.visualization import Slider
-from mesa.visualization.solara_viz import ComponentsView, ModelController
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 # Absolute imports: `solara run simulation/dashboard/app.py` loads this file as a script, outside its package.
 from simulation.dashboard import views
+from simulation.dashboard.controls import (
+    CONTROLLED,
+    DEFAULT_CONFIGURATION,
+    DEFAULT_RESIDENTS,
+    DEFAULT_SEED,
+    LEVER_CHOICES,
+    LEVER_SLIDERS,
+    RESIDENTS_RANGE,
+    RefusedValue,
+    SliderSpec,
+    UnknownConfiguration,
+    log_refusal,
+    offered_configuration,
+    offered_control,
+    offered_controls,
+    seed_from_text,
+)
 from simulation.dashboard.lessons_view import LessonsView
 from simulation.dashboard.prose import Prose
 from simulation.dashboard.session import Session, control_values, language_from_query, session_context, use_session
 from simulation.experiments.plots import STAGE_COLOURS
-from simulation.fonts import can_draw, missing_font_message
+from simulation.fonts import FAMILY as FONT_FAMILY
+from simulation.fonts import can_draw, missing_font_message, web_font_path
 from simulation.i18n import LANGUAGE_NAMES, LANGUAGES, N_, check_language, gettext_for
 from simulation.model.community import CommunityModel
-from simulation.model.parameters import FIELDS, MODES, POLICIES
+from simulation.model.parameters import FIELDS
 from simulation.model.scenarios import list_scenarios, load_scenario
 from simulation.model.stages import STAGES
 from simulation.names import choice_name, configuration_name, role_name, scenario_text, stage_name
-from simulation.validation import ValidationError, unknown
+from simulation.validation import ValidationError
 
 TITLE = N_("Community self-governance: from dependence to independence")
-DEFAULT_CONFIGURATION = "guardian"
-DEFAULT_RESIDENTS = 1000
-DEFAULT_SEED = "1"
 PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}  # fast to encode; size does not matter locally
 
 
 # --- the model the dashboard builds -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SliderSpec:
-    """A lever slider: its label and step; the range comes from the parameter's definition.
-
-    ``high`` caps an open-ended definition (funding may go to 1,000 in a scenario file, but a slider
-    that wide could not be set to anything useful).
-    """
-
-    label: str
-    step: float
-    high: float | None = None
-
-    def bounds(self, name: str) -> tuple[float, float]:
-        meta = FIELDS[name].metadata
-        high = meta["high"] if self.high is None else min(meta["high"], self.high)
-        return meta["low"], high
-
-
-LEVER_SLIDERS = {
-    "funding": SliderSpec(N_("Funding (per 1,000 residents)"), 0.5, high=30),
-    "admin_load": SliderSpec(N_("Admin tasks pushed down"), 0.05),
-    "fees_follow_tasks": SliderSpec(N_("Fees follow tasks"), 0.05),
-    "service_purchase": SliderSpec(N_("Service purchase"), 0.05),
-    "training": SliderSpec(N_("Training"), 0.05),
-    "feedback": SliderSpec(N_("Feedback channels"), 0.05),
-    "incubation": SliderSpec(N_("NGO incubation"), 0.05),
-    "top_down_ngo_rate": SliderSpec(N_("Top-down NGOs per year"), 0.1, high=5),
-    "direct_provision": SliderSpec(N_("Direct provision"), 0.05),
-    "elected_committee": SliderSpec(N_("Elected committee share"), 0.05),
-    "party_service": SliderSpec(N_("Party cells: service"), 0.05),
-    "party_member_share": SliderSpec(N_("Party members' share"), 0.01, high=0.3),
-    "supervision": SliderSpec(N_("Supervision"), 0.05),
-    "withdraw_at_step": SliderSpec(N_("Government lets go at month (-1 never)"), 1, high=240),
-}
-LEVER_CHOICES = {"policy": (N_("Policy"), POLICIES), "mode": (N_("Government's mode"), MODES)}
-RESIDENTS_RANGE = (100, 20_000, 100)  # the definition allows 5,000,000; the dashboard stays interactive up to here
-
-
-def seed_from_text(text: int | str) -> int:
-    """A seed from what a student typed: a whole number is used as it is, any other text is hashed.
-
-    Mesa's text box hands over a string; hashing means "hangzhou" is as good a seed as 42, and a typo
-    never breaks Reset.
-    """
-    text = str(text).strip()
-    return int(text) if text.isdigit() else zlib.crc32(text.encode("utf-8"))
-
-
 def _differs(value: Any, base: Any) -> bool:
     if isinstance(base, str):
         return value != base
     return not math.isclose(float(value), float(base), abs_tol=1e-9)
-
-
-class UnknownConfiguration(ValidationError):
-    """A configuration the page did not offer: a browser sends names, and a name is never read as a path."""
-
-
-def offered_configuration(name: Any) -> str:
-    """``name`` if it is one of the shipped configurations the page lists; anything else (a path, a planted file, a
-    non-string) is refused in one line before a file is opened (issue 23: ``load_scenario`` reads paths)."""
-    names = list_scenarios()
-    if not isinstance(name, str) or name not in names:
-        raise UnknownConfiguration(unknown("configuration", str(name)[:80], names))
-    return name
 
 
 def lever_changes(configuration: str, levers: dict[str, Any]) -> dict[str, Any]:
@@ -206,13 +163,38 @@ class DashboardModel(CommunityModel):
             "supervision": supervision,
             "withdraw_at_step": withdraw_at_step,
         }
-        configuration = offered_configuration(configuration)  # before anything reads it as a file
+        # Every value came from a browser: checked against what the page offers before any file is read or any
+        # run starts (the configuration first: a name, never a path).
+        configuration = offered_configuration(configuration)
+        n_residents, seed = offered_control("n_residents", n_residents), offered_control("seed", seed)
+        levers = offered_controls(levers)
         self.configuration = configuration
         self.seed_text = str(seed)
         self.changes = lever_changes(configuration, levers)
-        super().__init__(scenario=configuration, n_residents=int(n_residents), rng=seed_from_text(seed), **self.changes)
+        # Play steps the model in a thread of its own while the page renders in others: a figure drawn halfway
+        # through a month read 78 values against 77 months (issue 23). Stepping and reading hold this lock.
+        self.lock = threading.RLock()
+        super().__init__(scenario=configuration, n_residents=n_residents, rng=seed_from_text(seed), **self.changes)
+        # Mesa's Model.__init__ replaced ``self.step`` by a wrapper that counts the month (``steps``, ``time``)
+        # before the month runs: the lock must hold around that wrapper too, or a reader sees the new count with
+        # the old records. So the instance's step is wrapped once more, here.
+        self.step = self._locked(self.step)  # type: ignore[method-assign]
 
-    CONTROLLED = (*LEVER_CHOICES, *LEVER_SLIDERS)  # the levers the sidebar sets (session.control_values)
+    CONTROLLED = CONTROLLED  # the levers the sidebar sets (session.control_values)
+
+    def _locked(self, step: Callable[[], None]) -> Callable[[], None]:
+        def step_whole_month() -> None:
+            """One month, never seen half-done: the page reads the model under the same lock (:func:`still`)."""
+            with self.lock:
+                step()
+
+        return step_whole_month
+
+
+def still(model: DashboardModel, read: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``read(*args, **kwargs)`` while the model is not being stepped, for anything that reads a month's records."""
+    with model.lock:
+        return read(*args, **kwargs)
 
 
 def model_params(model: DashboardModel, lang: str = "en") -> dict[str, Any]:
@@ -268,22 +250,21 @@ def Controls(session: Session):
     _ = gettext_for(lang)
     values = session.controls.value
 
-    def setter(name: str, cast: Any) -> Any:
-        return lambda value: session.controls.set({**session.controls.value, name: cast(value)})
+    def setter(name: str) -> Any:  # every value is checked against what the page offers before it is stored
+        return lambda value: session.offer(name, value)
 
-    solara.InputText(_("Random seed"), value=str(values["seed"]), on_value=setter("seed", str), continuous_update=False)
+    solara.InputText(_("Random seed"), value=str(values["seed"]), on_value=setter("seed"), continuous_update=False)
     least, most, step = RESIDENTS_RANGE
     LabelledSlider("n_residents", _("Residents"), int(min(most, max(least, values["n_residents"]))), least, most,
-                   step, setter("n_residents", int))  # fmt: skip
+                   step, setter("n_residents"))  # fmt: skip
     for name, (label, choices) in LEVER_CHOICES.items():
         solara.v.Select(label=_(label), v_model=values[name], items=[{"text": choice_name(c, lang), "value": c}
-                        for c in choices], on_v_model=setter(name, str), dense=True)  # fmt: skip
+                        for c in choices], on_v_model=setter(name), dense=True)  # fmt: skip
     for name, spec in LEVER_SLIDERS.items():
         low, high = spec.bounds(name)
         integer = FIELDS[name].type == "int"
         value = min(high, max(low, float(values[name])))
-        LabelledSlider(name, _(spec.label), int(value) if integer else value, low, high, spec.step,
-                       setter(name, int if integer else float))  # fmt: skip
+        LabelledSlider(name, _(spec.label), int(value) if integer else value, low, high, spec.step, setter(name))
 
 
 @solara.component
@@ -291,17 +272,25 @@ def Sidebar(session: Session):
     """The configuration card, Mesa's Step / Play / Reset with the playing speed, and the levers."""
     _ = gettext_for(session.lang.value)
     play_interval, render_interval = solara.use_reactive(150), solara.use_reactive(1)
+    with solara.Div(classes=["notice-slot"]):  # always there: a notice coming or going moves nothing below it
+        if session.notice.value:
+            solara.Warning(_("Refused: {reason}").format(reason=session.notice.value), classes=["refused-notice"],
+                           dense=True)  # fmt: skip
     ConfigurationCard(session)
     with solara.Card(_("Run"), classes=["run-card"]):
         # Mesa's ModelController: Step, Play and Reset, and the play loop. Its buttons are labelled in English
-        # only; in Chinese the CSS of this page relabels them (CSS below).
+        # only; in Chinese the CSS of this page relabels them (CSS below). Threads: Play steps in one thread and
+        # redraws from another, which skips the months it had no time to draw. Without them the stepping thread
+        # asked for a redraw every month, and on a busy machine, where drawing a month takes longer than stepping
+        # one, the page never settled (reacton: "Too many renders triggered"). The model's lock keeps the drawing
+        # thread from reading a month half-recorded (DashboardModel).
         with solara.Column(classes=["model-controller"]):
             ModelController(session.model, model_parameters=session.controls, play_interval=play_interval,
-                            render_interval=render_interval, use_threads=solara.use_reactive(False))  # fmt: skip
+                            render_interval=render_interval, use_threads=solara.use_reactive(True))  # fmt: skip
         LabelledSlider("render_interval", _("Months per Step"), render_interval.value, 1, 100, 2,
-                       render_interval.set)  # fmt: skip
+                       bounded(session, "render_interval", render_interval, 1, 100))  # fmt: skip
         LabelledSlider("play_interval", _("Pause between steps when playing (ms)"), play_interval.value, 1, 500, 10,
-                       play_interval.set)  # fmt: skip
+                       bounded(session, "play_interval", play_interval, 1, 500))  # fmt: skip
     with solara.Card(_("Levers"), classes=["levers-card"]):
         solara.Text(_("Move the levers, then press Reset to run your own variant."),
                     style={"font-size": "12px", "color": "#555"})  # fmt: skip
@@ -310,6 +299,18 @@ def Sidebar(session: Session):
 
 
 # --- the stage indicator ----------------------------------------------------------------------------------------------
+def bounded(session: Session, name: str, reactive: solara.Reactive, low: int, high: int) -> Callable[[Any], None]:
+    """A setter for a whole number the page offers from ``low`` to ``high``; anything else is refused."""
+
+    def store(value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            session.refuse(RefusedValue(f"{name} must be a whole number from {low} to {high}, not {value!r:.80}"))
+            return
+        reactive.set(int(value))
+
+    return store
+
+
 def _chip(text: str, active: bool, colour: str) -> str:
     """One stage or role as a pill; the current one lit in its stage colour, the others faded."""
     style = (
@@ -361,7 +362,7 @@ def stage_html(report: views.StageReport, lang: str = "en") -> str:
 
 
 def _lang() -> str:
-    """This tab's language (for components SolaraViz's grid renders with the model only)."""
+    """This tab's language (for the tabs' components, which are given the model only)."""
     return use_session().lang.value
 
 
@@ -375,7 +376,8 @@ def StageIndicator(model: DashboardModel):
     """Where the community is, in words, and whether government's role fits the stage."""
     update_counter.get()
     lang = _lang()
-    solara.HTML(tag="div", unsafe_innerHTML=stage_html(views.stage_report(model), lang), classes=["dash-wide"])
+    report = still(model, views.stage_report, model)
+    solara.HTML(tag="div", unsafe_innerHTML=stage_html(report, lang), classes=["dash-wide"])
     if _figure_lang(lang) != lang:
         _ = gettext_for(lang)
         solara.Warning(missing_font_message() + " " + _("The figures are drawn in English."))
@@ -397,7 +399,7 @@ def key_numbers_html(numbers: list[tuple[str, str]]) -> str:
 def KeyNumbers(model: DashboardModel):
     """This month's headline measures; the Measures tab shows how they got here."""
     update_counter.get()
-    html = key_numbers_html(views.key_numbers(model, _lang()))
+    html = key_numbers_html(still(model, views.key_numbers, model, _lang()))
     solara.HTML(tag="div", unsafe_innerHTML=html, classes=["dash-wide"])
 
 
@@ -411,13 +413,17 @@ def NetworkView(model: DashboardModel):
     figure_lang = _figure_lang(lang)
     colour_by = solara.use_reactive("activity")
     dependencies = [model, model.steps, colour_by.value, figure_lang]
-    fig, caption = solara.use_memo(lambda: views.draw_network(model, colour_by.value, lang=figure_lang), dependencies)
+    fig, caption = solara.use_memo(
+        lambda: still(model, views.draw_network, model, colour_by.value, lang=figure_lang), dependencies
+    )
     choices = {_("activity"): "activity", _("trust"): "trust"}  # shown in the reader's language
     shown = next(text for text, key in choices.items() if key == colour_by.value)
     with solara.Column(classes=["network-view"], gap="4px"):
         with solara.Row(gap="8px", style={"align-items": "center"}):
             solara.Text(_("Colour residents by"))
-            solara.ToggleButtonsSingle(value=shown, values=list(choices), on_value=lambda t: colour_by.set(choices[t]))
+            solara.ToggleButtonsSingle(
+                value=shown, values=list(choices), on_value=lambda t: colour_by.set(choices.get(t, colour_by.value))
+            )
         solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
         solara.Text(views._network_caption(model, views.drawn_residents(model).size, lang) if figure_lang != lang
                     else caption, style={"font-size": "12px", "color": "#555"})  # fmt: skip
@@ -430,7 +436,7 @@ def IndexView(model: DashboardModel):
     lang = _lang()
     figure_lang = _figure_lang(lang)
     dependencies = [model, model.steps, figure_lang]
-    fig = solara.use_memo(lambda: views.draw_index(model, figure_lang), dependencies)
+    fig = solara.use_memo(lambda: still(model, views.draw_index, model, figure_lang), dependencies)
     with solara.Column(classes=["index-view"], gap="4px"):
         solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
         _ = gettext_for(lang)
@@ -450,7 +456,7 @@ def MeasuresView(model: DashboardModel):
     update_counter.get()
     figure_lang = _figure_lang(_lang())
     dependencies = [model, model.steps, figure_lang]
-    fig = solara.use_memo(lambda: views.draw_measures(model, figure_lang), dependencies)
+    fig = solara.use_memo(lambda: still(model, views.draw_measures, model, figure_lang), dependencies)
     with solara.Column(classes=["dash-wide", "measures-view"]):
         solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
 
@@ -514,7 +520,7 @@ def _comparison_controls(names, seeds, residents, years, settings: views.Compari
     _ = gettext_for(lang)
     solara.v.Select(label=_("Configurations"), v_model=names.value, multiple=True, chips=True,
                     items=[{"text": configuration_name(n, lang), "value": n} for n in list_scenarios()],
-                    on_v_model=names.set)  # fmt: skip
+                    on_v_model=lambda chosen: names.set(offered_names(chosen)))  # fmt: skip
     with solara.Row(gap="24px", style={"flex-wrap": "wrap"}):
         for label, reactive, choices in ((_("Seeds"), seeds, [1, 3, 5, 10]), (_("Residents"), residents,
                                          [200, 500, 1000]), (_("Years"), years, [5, 10, 20])):  # fmt: skip
@@ -533,6 +539,12 @@ def _comparison_controls(names, seeds, residents, years, settings: views.Compari
         solara.ProgressLinear(comparison_task.progress or True)
     if comparison_task.error:
         solara.Error(_("The comparison failed: {error}").format(error=comparison_task.exception))
+
+
+def offered_names(chosen: Any) -> list[str]:
+    """The configurations picked for a comparison, keeping only names the page offered (a list of them)."""
+    offered = list_scenarios()
+    return [name for name in chosen if isinstance(name, str) and name in offered] if isinstance(chosen, list) else []
 
 
 def _comparison_result(settings: views.ComparisonSettings) -> views.ComparisonResult | None:
@@ -580,9 +592,11 @@ def ConfigurationCard(session: Session):
     _ = gettext_for(lang)
     current = session.model.value
 
-    def pick(name: str) -> None:
-        if name not in list_scenarios():  # the page offered names only: anything else is a forged request
-            print(f"dashboard: refused a configuration the page did not offer: {str(name)[:80]!r}", flush=True)
+    def pick(name: Any) -> None:
+        try:
+            name = offered_configuration(name)  # the page offered names only: anything else is a forged request
+        except UnknownConfiguration as err:
+            session.refuse(err)
             return
         if name != current.configuration:
             session.load(configuration=name, n_residents=current.params.n_residents, seed=current.seed_text)
@@ -604,8 +618,8 @@ def LanguageSwitch(lang: solara.Reactive):
     """中文 / English, always visible in the bar at the top; each language's name is written in that language."""
     names = {LANGUAGE_NAMES[code]: code for code in reversed(LANGUAGES)}  # 中文 first: the switch a class looks for
     shown = LANGUAGE_NAMES[lang.value]
-    solara.ToggleButtonsSingle(value=shown, values=list(names), on_value=lambda name: lang.set(names[name]),
-                               classes=["language-switch"], dense=True)  # fmt: skip
+    solara.ToggleButtonsSingle(value=shown, values=list(names), classes=["language-switch"], dense=True,
+                               on_value=lambda name: lang.set(names.get(name, lang.value)))  # fmt: skip
 
 
 COMPONENTS = [
@@ -624,16 +638,12 @@ PAGE_NAMES = (N_("Community"), N_("Measures"), N_("Compare"), N_("Theory"), N_("
 # hidden and the translation drawn in its place (the accessible name keeps the English word as well).
 CONTROLLER_BUTTONS = ((1, N_("Reset")), (3, N_("Step")))
 
-# SolaraViz (Mesa 3.5) places each page's components on a draggable grid of fixed-height cells, so a tall
-# view spills over the next one, and names its tabs "Page 0", "Page 1", ...  These rules turn the grid into
-# a wrapping flow (two views a row, wide ones alone, one a row on narrow screens) and name the tabs.
+# A tab's views flow: two a row, wide ones alone, one a row on narrow screens (:func:`Tabs`).
 BASE_CSS = """
-.vue-grid-layout { height: auto !important; display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-.vue-grid-item { position: relative !important; transform: none !important; height: auto !important;
-                 width: calc(50% - 6px) !important; touch-action: auto !important; }
-.vue-grid-item:has(.dash-wide) { width: 100% !important; }
-.vue-grid-item > .vue-resizable-handle { display: none; }
-@media (max-width: 1100px) { .vue-grid-item { width: 100% !important; } }
+.dash-page { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; padding: 12px 0 64px 0; }
+.dash-item { width: calc(50% - 6px); }
+.dash-item:has(.dash-wide) { width: 100%; }
+@media (max-width: 1100px) { .dash-item { width: 100%; } }
 .network-view img, .index-view img, .measures-view img { width: 100%; height: auto; }
 .comparison-view img, .lesson-outcome img { max-width: 100%; height: auto; }
 .rendered_html th, .rendered_html td { text-align: left !important; }
@@ -642,28 +652,62 @@ BASE_CSS = """
    readers. */
 .lever .v-label { display: none !important; }
 .lever { margin-bottom: 6px; }
-.v-tabs-bar__content > .v-tab { font-size: 0 !important; }
-.v-tabs-bar__content > .v-tab::after { font-size: 0.875rem; }
 .model-controller .v-btn:nth-child(n) .v-btn__content { white-space: nowrap; }
 .language-switch .v-btn { min-width: 64px !important; }
 """
 
 
 def page_css(lang: str = "en") -> str:
-    """The page's CSS in one language: the tab names, and Mesa's button labels when not English."""
+    """The page's CSS in one language: Mesa's button labels when not English."""
     _ = gettext_for(lang)
-    tabs = "".join(f'.v-tabs-bar__content > .v-tab:nth-child({k + 2})::after {{ content: "{_(name)}"; }}\n'
-                   for k, name in enumerate(PAGE_NAMES))  # fmt: skip
     buttons = "" if lang == "en" else "".join(
         f".model-controller .v-btn:nth-child({k}) .v-btn__content {{ font-size: 0; }}\n"
         f'.model-controller .v-btn:nth-child({k}) .v-btn__content::after {{ content: "{_(label)}"; '
         "font-size: 0.875rem; }\n"
         for k, label in CONTROLLER_BUTTONS
     )  # fmt: skip
-    return BASE_CSS + tabs + buttons
+    return BASE_CSS + buttons
 
 
 CSS = page_css("en")
+
+
+@functools.cache
+def font_css() -> str:
+    """The shipped Chinese font as a web font, so a machine without a Chinese font shows Chinese, not boxes.
+
+    Inlined as a data URL (about 150 KB, once per tab): the page fetches nothing, so it also works offline and behind
+    any proxy path, and Solara needs no static route. Latin keeps Roboto; Chinese characters come from this font.
+    """
+    data = base64.b64encode(web_font_path().read_bytes()).decode("ascii")
+    return (f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url(data:font/woff2;base64,{data}) format("woff2"); '
+            "font-display: swap; }\n"
+            f'.v-application, .v-application .rendered_html {{ font-family: Roboto, "{FONT_FAMILY}", sans-serif '
+            "!important; }\n")  # fmt: skip
+
+
+@solara.component
+def Tabs(model: DashboardModel):
+    """The five tabs, named in the reader's language; only the open one is drawn.
+
+    Mesa's ComponentsView names its tabs "Page 0" to "Page 4" (what a screen reader announced) and lays views on a
+    draggable grid of fixed-height cells, where a tall view spilled over the next; this is the same idea, plainly.
+    """
+    _ = gettext_for(_lang())
+    shown = solara.use_reactive(0)
+
+    def open_tab(index: Any) -> None:  # a tab's index, from the page: anything else keeps the tab open
+        if isinstance(index, int) and 0 <= index < len(PAGE_NAMES):
+            shown.set(index)
+
+    with solara.v.Tabs(v_model=shown.value, on_v_model=open_tab, class_="dash-tabs"):
+        for name in PAGE_NAMES:
+            solara.v.Tab(children=[_(name)])
+    with solara.Div(classes=["dash-page", f"dash-page-{shown.value}"]):
+        for component, page in COMPONENTS:
+            if page == shown.value:
+                with solara.Div(classes=["dash-item"]):
+                    component(model)
 
 
 # The tab's model (kept for code that only needs the model); the cast tells the type checker what it will hold.
@@ -806,6 +850,46 @@ def Layout(children: list = []):  # noqa: B006 (Solara's layout signature)
     return SessionLayout(children=children, on_idle=lambda: idle.set(True), lang=lang)
 
 
+def failure_message(err: BaseException, lang: str = "en") -> str:
+    """What a page shows when something failed: a refused value's own line; for anything else only that it failed
+    (a message or a traceback could name the server's files, so those stay in the server's log)."""
+    _ = gettext_for(lang)
+    if isinstance(err, ValidationError):
+        return _("Refused: {reason}").format(reason=err)
+    return _("Something went wrong on the server ({kind}); it is in the server's log. Reload the page.").format(
+        kind=type(err).__name__
+    )
+
+
+def log_failure(err: BaseException) -> None:
+    """The whole story of a failure, for the server's log (the page shows one line: :func:`failure_message`)."""
+    if isinstance(err, ValidationError):
+        log_refusal(err)
+    else:
+        print("dashboard: a page failed:", file=sys.stderr, flush=True)
+        traceback.print_exception(err, file=sys.stderr)
+
+
+class _OneLineTracebacks:
+    """Stands in for the ``traceback`` module inside reacton, which renders an error no component caught as its
+    whole traceback in the page (server paths, source lines). Here the page gets one line and the log the rest.
+
+    reacton's own error boundary (``use_exception``) looped until its render limit in our tests (reacton as pinned
+    with Solara 1.64), so the boundary is the last resort at the root instead; every value a page sends is checked
+    before use (:mod:`simulation.dashboard.controls`), so what reaches here is a fault of ours, not of the page.
+    """
+
+    def format_exception(self, _type: Any, err: BaseException, _tb: Any = None) -> list[str]:
+        log_failure(err)
+        return [failure_message(err, default_language())]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(traceback, name)
+
+
+reacton_core.traceback = _OneLineTracebacks()  # type: ignore[assignment]
+
+
 def _session_closed(kernel_id: str) -> None:
     slots.release(kernel_id)
     memory.soon()
@@ -831,7 +915,8 @@ def SessionLayout(children: list, on_idle: Any, lang: solara.Reactive):
     first = solara.use_memo(DashboardModel, [])
     model: solara.Reactive[DashboardModel] = solara.use_reactive(first)
     controls = solara.use_reactive(solara.use_memo(lambda: control_values(first), []))
-    session = solara.use_memo(lambda: Session(model, lang, controls, DashboardModel), [])
+    notice = solara.use_reactive(cast("str | None", None))
+    session = solara.use_memo(lambda: Session(model, lang, controls, DashboardModel, notice), [])
     session_model.provide(model)
     session_idle.provide(on_idle)
     session_context.provide(session)
@@ -881,12 +966,13 @@ def IdleWatch(model: solara.Reactive[DashboardModel]):
 def Page():
     """The dashboard: the bar with the language switch, the sidebar, and the tabs of Mesa's components view.
 
-    Composed from Mesa's parts (ModelController, ComponentsView) rather than SolaraViz, whose sidebar and bar
-    speak English only (see the module's docstring).
+    Composed from Mesa's ModelController and the dashboard's own parts rather than SolaraViz, whose sidebar, bar
+    and tabs speak English only (see the module's docstring).
     """
     session = use_session()
     lang = session.lang.value
     _ = gettext_for(lang)
+    solara.Style(font_css())  # its own Style: a language switch does not send the font again
     solara.Style(page_css(lang))
     solara.Title(_("Community self-governance"))
     with solara.AppBar():
@@ -894,4 +980,4 @@ def Page():
         LanguageSwitch(session.lang)
     with solara.Sidebar(), solara.Column():
         Sidebar(session)
-    ComponentsView(COMPONENTS, session.model.value)
+    Tabs(session.model.value)

@@ -19,7 +19,9 @@ import signal
 import socket
 import subprocess
 import sys
+import warnings
 from pathlib import Path
+from typing import cast
 
 from ..lifeline import STOP_SIGNALS, watch_parent
 
@@ -40,8 +42,17 @@ class DashboardError(ValueError):
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nothing listens on right now (the OS picks it), so two dashboards never collide."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
+        try:
+            sock.bind((host, 0))
+        except OSError as err:  # a host that does not resolve, or is not an address of this machine
+            raise DashboardError(_cannot_listen(host, None, err)) from None
         return int(sock.getsockname()[1])
+
+
+def _cannot_listen(host: str, port: int | None, err: OSError) -> str:
+    where = f"{host}:{port}" if port is not None else host
+    return (f"cannot listen on {where}: {err.strerror or err}; --host takes an address of this machine "
+            "(127.0.0.1 for this machine only, 0.0.0.0 for every network it is on)")  # fmt: skip
 
 
 def check_port(port: int, host: str = "127.0.0.1") -> None:
@@ -54,7 +65,7 @@ def check_port(port: int, host: str = "127.0.0.1") -> None:
             if err.errno == errno.EADDRINUSE:
                 raise DashboardError(f"port {port} on {host} is in use (another dashboard?); choose another "
                                      "--port, or leave it out to get a free one") from None  # fmt: skip
-            raise DashboardError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+            raise DashboardError(_cannot_listen(host, port, err)) from None
 
 
 def server_env(max_sessions: int = DEFAULT_MAX_SESSIONS, idle_minutes: float = DEFAULT_IDLE_MINUTES) -> dict[str, str]:
@@ -92,7 +103,8 @@ def serve(
     max_sessions: int = DEFAULT_MAX_SESSIONS,
     idle_minutes: float = DEFAULT_IDLE_MINUTES,
 ) -> int:
-    """Run the dashboard until interrupted; return the server's exit code (0 after Ctrl+C, SIGTERM or SIGHUP).
+    """Run the dashboard until interrupted; return the exit code: the server's own, or 128 + the signal that stopped
+    it (130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP), as a shell reports a command a signal ended.
 
     With no port, a free one is picked; a given port that is in use raises :class:`DashboardError`. The address
     is printed before the server starts, so a student sees where to point the browser even while the first page
@@ -109,21 +121,21 @@ def serve(
         code = process.wait()
     except KeyboardInterrupt:  # Ctrl+C from a terminal reached the server too (one process group)
         _stop_server(process, grace=2.0)
-        return 0
+        return 128 + signal.SIGINT
     finally:
         forwarder.restore()
-    return 0 if forwarder.requested else code
+    return code if forwarder.stopped_by is None else 128 + forwarder.stopped_by
 
 
 class _StopForwarder:
     """While installed, SIGTERM and SIGHUP here stop the server the way Ctrl+C does."""
 
     def __init__(self, process: subprocess.Popen) -> None:
-        self.process, self.requested = process, False
+        self.process, self.stopped_by = process, cast("int | None", None)
         self.previous = {signum: signal.signal(signum, self.handle) for signum in STOP_SIGNALS}
 
     def handle(self, signum: int, frame: object) -> None:
-        self.requested = True
+        self.stopped_by = signum
         if self.process.poll() is None:
             self.process.terminate()  # uvicorn shuts down on SIGTERM; serve() then returns
 
@@ -147,6 +159,9 @@ def _stop_server(process: subprocess.Popen, grace: float) -> None:
 def _server_main(argv: list[str]) -> None:
     """The server process: watch the parent (argv[0] is its PID), then run Solara's command line with the rest."""
     watch_parent(int(argv[0]))
+    # Solara warns, in twelve lines on a student's first visit, that a page served over plain http to another
+    # host than localhost gets a SameSite=Lax session cookie: what a classroom server on a LAN wants.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
     from solara.__main__ import main
 
     sys.argv = ["solara", *argv[1:]]

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 import solara
 
 from ..i18n import DEFAULT_LANGUAGE, LanguageError, check_language
+from .controls import RefusedValue, log_refusal, offered_control
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,33 @@ class Session:
     lang: solara.Reactive  # 'en' or 'zh'
     controls: solara.Reactive  # dict: keyword -> value of every control (Mesa's ModelController reads it on Reset)
     build: Callable[..., Any]  # DashboardModel: a new model from control values
+    notice: solara.Reactive  # the one-line notice shown at the top of the sidebar (a refused value), or None
 
     def load(self, **controls: Any) -> None:
         """A new model from these controls, shown at once, with every control set to its values."""
-        model = self.build(**controls)
+        try:
+            model = self.build(**controls)
+        except RefusedValue as err:
+            self.refuse(err)
+            return
         self.controls.set(control_values(model))
         self.model.set(model)
+        self.notice.set(None)
+
+    def offer(self, name: str, value: Any) -> None:
+        """Store a control's new value if the page could have offered it; refuse it (in one line) otherwise."""
+        try:
+            value = offered_control(name, value)
+        except RefusedValue as err:
+            self.refuse(err)
+            return
+        self.controls.set({**self.controls.value, name: value})
+        self.notice.set(None)
+
+    def refuse(self, err: Exception) -> None:
+        """Show a refused value's one line in the page, and log it on the server."""
+        log_refusal(err)
+        self.notice.set(str(err))
 
 
 def control_values(model: Any) -> dict[str, Any]:
