@@ -56,10 +56,13 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont, TTLibError, newTable  # type: ignore[import-untyped]
 
 from .fonts import FAMILY, FONT_PATH, POSTSCRIPT_NAME, WEB_FONT_PATH
-from .model.scenarios import SCENARIO_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CATALOGUE = PACKAGE_DIR / "locale" / "zh" / "LC_MESSAGES" / "messages.po"
+# The configurations: the checkout's scenarios/ (the font is built in a checkout), else the installed copy. Not
+# imported from simulation.model: this shared module stays below the model's layer (tests/test_layout.py).
+SCENARIO_DIR = next((d for d in (PACKAGE_DIR.parent / "scenarios", PACKAGE_DIR / "configurations") if d.is_dir()),
+                    PACKAGE_DIR.parent / "scenarios")  # fmt: skip
 
 # Debian's fonts-noto-cjk; face 2 of the collection is the Simplified Chinese one.
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
