@@ -24,7 +24,7 @@ import solara.widgets
 from mesa.visualization import Slider
 from solara.server import kernel, kernel_context
 
-from simulation.dashboard import app, views
+from simulation.dashboard import app, controller, views
 from simulation.dashboard import server as dashboard_server
 from simulation.experiments.compare import compare_scenarios
 from simulation.model.community import CommunityModel
@@ -563,6 +563,89 @@ def test_the_page_never_reads_a_month_half_recorded():
 
     assert torn_reads(app.DashboardModel(n_residents=100), locked=False, months=120) > 0  # the race is real
     assert torn_reads(app.DashboardModel(n_residents=100), locked=True, months=120) == 0
+
+
+def test_play_steps_only_after_the_page_drew_the_last_month():
+    """Play never steps faster than the page draws (issue 23: months arriving during every render pass of a slow
+    page ended in reacton's "Too many renders triggered" when a tab was clicked while playing)."""
+    import threading
+
+    steps, drawn, stop = [], threading.Event(), threading.Event()
+
+    def step() -> bool:
+        steps.append(time.monotonic())
+        return True
+
+    player = threading.Thread(target=controller.play_loop, args=(step, lambda: 0, drawn, stop))
+    player.start()
+    try:
+        time.sleep(0.3)
+        assert steps == []  # the page has not drawn: no month
+        for drawn_months in (1, 2, 3):
+            drawn.set()  # the page drew: one month, and no more until it draws again
+            wait_for(lambda n=drawn_months: len(steps) == n, timeout=5)
+            time.sleep(0.3)
+            assert len(steps) == drawn_months
+    finally:
+        stop.set()
+        player.join(timeout=2)
+    assert not player.is_alive()  # stopped within a second, between two months
+
+
+def test_play_ends_by_itself_when_the_step_says_the_run_is_over():
+    import threading
+
+    drawn, stop = threading.Event(), threading.Event()
+    drawn.set()
+    calls = []
+    controller.play_loop(lambda: calls.append(1) or False, lambda: 0, drawn, stop)  # returns: no hang
+    assert calls == [1]
+
+
+def test_play_and_pause_in_the_rendered_page(session):
+    """Play steps the model while the page keeps up, Pause stops it, and Step comes back."""
+    _, rc = render_dashboard()
+
+    def month() -> int:
+        return int(stage_indicator(rc).split("month ")[1].split(" ")[0])
+
+    click(rc, "▶")
+    wait_for(lambda: month() >= 3, timeout=60)
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled  # no Step while playing
+    click(rc, "❚❚")
+    stopped = month()
+    time.sleep(0.5)
+    assert month() in (stopped, stopped + 1)  # at most the month under way when Pause was pressed
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled
+
+
+def test_the_run_buttons_speak_the_readers_language(session, monkeypatch):
+    """The buttons are the dashboard's own, named in Chinese for a Chinese page (Mesa's said Reset and Step)."""
+    monkeypatch.setenv("DASHBOARD_LANG", "zh")
+    _, rc = render_dashboard()
+    click(rc, "单步")
+    assert "第 1 个月" in stage_indicator(rc)
+    click(rc, "重置")
+    assert "第 0 个月" in stage_indicator(rc)
+
+
+def test_a_step_that_fails_is_one_line_and_the_tab_keeps_working(session, monkeypatch, capsys):
+    """A month that fails (a fault of ours) shows one line, with no server path; the log has the traceback."""
+    _, rc = render_dashboard()
+    working = controller.step_months
+
+    def broken(model, months):
+        raise OSError("cannot write /srv/secret/install/path")
+
+    monkeypatch.setattr(controller, "step_months", broken)
+    click(rc, "Step")
+    text = page_text(rc)
+    assert "Something went wrong on the server (OSError)" in text and "/srv/secret" not in text
+    assert "Traceback" in capsys.readouterr().err
+    monkeypatch.setattr(controller, "step_months", working)
+    click(rc, "Reset")  # clears the line; the tab works on
+    click(rc, "Step")
+    assert "month 1" in stage_indicator(rc) and "Something went wrong" not in page_text(rc)
 
 
 @pytest.mark.parametrize("host", ["nosuch.invalid", "8.8.8.8"])

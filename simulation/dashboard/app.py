@@ -12,7 +12,8 @@ Chinese (:mod:`simulation.i18n`). Five tabs:
 - **Theory**: the stage theory and every configuration, in a few paragraphs;
 - **Lessons**: five guided experiments for a class (:mod:`simulation.dashboard.lessons_view`).
 
-The sidebar is the dashboard's own, around Mesa's ModelController (Step, Play, Reset): Mesa's SolaraViz
+The sidebar is the dashboard's own, with its own Reset, Play and Step (:mod:`simulation.dashboard.controller`,
+whose play loop waits for the page to draw each month): Mesa's SolaraViz
 writes its card titles and slider labels in English only, and shows a slider's value in a bubble that floats
 between rows; here every label is translated and carries its slider's value.
 
@@ -39,7 +40,6 @@ import functools
 import gc
 import math
 import os
-import sys
 import threading
 import time
 import traceback
@@ -50,11 +50,11 @@ import reacton.core as reacton_core
 import solara
 import solara.lab
 from mesa.visualization import Slider
-from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 # Absolute imports: `solara run simulation/dashboard/app.py` loads this file as a script, outside its package.
 from simulation.dashboard import views
+from simulation.dashboard.controller import RunControls
 from simulation.dashboard.controls import (
     CONTROLLED,
     DEFAULT_CONFIGURATION,
@@ -66,7 +66,6 @@ from simulation.dashboard.controls import (
     RefusedValue,
     SliderSpec,
     UnknownConfiguration,
-    log_refusal,
     offered_configuration,
     offered_control,
     offered_controls,
@@ -74,7 +73,15 @@ from simulation.dashboard.controls import (
 )
 from simulation.dashboard.lessons_view import LessonsView
 from simulation.dashboard.prose import Prose
-from simulation.dashboard.session import Session, control_values, language_from_query, session_context, use_session
+from simulation.dashboard.session import (
+    Session,
+    control_values,
+    failure_message,
+    language_from_query,
+    log_failure,
+    session_context,
+    use_session,
+)
 from simulation.experiments.plots import STAGE_COLOURS
 from simulation.fonts import FAMILY as FONT_FAMILY
 from simulation.fonts import can_draw, missing_font_message, web_font_path
@@ -84,7 +91,6 @@ from simulation.model.parameters import FIELDS
 from simulation.model.scenarios import list_scenarios, load_scenario
 from simulation.model.stages import STAGES
 from simulation.names import choice_name, configuration_name, role_name, scenario_text, stage_name
-from simulation.validation import ValidationError
 
 TITLE = N_("Community self-governance: from dependence to independence")
 PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}  # fast to encode; size does not matter locally
@@ -269,7 +275,7 @@ def Controls(session: Session):
 
 @solara.component
 def Sidebar(session: Session):
-    """The configuration card, Mesa's Step / Play / Reset with the playing speed, and the levers."""
+    """The configuration card, Reset / Play / Step with the playing speed, and the levers."""
     _ = gettext_for(session.lang.value)
     play_interval, render_interval = solara.use_reactive(150), solara.use_reactive(1)
     with solara.Div(classes=["notice-slot"]):  # always there: a notice coming or going moves nothing below it
@@ -278,15 +284,7 @@ def Sidebar(session: Session):
                            dense=True)  # fmt: skip
     ConfigurationCard(session)
     with solara.Card(_("Run"), classes=["run-card"]):
-        # Mesa's ModelController: Step, Play and Reset, and the play loop. Its buttons are labelled in English
-        # only; in Chinese the CSS of this page relabels them (CSS below). Threads: Play steps in one thread and
-        # redraws from another, which skips the months it had no time to draw. Without them the stepping thread
-        # asked for a redraw every month, and on a busy machine, where drawing a month takes longer than stepping
-        # one, the page never settled (reacton: "Too many renders triggered"). The model's lock keeps the drawing
-        # thread from reading a month half-recorded (DashboardModel).
-        with solara.Column(classes=["model-controller"]):
-            ModelController(session.model, model_parameters=session.controls, play_interval=play_interval,
-                            render_interval=render_interval, use_threads=solara.use_reactive(True))  # fmt: skip
+        RunControls(session, render_interval, play_interval)  # Reset, Play / Pause, Step
         LabelledSlider("render_interval", _("Months per Step"), render_interval.value, 1, 100, 2,
                        bounded(session, "render_interval", render_interval, 1, 100))  # fmt: skip
         LabelledSlider("play_interval", _("Pause between steps when playing (ms)"), play_interval.value, 1, 500, 10,
@@ -634,12 +632,8 @@ COMPONENTS = [
     (LessonsView, 4),
 ]
 PAGE_NAMES = (N_("Community"), N_("Measures"), N_("Compare"), N_("Theory"), N_("Lessons"))
-# Mesa's ModelController labels its buttons in English only (Reset, ▶, Step): in another language the label is
-# hidden and the translation drawn in its place (the accessible name keeps the English word as well).
-CONTROLLER_BUTTONS = ((1, N_("Reset")), (3, N_("Step")))
-
 # A tab's views flow: two a row, wide ones alone, one a row on narrow screens (:func:`Tabs`).
-BASE_CSS = """
+CSS = """
 .dash-page { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; padding: 12px 0 64px 0; }
 .dash-item { width: calc(50% - 6px); }
 .dash-item:has(.dash-wide) { width: 100%; }
@@ -652,24 +646,9 @@ BASE_CSS = """
    readers. */
 .lever .v-label { display: none !important; }
 .lever { margin-bottom: 6px; }
-.model-controller .v-btn:nth-child(n) .v-btn__content { white-space: nowrap; }
+.run-controls .v-btn__content { white-space: nowrap; }
 .language-switch .v-btn { min-width: 64px !important; }
 """
-
-
-def page_css(lang: str = "en") -> str:
-    """The page's CSS in one language: Mesa's button labels when not English."""
-    _ = gettext_for(lang)
-    buttons = "" if lang == "en" else "".join(
-        f".model-controller .v-btn:nth-child({k}) .v-btn__content {{ font-size: 0; }}\n"
-        f'.model-controller .v-btn:nth-child({k}) .v-btn__content::after {{ content: "{_(label)}"; '
-        "font-size: 0.875rem; }\n"
-        for k, label in CONTROLLER_BUTTONS
-    )  # fmt: skip
-    return BASE_CSS + buttons
-
-
-CSS = page_css("en")
 
 
 @functools.cache
@@ -850,26 +829,6 @@ def Layout(children: list = []):  # noqa: B006 (Solara's layout signature)
     return SessionLayout(children=children, on_idle=lambda: idle.set(True), lang=lang)
 
 
-def failure_message(err: BaseException, lang: str = "en") -> str:
-    """What a page shows when something failed: a refused value's own line; for anything else only that it failed
-    (a message or a traceback could name the server's files, so those stay in the server's log)."""
-    _ = gettext_for(lang)
-    if isinstance(err, ValidationError):
-        return _("Refused: {reason}").format(reason=err)
-    return _("Something went wrong on the server ({kind}); it is in the server's log. Reload the page.").format(
-        kind=type(err).__name__
-    )
-
-
-def log_failure(err: BaseException) -> None:
-    """The whole story of a failure, for the server's log (the page shows one line: :func:`failure_message`)."""
-    if isinstance(err, ValidationError):
-        log_refusal(err)
-    else:
-        print("dashboard: a page failed:", file=sys.stderr, flush=True)
-        traceback.print_exception(err, file=sys.stderr)
-
-
 class _OneLineTracebacks:
     """Stands in for the ``traceback`` module inside reacton, which renders an error no component caught as its
     whole traceback in the page (server paths, source lines). Here the page gets one line and the log the rest.
@@ -964,16 +923,16 @@ def IdleWatch(model: solara.Reactive[DashboardModel]):
 
 @solara.component
 def Page():
-    """The dashboard: the bar with the language switch, the sidebar, and the tabs of Mesa's components view.
+    """The dashboard: the bar with the language switch, the sidebar, and the tabs.
 
-    Composed from Mesa's ModelController and the dashboard's own parts rather than SolaraViz, whose sidebar, bar
-    and tabs speak English only (see the module's docstring).
+    Composed from the dashboard's own parts rather than Mesa's SolaraViz, whose sidebar, bar, buttons and tabs speak
+    English only (see the module's docstring).
     """
     session = use_session()
     lang = session.lang.value
     _ = gettext_for(lang)
     solara.Style(font_css())  # its own Style: a language switch does not send the font again
-    solara.Style(page_css(lang))
+    solara.Style(CSS)
     solara.Title(_("Community self-governance"))
     with solara.AppBar():
         solara.AppBarTitle(_(TITLE))

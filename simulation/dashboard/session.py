@@ -8,6 +8,8 @@ own render tree), so two students never share a model or a language.
 
 from __future__ import annotations
 
+import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -15,7 +17,8 @@ from urllib.parse import parse_qs
 
 import solara
 
-from ..i18n import DEFAULT_LANGUAGE, LanguageError, check_language
+from ..i18n import DEFAULT_LANGUAGE, LanguageError, check_language, gettext_for
+from ..validation import ValidationError
 from .controls import RefusedValue, log_refusal, offered_control
 
 
@@ -25,7 +28,7 @@ class Session:
 
     model: solara.Reactive  # the DashboardModel shown
     lang: solara.Reactive  # 'en' or 'zh'
-    controls: solara.Reactive  # dict: keyword -> value of every control (Mesa's ModelController reads it on Reset)
+    controls: solara.Reactive  # dict: keyword -> value of every control (Reset builds the next model from it)
     build: Callable[..., Any]  # DashboardModel: a new model from control values
     notice: solara.Reactive  # the one-line notice shown at the top of the sidebar (a refused value), or None
 
@@ -71,6 +74,26 @@ def language_from_query(search: str | None, default: str = DEFAULT_LANGUAGE) -> 
         return check_language(values[0]) if values else default
     except LanguageError:
         return default
+
+
+def failure_message(err: BaseException, lang: str = "en") -> str:
+    """What a page shows when something failed: a refused value's own line; for anything else only that it failed
+    (a message or a traceback could name the server's files, so those stay in the server's log)."""
+    _ = gettext_for(lang)
+    if isinstance(err, ValidationError):
+        return _("Refused: {reason}").format(reason=err)
+    return _("Something went wrong on the server ({kind}); it is in the server's log. Reload the page.").format(
+        kind=type(err).__name__
+    )
+
+
+def log_failure(err: BaseException) -> None:
+    """The whole story of a failure, for the server's log (the page shows one line: :func:`failure_message`)."""
+    if isinstance(err, ValidationError):
+        log_refusal(err)
+    else:
+        print("dashboard: a page failed:", file=sys.stderr, flush=True)
+        traceback.print_exception(err, file=sys.stderr)
 
 
 session_context = solara.create_context(cast("Session | None", None))
