@@ -54,7 +54,7 @@ def test_a_disgraced_organisation_loses_its_members_and_part_of_its_capacity():
     disgraced, other = sorted(model.ngo_by_id)[:2]
     model.member_of[:5], model.member_of[5:8] = disgraced, other
     ngo = model.ngo_by_id[disgraced]
-    organisations.disgrace(model, ngo)
+    supervision.disgrace(model, ngo)
     assert (model.member_of[:5] < 0).all() and (model.member_of[:5] == model.member_of[20]).all()
     assert (model.member_of[5:8] == other).all()
     assert ngo.capacity == pytest.approx(1.0 * (1 - model.params.scandal_capacity_loss))
@@ -149,3 +149,28 @@ def test_an_organisation_takes_recruits_only_up_to_its_largest_membership():
     model, uid = _star("grassroots", ngo_members_max=3)
     assert organisations.recruit(model) == 2
     assert (model.member_of == uid).sum() == 3
+
+
+# Who joined which of the three organisations in the golden month below, each list starting with its first member.
+PINNED_RECRUITS = [[0, 18, 57, 159, 231, 243], [1, 31, 40, 43, 106, 157], [2, 8, 71, 119, 125, 248]]
+
+
+def test_a_seeded_month_of_recruiting_admits_exactly_the_pinned_residents():
+    """Golden output: three organisations with room for five more each, and 100 willing neighbours of each member.
+
+    Which five each admits is the seeded shuffle's. The tests above check the law of recruiting; this one pins the
+    draws themselves, so that a change to how the shuffled joiners are ordered (an unstable sort: another sample of
+    the same law, docs/mutation.md) shows. A deliberate change of the drawing re-pins these lists.
+    """
+    model = CommunityModel(scenario="guardian", n_residents=600, rng=8, initial_grassroots_ngos=0,
+                           initial_top_down_ngos=0, ngo_join_rate=1.0, ngo_members_max=6)  # fmt: skip
+    net = model.network
+    members, neighbours = np.arange(303) % 3, np.arange(303)
+    model.network = _from_pairs(members[3:], neighbours[3:], 600, 0.5, net.building, net.compound)
+    model.member_of[:] = -1
+    groups = [organisations._create(model, 0, "grassroots", 0.5, 0.8).unique_id for _ in range(3)]
+    model.member_of[:3] = groups
+    model.residents.activity[:] = NONE
+    model.residents.activity[:303] = LOW_LEVEL
+    assert organisations.recruit(model) == 15
+    assert [np.flatnonzero(model.member_of == uid).tolist() for uid in groups] == PINNED_RECRUITS

@@ -1,16 +1,20 @@
-"""The actors of the community as Mesa agents (docs/ODD.md section 2).
+"""The actors of the community as Mesa agents (docs/ODD.md section 2), and the world they read.
 
 Government, the residents' committee, NGOs and party cells are ordinary
 agents with their own state. Residents are many, so their state lives in
 numpy arrays (:mod:`simulation.model.population`) and each ``Resident`` agent is a
 view onto its row: ``resident.trust`` reads the array, and the population is
 updated array-wide by :mod:`simulation.model.residents`.
+
+What the agents, and the mechanisms that act on them (``organisations``, ``supervision``, ``measures``), read
+of the model is the :class:`World` below; ``CommunityModel`` is one. It stands here, beside the agents it names,
+because the agents read it: in a module of its own it would import them and they it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from mesa import Agent
@@ -22,7 +26,55 @@ from .policy import Levers, choose_levers, role_of
 from .population import ACTIVITIES, AGE_GROUPS
 
 if TYPE_CHECKING:
-    from .community import CommunityModel
+    from mesa.agentset import AbstractAgentSet
+
+    from .network import SocialNetwork, TieSpace
+    from .parameters import Parameters
+    from .population import ResidentState
+    from .problems import MonthOfProblems
+
+
+class World(Protocol):
+    """The community as its agents and mechanisms see it: everything they may read or change of the model.
+
+    They take a World rather than the model so that no module of the model imports the one that builds it
+    (``community``; tests/test_layout.py keeps it so), and so that what they reach is listed in one place.
+    """
+
+    # What the run is given, and its chance (Mesa's generator and month counter)
+    params: Parameters
+    rng: np.random.Generator
+    steps: int
+    per_thousand: float  # community size in thousands (``k`` in docs/ODD.md)
+    # The residents and where they live
+    residents: ResidentState
+    network: SocialNetwork
+    compound_members: list[np.ndarray]  # the residents of each compound
+    compound_sizes: np.ndarray
+    n_compounds: int
+    # The organisations and who belongs to them
+    ngo_by_id: dict[int, NGO]
+    member_of: np.ndarray  # each resident's organisation (its unique_id), -1 for none
+    # The institutions
+    committee: ResidentsCommittee
+    first_independence: int | None  # the month the community was first classed independent
+    # The month just run, as the model keeps it for measuring
+    last_month: MonthOfProblems | None
+    own_funds: float
+    public_cost: float
+    scandals: int
+
+    @property
+    def levers(self) -> Levers: ...  # government's levers this month
+
+    @property
+    def fostering(self) -> float: ...  # support for residents' own organisations
+
+    @property
+    def agents_by_type(self) -> Mapping[type[Agent], AbstractAgentSet]: ...  # Mesa's agents of each kind
+
+    @property
+    def grid(self) -> TieSpace: ...  # the residents on Mesa's network space
 
 
 class Government(Agent):
@@ -33,7 +85,9 @@ class Government(Agent):
     :meth:`step_back` for the withdrawal test).
     """
 
-    def __init__(self, model: CommunityModel) -> None:
+    model: World  # what it reads of the model
+
+    def __init__(self, model: World) -> None:
         super().__init__(model)
         self.guardian_role = "nurture"  # the role a responsive guardian has chosen at its last review
         self.assessment = Assessment(model.params)
@@ -79,7 +133,9 @@ class ResidentsCommittee(Agent):
     members are elected, and whether residents back it set its autonomy.
     """
 
-    def __init__(self, model: CommunityModel) -> None:
+    model: World  # what it reads of the model
+
+    def __init__(self, model: World) -> None:
         super().__init__(model)
         p = model.params
         self.autonomy = p.initial_committee_autonomy
@@ -189,7 +245,9 @@ class ResidentsCommittee(Agent):
 class NGO(Agent):
     """A social organisation: born from residents' initiative or created from above; can dissolve."""
 
-    def __init__(self, model: CommunityModel, compound: int, origin: str, capacity: float, independence: float) -> None:
+    model: World  # what it reads of the model
+
+    def __init__(self, model: World, compound: int, origin: str, capacity: float, independence: float) -> None:
         super().__init__(model)
         self.compound = compound
         self.origin = origin  # "grassroots" or "top_down"
@@ -252,7 +310,9 @@ class PartyCell(Agent):
     activities but earns little trust (essay 6: the red cells' effect "源于刚性的“组织约束”").
     """
 
-    def __init__(self, model: CommunityModel, compound: int, reachable: np.ndarray) -> None:
+    model: World  # what it reads of the model
+
+    def __init__(self, model: World, compound: int, reachable: np.ndarray) -> None:
         super().__init__(model)
         self.compound = compound
         self.reachable = reachable  # residents with a party member among their ties
@@ -264,7 +324,7 @@ class PartyCell(Agent):
         self._act(self.model, [self])
 
     @classmethod
-    def step_all(cls, model: CommunityModel) -> None:
+    def step_all(cls, model: World) -> None:
         """Step every party cell in random order: what ``shuffle_do("step")`` does, with one draw for all.
 
         For speed only: the numbers are the same, bit for bit, as stepping the cells one by one. The
@@ -277,7 +337,7 @@ class PartyCell(Agent):
         cls._act(model, cells)
 
     @staticmethod
-    def _act(model: CommunityModel, cells: list[PartyCell]) -> None:
+    def _act(model: World, cells: list[PartyCell]) -> None:
         """The given cells act in this order, as arrays.
 
         The same numbers as each cell acting in turn: the cells reach disjoint residents (each those of its
@@ -335,7 +395,9 @@ class Resident(FixedAgent):
     when the grid or a resident's cell is first asked for (``step()`` needs neither).
     """
 
-    def __init__(self, model: CommunityModel, index: int) -> None:
+    model: World  # what it reads of the model
+
+    def __init__(self, model: World, index: int) -> None:
         super().__init__(model)
         self.index = index
 

@@ -1,17 +1,21 @@
 """The community model: a Mesa model of a community growing into self-governance.
 
-One step is one month. The order of a month (docs/ODD.md, section 3):
+One step is one month: nine phases, each a method of :class:`CommunityModel` called in this order by ``step``
+(docs/ODD.md, section 3):
 
-1. government sets its levers (the guardian reviews the stage it measured); its role is read from them;
-2. party cells serve or mobilise residents, organisations pull their members;
-3. residents decide whether to take part, and in what;
-4. the committee splits its capacity between administrative tasks and residents;
-5. government buys services from organisations;
-6. problems arrive at buildings, compounds and the community, and the channels share them by their claims;
-7. organisations grow or wither; residents, party cells and government found new ones; unwatched bodies
-   drift, and drift comes out as scandals;
-8. residents learn from the month (skills, sense of control, trust, ties, view of the committee, reliance);
-9. the month is measured, the stage classified and the data collected.
+1. ``_government_sets_levers``: government sets its levers (the guardian reviews the stage it measured);
+2. ``_residents_are_reached``: party cells serve or mobilise residents, organisations pull their members, the
+   committee invites residents;
+3. ``_residents_decide``: residents decide whether to take part, and in what;
+4. ``_committee_plans``: the committee splits its capacity between administrative tasks and residents;
+5. ``_government_buys_services``: government buys services from organisations;
+6. ``_problems_are_shared``: problems arrive at buildings, compounds and the community, and the channels share
+   them by their claims;
+7. ``_organisations_grow_and_drift``: organisations grow or wither; residents, party cells and government found
+   new ones; unwatched bodies drift, and drift comes out as scandals (:func:`supervision.oversee`);
+8. ``_residents_learn``: residents learn from the month (skills, sense of control, trust, ties, view of the
+   committee, reliance);
+9. ``_month_is_measured``: the month is measured, the stage classified and the data collected.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import numpy as np
 
 from . import organisations, problems, supervision
 from .agents import NGO, Government, PartyCell, Resident, ResidentsCommittee
-from .measures import COLUMNS, decision_reach, measure, organised_share
+from .measures import COLUMNS, measure, organised_share
 from .network import TieSpace, build_network
 from .policy import Levers
 from .population import NONE, create_residents
@@ -158,22 +162,57 @@ class CommunityModel(mesa.Model):
 
     # --- one month ------------------------------------------------------------
     def step(self) -> None:
-        p, r = self.params, self.residents
-        reset_monthly(r)
+        """One month: the nine phases of the module docstring (docs/ODD.md 3), in order."""
+        levers = self._government_sets_levers()
+        self._residents_are_reached()
+        self._residents_decide()
+        contributions = self._committee_plans(levers)
+        services_bought = self._government_buys_services()
+        month = self._problems_are_shared(levers)
+        created = self._organisations_grow_and_drift(levers)
+        self._residents_learn(month, levers)
+        self._month_is_measured(levers, month, contributions, services_bought, created)
+
+    def _government_sets_levers(self) -> Levers:
+        """Phase 1: this month's marks are cleared and government chooses its levers (7.1)."""
+        reset_monthly(self.residents)
         self.government.step()
-        levers = self.levers
+        return self.levers
+
+    def _residents_are_reached(self) -> None:
+        """Phase 2: party cells serve or mobilise (7.2), organisations pull their members (7.3), the committee
+        invites residents (7.5)."""
         PartyCell.step_all(self)  # = agents_by_type[PartyCell].shuffle_do("step"), faster
         organisations.membership_pull(self)
         self.committee.invite()
+
+    def _residents_decide(self) -> None:
+        """Phase 3: residents decide whether to take part, and in what (7.4), all at once."""
         participation = cast(float, self.metrics["participation_rate"])  # last month's (numbers but stage and role)
-        decide_activity(self.rng, r, self.network, p, participation, self.committee.openness, self.steps)
+        decide_activity(self.rng, self.residents, self.network, self.params, participation, self.committee.openness,
+                        self.steps)  # fmt: skip
 
-        contributions = p.own_contribution * float((r.trust * (r.activity != NONE)).sum())
+    def _committee_plans(self, levers: Levers) -> float:
+        """Phase 4: residents contribute and the committee plans its capacity (7.5); returns the contributions."""
+        r = self.residents
+        contributions = self.params.own_contribution * float((r.trust * (r.activity != NONE)).sum())
         self.committee.plan(levers, contributions)
-        services_bought = organisations.pay_for_services(self)
-        month = self._handle_problems(levers)
-        self.committee.finish(month.total("committee"), float(r.ownership.mean()))
+        return contributions
 
+    def _government_buys_services(self) -> float:
+        """Phase 5: government buys services from organisations (7.6); returns what it paid."""
+        return organisations.pay_for_services(self)
+
+    def _problems_are_shared(self, levers: Levers) -> problems.MonthOfProblems:
+        """Phase 6: the month's problems are handled (7.7), then the committee spends what it has left on its
+        tasks and its autonomy and staff move (7.5)."""
+        month = self._handle_problems(levers)
+        self.committee.finish(month.total("committee"), float(self.residents.ownership.mean()))
+        return month
+
+    def _organisations_grow_and_drift(self, levers: Levers) -> int:
+        """Phase 7: organisations grow or wither, new ones are founded, members come and go (7.8), and unwatched
+        bodies drift (7.13); returns how many organisations government made."""
         organisations.record_engagement(self)
         organisations.let_inactive_members_leave(self)
         if NGO in self.agents_by_type:
@@ -183,13 +222,23 @@ class CommunityModel(mesa.Model):
         organisations.recruit(self)
         created = organisations.create_top_down(self)
         self._oversee(levers)
+        return created
 
+    def _residents_learn(self, month: problems.MonthOfProblems, levers: Levers) -> None:
+        """Phase 8: residents learn from the month (7.9), all at once."""
         learn(
-            self.rng, r, self.network, p, month.outcomes(self.places, self.level_shares),
+            self.rng, self.residents, self.network, self.params, month.outcomes(self.places, self.level_shares),
             self.committee.openness, self.committee.self_governing_face, levers.training, self.reach,
         )  # fmt: skip
+
+    def _month_is_measured(
+        self, levers: Levers, month: problems.MonthOfProblems, contributions: float, services: float, created: int
+    ) -> None:
+        """Phase 9: the month's money (7.11), its measures (7.12) and stage (7.10), the street office's records of it
+        (7.1), and one row of data."""
+        p = self.params
         self.own_funds = contributions + sum(ngo.own_revenue for ngo in self.ngo_by_id.values())
-        self.public_cost = self._public_cost(levers, month, services_bought, created)
+        self.public_cost = self._public_cost(levers, month, services, created)
         self.metrics = measure(self)
         self.stage_tracker.update(cast(float, self.metrics["self_governance_index"]))
         self._record_stage()
@@ -238,31 +287,8 @@ class CommunityModel(mesa.Model):
         return capacity
 
     def _oversee(self, levers: Levers) -> None:
-        """Unwatched organisations drift and an unwatched committee is captured; drift comes out as scandals."""
-        p, r = self.params, self.residents
-        skill = float(r.skill.mean())
-        watch = supervision.oversight(p, levers.supervision, decision_reach(self), skill)
-        self.scandals = 0
-        ngos = list(self.ngo_by_id.values())
-        if ngos:
-            drift, scandal = supervision.drift(
-                self.rng, np.array([g.drift for g in ngos]), np.array([g.capacity for g in ngos]), p, watch
-            )
-            for ngo, value, exposed in zip(ngos, drift, scandal, strict=True):
-                ngo.drift = float(value)
-                if exposed:  # its members, and the people they know, hear of it
-                    members = (self.member_of == ngo.unique_id).astype(float)
-                    supervision.lose_trust(r, (members + self.network.neighbour_sum(members)) > 0, p)
-                    organisations.disgrace(self, ngo)
-            self.scandals += int(scandal.sum())
-        committee = self.committee
-        capture, scandal = supervision.drift(
-            self.rng, np.array([committee.capture]), np.array([committee.autonomy]), p, watch
-        )
-        committee.capture = float(capture[0])
-        if scandal[0]:  # the residents in contact with the committee see it
-            supervision.lose_trust(r, r.activity != NONE, p)
-            self.scandals += 1
+        """Unwatched organisations drift and an unwatched committee is captured (the rule: ``supervision.py``)."""
+        self.scandals = supervision.oversee(self, levers.supervision)
 
     def _public_cost(self, levers: Levers, month: problems.MonthOfProblems, services: float, created: int) -> float:
         """Public money spent this month (cost units)."""

@@ -15,7 +15,7 @@ from .population import DECISION, LOW_LEVEL, NONE
 from .stages import ALL_COMPONENTS, LEGACY_COMPONENTS, IndexComponents, yardstick_weights
 
 if TYPE_CHECKING:
-    from .community import CommunityModel
+    from .agents import World
     from .problems import MonthOfProblems
 
 COLUMNS = {
@@ -71,7 +71,7 @@ def value_range(column: str) -> tuple[float, float]:
     return (0.0, math.inf) if column in COUNTS_AND_COSTS else (0.0, 1.0)
 
 
-def measure(model: CommunityModel) -> dict[str, float | str]:
+def measure(model: World) -> dict[str, float | str]:
     """All columns for the current month (stage and role are added by the model)."""
     r, p, n = model.residents, model.params, model.residents.n
     active = r.activity != NONE
@@ -119,7 +119,7 @@ def measure(model: CommunityModel) -> dict[str, float | str]:
     }
 
 
-def index_components(model: CommunityModel, mean_trust: float) -> IndexComponents:
+def index_components(model: World, mean_trust: float) -> IndexComponents:
     """Every component of the community index and of the legacy index, from the month just measured."""
     committee, k = model.committee, model.per_thousand
     need = model.params.funding_need * k
@@ -139,13 +139,13 @@ def share(mask: np.ndarray) -> float:
     return np.count_nonzero(mask) / mask.size
 
 
-def decision_reach(model: CommunityModel) -> float:
+def decision_reach(model: World) -> float:
     """Share of residents who took part in a decision within the last ``decision_window`` months."""
     since = model.steps - model.residents.last_decision
     return share(since < model.params.decision_window)
 
 
-def organised_share(model: CommunityModel, drift_seen: bool = True) -> float:
+def organised_share(model: World, drift_seen: bool = True) -> float:
     """Share of residents organised in independent bodies: membership weighted by independence, less drift (which
     only the model sees: a street office's register does not, ``drift_seen=False``)."""
     if not model.ngo_by_id:

@@ -24,15 +24,67 @@ organisational strength) and a captured committee deaf to residents' decisions.
 Sooner or later drift comes out as a scandal: the residents it touches lose
 trust, the organisation loses members and capacity, and the drift starts again
 from zero.
+
+The whole mechanism is here: the rule (:func:`oversight`, :func:`drift`) and its month (:func:`oversee`, which
+the model calls after the organisations' steps, docs/ODD.md 3, phase 7) with what a scandal does
+(:func:`lose_trust`, :func:`disgrace`). Its parameters are the ``supervision`` section of
+:mod:`simulation.model.parameters` and the ``supervision`` lever (``Levers.supervision``, in force in every
+role and after withdrawal, paid at ``supervision_cost`` in the public cost). Latent drift is read where the
+drifting body acts, each as a factor ``1 - drift``: ``NGO.problem_capacity``, ``organisations.membership_pull``,
+``measures.organised_share`` (which the street office's records do not see), and for the committee's capture
+``ResidentsCommittee.openness``; the columns ``ngo_drift``, ``committee_capture`` and ``scandals`` report it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from .measures import decision_reach
 from .parameters import Parameters
-from .population import ResidentState
+from .population import NONE, ResidentState
 from .residents import erodible_trust
+
+if TYPE_CHECKING:
+    from .agents import NGO, World
+
+
+def oversee(world: World, supervision: float) -> int:
+    """One month of watching: organisations drift, the committee is captured, and some of it comes out.
+
+    ``supervision`` is government's lever this month. Returns how many scandals came out (organisations and
+    committee). Oversight reads decision reach and mean skill as they stand after this month's choices.
+    """
+    watch = oversight(world.params, supervision, decision_reach(world), float(world.residents.skill.mean()))
+    return _oversee_organisations(world, watch) + _oversee_committee(world, watch)
+
+
+def _oversee_organisations(world: World, watch: float) -> int:
+    """Every organisation drifts by its capacity; one whose drift came out is disgraced, its circle distrustful."""
+    p, ngos = world.params, list(world.ngo_by_id.values())
+    if not ngos:
+        return 0
+    current, capacity = np.array([g.drift for g in ngos]), np.array([g.capacity for g in ngos])
+    drifted, scandal = drift(world.rng, current, capacity, p, watch)
+    for ngo, value, exposed in zip(ngos, drifted, scandal, strict=True):
+        ngo.drift = float(value)
+        if exposed:  # its members, and the people they know, hear of it
+            members = (world.member_of == ngo.unique_id).astype(float)
+            lose_trust(world.residents, (members + world.network.neighbour_sum(members)) > 0, p)
+            disgrace(world, ngo)
+    return int(scandal.sum())
+
+
+def _oversee_committee(world: World, watch: float) -> int:
+    """A committee's capture grows with its autonomy; a capture that comes out costs the trust of those in contact."""
+    p, r, committee = world.params, world.residents, world.committee
+    capture, scandal = drift(world.rng, np.array([committee.capture]), np.array([committee.autonomy]), p, watch)
+    committee.capture = float(capture[0])
+    if not scandal[0]:
+        return 0
+    lose_trust(r, r.activity != NONE, p)  # the residents in contact with the committee see it
+    return 1
 
 
 def oversight(p: Parameters, supervision: float, decision_reach: float, skill: float) -> float:
@@ -63,3 +115,9 @@ def drift(
 def lose_trust(r: ResidentState, touched: np.ndarray, p: Parameters) -> None:
     """Residents a scandal touches lose a share of the erodible part of their trust in fellow residents."""
     r.trust[touched] -= p.scandal_trust_loss * erodible_trust(r, p)[touched]
+
+
+def disgrace(world: World, ngo: NGO) -> None:
+    """An organisation whose drift came out: its members leave and it loses capacity (it may then dissolve)."""
+    world.member_of[world.member_of == ngo.unique_id] = -1
+    ngo.capacity *= 1 - world.params.scandal_capacity_loss
