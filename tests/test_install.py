@@ -81,3 +81,35 @@ def test_no_configurations_found_is_an_error_not_an_empty_list(tmp_path, monkeyp
     assert main(["scenarios", "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "no configurations found in" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_wheel_carries_every_file_the_package_reads(wheel_env, tmp_path):
+    """The catalogues, the Chinese font and the dashboard's long texts are read at run time: a wheel that lacked one
+    would install, then fail (or fall back to English) only when a page or a Chinese figure needed it."""
+    data = {".po", ".pot", ".ttf", ".woff2", ".md", ".txt"}
+    source = REPO / "simulation"
+    expected = sorted(str(p.relative_to(source)) for p in source.rglob("*") if p.suffix in data and p.is_file())
+    listing = (
+        "import pathlib, simulation; root = pathlib.Path(simulation.__file__).parent; print('\\n'.join(sorted("
+        f"str(p.relative_to(root)) for p in root.rglob('*') if p.suffix in {sorted(data)!r} and p.is_file())))"
+    )
+    installed = subprocess.run([wheel_env, "-c", listing], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert installed.stdout.split() == expected
+    read = "from simulation.dashboard.prose import passage; print(passage('theory', 'zh').splitlines()[0])"
+    shown = subprocess.run([wheel_env, "-c", read], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() and shown.stdout.strip() == passage_first_line("theory", "zh")
+
+
+def passage_first_line(name: str, lang: str) -> str:
+    return (
+        (REPO / "simulation" / "dashboard" / "prose" / lang / f"{name}.md").read_text(encoding="utf-8").splitlines()[0]
+    )
+
+
+def test_every_package_of_the_source_is_listed_for_the_wheel():
+    """pyproject.toml lists the packages by hand (no automatic discovery): a new one left out installs without it."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "simulation").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
