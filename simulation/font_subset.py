@@ -15,6 +15,8 @@ What the subset covers (:func:`required_characters`, and so what ``tests/test_fo
   they are read in the source and never shown;
 - every Chinese character in a text of the configuration files (``scenarios/*.toml``; comments are not
   read);
+- every Chinese character of the dashboard's prose, its long passages kept as Markdown files
+  (``simulation/dashboard/prose/<lang>/*.md``: the Theory tab, the guide to the measures, ...);
 - printable ASCII and the common full-width and CJK punctuation, for text not yet in the catalogue.
 
 Two files come out, in ``simulation/fontdata/``: a TrueType font for matplotlib (which reads ``.ttf`` and
@@ -63,6 +65,8 @@ CATALOGUE = PACKAGE_DIR / "locale" / "zh" / "LC_MESSAGES" / "messages.po"
 # imported from simulation.model: this shared module stays below the model's layer (tests/test_layout.py).
 SCENARIO_DIR = next((d for d in (PACKAGE_DIR.parent / "scenarios", PACKAGE_DIR / "configurations") if d.is_dir()),
                     PACKAGE_DIR.parent / "scenarios")  # fmt: skip
+# The dashboard's prose, read as files for the same reason (simulation.dashboard.prose reads them for the page).
+PROSE_DIR = PACKAGE_DIR / "dashboard" / "prose"
 
 # Debian's fonts-noto-cjk; face 2 of the collection is the Simplified Chinese one.
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -148,15 +152,25 @@ def configuration_text(folder: Path = SCENARIO_DIR) -> str:
     )
 
 
+def prose_text(folder: Path = PROSE_DIR) -> str:
+    """Every passage of the dashboard's prose, in every language (``prose/<lang>/<name>.md``)."""
+    return "".join(path.read_text(encoding="utf-8") for path in sorted(folder.glob("*/*.md")))
+
+
 def is_chinese(char: str) -> bool:
     """Wide or full-width characters: ideographs, CJK and full-width punctuation (what DejaVu Sans lacks)."""
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
+def shown_text() -> str:
+    """Every text the package shows besides the catalogue: its code's strings, the configurations, the prose."""
+    return code_text() + configuration_text() + prose_text()
+
+
 def required_characters(shown: str) -> set[str]:
     """What the subset must have: ASCII, the punctuation, the catalogue whole, and the Chinese of ``shown``.
 
-    ``shown`` is the text of the code and the configurations (:func:`code_text`, :func:`configuration_text`).
+    ``shown`` is the text of the code, the configurations and the dashboard's prose (:func:`shown_text`).
     """
     wanted = set(ASCII + PUNCTUATION + catalogue_text()) | {char for char in shown if is_chinese(char)}
     return {char for char in wanted if char.isprintable() or char == "\u3000"}  # U+3000: the ideographic space
@@ -296,7 +310,7 @@ def build(source: Path) -> tuple[bytes, bytes, int]:
     """The subset as (TrueType bytes, WOFF2 bytes, number of characters); BuildError if a character is missing."""
     unique_id = signature(source)
     cmap = _open_face(source).getBestCmap()
-    shown = code_text() + configuration_text()
+    shown = shown_text()
     required = required_characters(shown)
     missing = "".join(sorted(char for char in required if ord(char) not in cmap))
     if missing:

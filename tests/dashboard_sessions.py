@@ -39,12 +39,12 @@ THREADS = 4
 
 
 def rss() -> int:
-    """Resident memory once the server's own clean-up after a closed session has run (app.memory)."""
+    """Resident memory once the server's own clean-up after a closed session has run (sessions.memory)."""
     import psutil
 
-    from simulation.dashboard import app
+    from simulation.dashboard import sessions
 
-    app.memory.wait()
+    sessions.memory.wait()
     return psutil.Process().memory_info().rss
 
 
@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     import solara.server.app  # noqa: F401 - Solara's server patches (per-kernel widgets and comms)
 
-    from simulation.dashboard import app
+    from simulation.dashboard import app, sessions
 
     app.DashboardModel.__init__.__kwdefaults__["n_residents"] = args.residents  # a small community: a fast test
     pools = [ThreadPoolExecutor(1) for _ in range(THREADS)]  # sessions take turns among a few threads
@@ -64,7 +64,7 @@ def main() -> None:
     for i in range(1, args.sessions):
         pools[i % THREADS].submit(one_session, args.residents).result()
     print(json.dumps({"sessions": args.sessions, "rss_after_first": first, "rss_after_last": rss(),
-                      "slots_held": len(app.slots)}))  # fmt: skip
+                      "slots_held": len(sessions.slots)}))  # fmt: skip
     for pool in pools:
         pool.shutdown()
 

@@ -24,9 +24,11 @@ import solara.widgets
 from mesa.visualization import Slider
 from solara.server import kernel, kernel_context
 
-from simulation.dashboard import app, controller, views
+from simulation.dashboard import app, controller, prose, views
 from simulation.dashboard import server as dashboard_server
+from simulation.dashboard.session import control_values
 from simulation.experiments.compare import compare_scenarios
+from simulation.i18n import LANGUAGES
 from simulation.model.community import CommunityModel
 from simulation.model.parameters import FIELDS
 from simulation.model.scenarios import list_scenarios, load_scenario
@@ -144,6 +146,18 @@ def test_seed_text_is_a_number_or_a_stable_hash():
     blank = app.seed_from_text("")
     assert blank == app.seed_from_text("   ") and isinstance(blank, int)  # an empty box: one fixed seed
     np.random.default_rng(blank)  # that numpy accepts (it refuses negative seeds)
+
+
+def test_the_levers_are_the_controls_keywords_and_nothing_else():
+    """The levers are declared once (controls.CONTROLLED); a keyword that names no control is refused in one line."""
+    assert set(control_values(app.DashboardModel(n_residents=100))) == {"configuration", "seed", "n_residents",
+                                                                       *app.DashboardModel.CONTROLLED}  # fmt: skip
+    with pytest.raises(app.RefusedValue, match="trainig") as err:
+        app.DashboardModel(n_residents=100, trainig=0.5)  # a misspelt lever is not silently ignored
+    assert "training" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(app.RefusedValue, match="scenario"):
+        app.DashboardModel(n_residents=100, scenario="/etc/passwd")  # the configuration has one keyword only
+    assert app.DashboardModel(n_residents=100, training=None, funding=None).changes == {}  # None: keep the value
 
 
 def test_slider_ranges_come_from_the_parameter_definitions():
@@ -360,6 +374,42 @@ def test_theory_tab_explains_the_stages_and_every_configuration(session):
         assert f"<strong>{name}</strong>" in text
 
 
+@pytest.mark.parametrize("forged", [99, -1, "x", 1.5, None, True, [2]])
+def test_a_tab_index_the_page_never_offered_keeps_the_open_tab(session, forged):
+    """The tab index comes from the page and is checked before use (solara.lab.Tabs' is not: see app.Tabs)."""
+    _, rc = render_dashboard()
+    tabs = rc.find(v.Tabs).widget
+    tabs.v_model = 3
+    tabs.v_model = forged
+    text = page_text(rc)
+    assert "guardian that steps back in time" in text and "Something went wrong" not in text
+    tabs.v_model = 0  # the tabs work on
+    assert "stage-indicator" in page_text(rc)
+
+
+def test_every_prose_passage_exists_in_every_language_and_none_is_empty():
+    """The long texts are Markdown files (simulation/dashboard/prose/<lang>/<name>.md), one per passage and language."""
+    for lang in LANGUAGES:
+        files = {path.stem for path in (prose.PROSE_DIR / lang).glob("*")}
+        assert files == set(prose.PASSAGES), (
+            f"prose/{lang}: missing {set(prose.PASSAGES) - files}, unread {files - set(prose.PASSAGES)}"
+        )
+        for name in prose.PASSAGES:
+            text = prose.passage(name, lang)
+            assert text.strip() and prose.markdown_html(text).startswith("<"), (lang, name)
+    assert {path.name for path in prose.PROSE_DIR.iterdir()} == set(LANGUAGES)  # no language the page cannot pick
+    assert "阶段理论" in prose.passage("theory", "zh") and "stage theory" in prose.passage("theory", "en")
+    with pytest.raises(ValueError, match="unknown passage 'nonsense'; valid: theory"):
+        prose.passage("nonsense", "en")
+
+
+def test_the_theory_tab_reads_its_prose_in_the_readers_language(session, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_LANG", "zh")
+    _, rc = render_dashboard()
+    rc.find(v.Tabs).widget.v_model = 3
+    assert prose.markdown_html(prose.passage("theory", "zh")) in page_text(rc)
+
+
 # --- comparison -------------------------------------------------------------------------------------------------------
 SMALL = views.ComparisonSettings(("hangzhou", "shanghai"), seeds=1, years=1, n_residents=100)
 
@@ -494,7 +544,7 @@ def test_forged_widget_values_are_refused_in_the_page_and_the_tab_keeps_working(
     """The attack of issue 23, at the widgets: the values a page's JavaScript could set, one after another."""
     _, rc = render_dashboard()
     click(rc, "Step")
-    before = dict(app.control_values(app.DashboardModel(n_residents=1000)))
+    before = dict(control_values(app.DashboardModel(n_residents=1000)))
     funding = rc.find(v.Slider, label=app.LEVER_SLIDERS["funding"].label).widget
     residents = rc.find(v.Slider, label="Residents").widget
     configuration = rc.find(v.Select, label="Configuration").widget
@@ -507,7 +557,7 @@ def test_forged_widget_values_are_refused_in_the_page_and_the_tab_keeps_working(
     assert "read from the server" not in page_text(rc)
     click(rc, "Reset")  # builds from the stored values, which never took the forged ones
     assert "month 0" in stage_indicator(rc) and "Your changes" not in page_text(rc)
-    assert app.control_values(app.DashboardModel(n_residents=1000)) == before
+    assert control_values(app.DashboardModel(n_residents=1000)) == before
     assert "refused a value the page did not offer" in capsys.readouterr().err  # logged on the server
     funding.v_model = 10.5  # an offered value is taken, and clears the notice
     assert "Refused:" not in page_text(rc)

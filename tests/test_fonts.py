@@ -41,11 +41,12 @@ def test_the_font_has_every_character_of_the_chinese_catalogue():
     assert not missing, f"the shipped font lacks {missing!r}: {FIX}"
 
 
-def test_the_font_has_every_chinese_character_of_the_code_and_the_configurations():
-    """The lessons' quotes, the display names, the dashboard's texts and the configuration files' texts."""
-    shown = font_subset.code_text() + font_subset.configuration_text()
+def test_the_font_has_every_chinese_character_of_the_code_the_configurations_and_the_prose():
+    """The lessons' quotes, the display names, the dashboard's texts and prose, and the configuration files' texts."""
+    shown = font_subset.shown_text()
     chinese = {char for char in shown if font_subset.is_chinese(char)}
-    assert {"监", "护", "人", "中", "文"} <= chinese  # the sources were read ("监护人" in the about text)
+    assert {"监", "护", "人", "中", "文"} <= chinese  # the sources were read ("监护人" in a lesson's quote)
+    assert "阶段理论" in font_subset.prose_text()  # the dashboard's prose was read (the Theory tab, in Chinese)
     missing = "".join(sorted(chinese - _characters(fonts.FONT_PATH)))
     assert not missing, f"the shipped font lacks {missing!r}: {FIX}"
 

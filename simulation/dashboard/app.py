@@ -1,4 +1,4 @@
-"""The dashboard: explore the community model in the browser (Mesa's SolaraViz).
+"""The dashboard's page: explore the community model in the browser, in English or Chinese.
 
 Run it with ``python -m simulation dashboard`` (see :mod:`simulation.dashboard.server`) or
 ``solara run simulation/dashboard/app.py``. Every word is in English or Chinese: the 中文 / English switch in the
@@ -12,39 +12,25 @@ Chinese (:mod:`simulation.i18n`). Five tabs:
 - **Theory**: the stage theory and every configuration, in a few paragraphs;
 - **Lessons**: five guided experiments for a class (:mod:`simulation.dashboard.lessons_view`).
 
-The sidebar is the dashboard's own, with its own Reset, Play and Step (:mod:`simulation.dashboard.controller`,
-whose play loop waits for the page to draw each month): Mesa's SolaraViz
-writes its card titles and slider labels in English only, and shows a slider's value in a bubble that floats
-between rows; here every label is translated and carries its slider's value.
+The page is composed of Solara components, not Mesa's SolaraViz, whose sidebar, bar, buttons and tabs speak
+English only. The sidebar has its own Reset, Play and Step (:mod:`simulation.dashboard.controller`, whose play
+loop waits for the page to draw each month), and shows each slider's value on its label's line (Mesa's floats in
+a bubble between rows). The long texts are Markdown files (:mod:`simulation.dashboard.prose`).
 
-Every browser session builds its own model inside :func:`Layout`, so two students never share
-a run (a module-level model, as in Mesa's examples, would be shared until Reset).
-
-Sessions are bounded, so that a classroom reloading for an hour cannot exhaust the server:
-
-* a session's model lives in the components of that session only, so it is freed when Solara
-  closes the session (the tab closed, or its connection gone for a minute: see
-  :func:`simulation.dashboard.server.server_env`), and the memory goes back to the operating system
-  (:class:`MemoryReturner`);
-* a tab left without a Step, Play or Reset for ``DASHBOARD_IDLE_MINUTES`` frees its model and
-  offers to start again;
-* at most ``DASHBOARD_MAX_SESSIONS`` tabs are served at once; the next gets a message saying so,
-  and a button to try again.
+Every browser tab gets its own model, built inside :func:`Layout` (a module-level model, as in Mesa's examples,
+would be shared by every tab until Reset); how many tabs are served at once, and when an idle tab's model is
+freed, is :mod:`simulation.dashboard.sessions`.
 """
 
 from __future__ import annotations
 
 import base64
-import ctypes
 import functools
-import gc
 import math
-import os
 import threading
-import time
 import traceback
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import reacton.core as reacton_core
 import solara
@@ -72,20 +58,13 @@ from simulation.dashboard.controls import (
     seed_from_text,
 )
 from simulation.dashboard.lessons_view import LessonsView
-from simulation.dashboard.prose import Prose
-from simulation.dashboard.session import (
-    Session,
-    control_values,
-    failure_message,
-    language_from_query,
-    log_failure,
-    session_context,
-    use_session,
-)
+from simulation.dashboard.prose import Prose, passage
+from simulation.dashboard.session import Session, default_language, failure_message, log_failure, use_session
+from simulation.dashboard.sessions import IdleWatch, SessionGate
 from simulation.experiments.plots import STAGE_COLOURS
 from simulation.fonts import FAMILY as FONT_FAMILY
 from simulation.fonts import can_draw, missing_font_message, web_font_path
-from simulation.i18n import LANGUAGE_NAMES, LANGUAGES, N_, check_language, gettext_for
+from simulation.i18n import LANGUAGE_NAMES, LANGUAGES, N_, gettext_for
 from simulation.model.community import CommunityModel
 from simulation.model.parameters import FIELDS
 from simulation.model.scenarios import list_scenarios, load_scenario
@@ -119,14 +98,16 @@ def lever_changes(configuration: str, levers: dict[str, Any]) -> dict[str, Any]:
 
 
 class DashboardModel(CommunityModel):
-    """``CommunityModel`` with one explicit keyword per dashboard control.
+    """``CommunityModel`` built from the dashboard's controls: a configuration, a size, a seed and the levers.
 
-    SolaraViz re-creates the model on Reset from its controls and checks every control's name against
-    this signature, so each lever is spelled out. A lever left at the configuration's value is not
-    passed on, so the model is exactly the configuration plus the student's changes (``changes``).
-    The configuration is called ``configuration``, not ``scenario``: on Reset SolaraViz replaces a
-    ``scenario`` keyword with Mesa's own ``Scenario`` object.
+    The levers are keywords named as in :data:`~simulation.dashboard.controls.CONTROLLED`, where each control is
+    declared once (its choices or its range). Every keyword is checked against what the page offers before any
+    file is read, and a name that is no control is refused like a forged value. A lever left out, None or at the
+    configuration's value is not passed on, so the model is exactly the configuration plus the student's changes
+    (``changes``). The configuration is a name, never a path (:func:`offered_configuration`).
     """
+
+    CONTROLLED = CONTROLLED  # the levers the sidebar sets (session.control_values)
 
     def __init__(
         self,
@@ -134,41 +115,8 @@ class DashboardModel(CommunityModel):
         configuration: str = DEFAULT_CONFIGURATION,
         n_residents: int = DEFAULT_RESIDENTS,
         seed: int | str = DEFAULT_SEED,
-        policy: str | None = None,
-        mode: str | None = None,
-        funding: float | None = None,
-        admin_load: float | None = None,
-        fees_follow_tasks: float | None = None,
-        service_purchase: float | None = None,
-        training: float | None = None,
-        feedback: float | None = None,
-        incubation: float | None = None,
-        top_down_ngo_rate: float | None = None,
-        direct_provision: float | None = None,
-        elected_committee: float | None = None,
-        party_service: float | None = None,
-        party_member_share: float | None = None,
-        supervision: float | None = None,
-        withdraw_at_step: int | None = None,
+        **levers: Any,
     ) -> None:
-        levers = {
-            "policy": policy,
-            "mode": mode,
-            "funding": funding,
-            "admin_load": admin_load,
-            "fees_follow_tasks": fees_follow_tasks,
-            "service_purchase": service_purchase,
-            "training": training,
-            "feedback": feedback,
-            "incubation": incubation,
-            "top_down_ngo_rate": top_down_ngo_rate,
-            "direct_provision": direct_provision,
-            "elected_committee": elected_committee,
-            "party_service": party_service,
-            "party_member_share": party_member_share,
-            "supervision": supervision,
-            "withdraw_at_step": withdraw_at_step,
-        }
         # Every value came from a browser: checked against what the page offers before any file is read or any
         # run starts (the configuration first: a name, never a path).
         configuration = offered_configuration(configuration)
@@ -185,8 +133,6 @@ class DashboardModel(CommunityModel):
         # before the month runs: the lock must hold around that wrapper too, or a reader sees the new count with
         # the old records. So the instance's step is wrapped once more, here.
         self.step = self._locked(self.step)  # type: ignore[method-assign]
-
-    CONTROLLED = CONTROLLED  # the levers the sidebar sets (session.control_values)
 
     def _locked(self, step: Callable[[], None]) -> Callable[[], None]:
         def step_whole_month() -> None:
@@ -459,26 +405,11 @@ def MeasuresView(model: DashboardModel):
         solara.FigureMatplotlib(fig, dependencies=dependencies, dpi=views.DPI, **PNG)
 
 
-MEASURES_GUIDE = N_("""#### How to read these plots
-
-- **Trust in strangers** is social capital: it grows when residents solve problems together and
-  when party cells and the committee serve them; it falls with unresolved problems.
-- **Participation**: most people who take part do *low-level* activities (orange). The theory's
-  target is *decision-making* (teal): elections, hearings, supervision, where residents learn
-  self-governance. The dashed line shows who takes part: mostly the elderly, the unemployed young
-  and low-income households.
-- **NGOs**: organisations founded by residents (orange, dashed) are independent; those created by
-  government are not. When every organisation is the residents' own, the two lines meet.
-- **Committee**: administrative tasks eat its time; the more it works for government, the more residents
-  think it represents the government's will, and the less autonomy it has.
-- **Public cost**: self-governance should be the low-cost path.""")
-
-
 @solara.component
 def MeasuresGuide(model: DashboardModel):
     """A short key to the measure plots."""
     with solara.Column(classes=["dash-wide"]):
-        Prose(gettext_for(_lang())(MEASURES_GUIDE))
+        Prose(passage("measures_guide", _lang()))
 
 
 # --- comparison of configurations -------------------------------------------------------------------------------------
@@ -568,7 +499,7 @@ def ComparisonOutput(result: views.ComparisonResult):
         + views.summary_markdown(result.summary, lang)
         + "\n\n" + _("Stage cells: share of seeds that reached the stage, and the median year it was first reached.")
     )  # fmt: skip
-    Prose(views.why_they_differ(lang) + "\n\n" + views.contrast(result.summary, lang=lang))
+    Prose(passage("why_they_differ", lang) + "\n\n" + views.contrast(result.summary, lang=lang))
     Prose("#### " + _("The levers behind the differences") + "\n\n" + views.levers_markdown(settings.names, lang))
 
 
@@ -578,7 +509,7 @@ def TheoryView(model: DashboardModel):
     """The stage theory and the configurations, for a student who opens the dashboard cold."""
     lang = _lang()
     with solara.Column(classes=["dash-wide", "theory-view"]):
-        Prose(views.theory_markdown(lang))
+        Prose(passage("theory", lang))
         Prose(views.configurations_markdown(lang))
 
 
@@ -667,16 +598,20 @@ def font_css() -> str:
 
 @solara.component
 def Tabs(model: DashboardModel):
-    """The five tabs, named in the reader's language; only the open one is drawn.
+    """The five tabs, named in the reader's language; only the open one is drawn, its views two to a row.
 
     Mesa's ComponentsView names its tabs "Page 0" to "Page 4" (what a screen reader announced) and lays views on a
-    draggable grid of fixed-height cells, where a tall view spilled over the next; this is the same idea, plainly.
+    draggable grid of fixed-height cells, where a tall view spilled over the next. ``solara.lab.Tabs`` (Solara
+    1.64) draws only the open tab with ``lazy=True``, but uses the tab index a page sends unchecked: a forged index
+    (99, or "x") raised inside its handler and replaced the whole page with "Something went wrong", and -1 showed an
+    empty tab. The page's values are checked before use (issue 23), so the tabs are Vuetify's, on an index checked
+    here (:func:`open_tab`).
     """
     _ = gettext_for(_lang())
     shown = solara.use_reactive(0)
 
     def open_tab(index: Any) -> None:  # a tab's index, from the page: anything else keeps the tab open
-        if isinstance(index, int) and 0 <= index < len(PAGE_NAMES):
+        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(PAGE_NAMES):
             shown.set(index)
 
     with solara.v.Tabs(v_model=shown.value, on_v_model=open_tab, class_="dash-tabs"):
@@ -689,144 +624,13 @@ def Tabs(model: DashboardModel):
                     component(model)
 
 
-# The tab's model (kept for code that only needs the model); the cast tells the type checker what it will hold.
-session_model = solara.create_context(cast("solara.Reactive[DashboardModel] | None", None))
-session_idle = solara.create_context(cast(Any, None))  # called by IdleWatch when the session's model is to be freed
-
-
-# --- sessions: a cap on how many, and models freed when idle ----------------------------------------------------------
-def _setting(name: str, default: float) -> float:
-    """A number from the environment (set by `python -m simulation dashboard`), else the default."""
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if math.isfinite(value) and value > 0 else default
-
-
-MAX_SESSIONS = int(_setting("DASHBOARD_MAX_SESSIONS", 60))
-IDLE_SECONDS = 60 * _setting("DASHBOARD_IDLE_MINUTES", 15)
-
-
-class SessionSlots:
-    """Which kernels (browser tabs) hold one of the server's session slots; thread-safe (one thread per tab)."""
-
-    def __init__(self) -> None:
-        self._held: set[str] = set()
-        self._lock = threading.Lock()
-
-    def take(self, kernel_id: str, limit: int) -> bool:
-        """Give this tab a slot if one is free (a tab that has one keeps it); False when the server is full."""
-        with self._lock:
-            if kernel_id in self._held or len(self._held) < limit:
-                self._held.add(kernel_id)
-                return True
-            return False
-
-    def release(self, kernel_id: str) -> None:
-        with self._lock:
-            self._held.discard(kernel_id)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._held)
-
-
-slots = SessionSlots()
-
-
-class MemoryReturner:
-    """After sessions close, collect garbage and hand freed memory back to the operating system, once a second.
-
-    A closed session's objects are freed, but glibc's allocator keeps the freed pages for reuse, so the server's
-    resident memory would still grow with every session until the allocator's caches are full (measured: 50 MB
-    over 100 sessions, nearly all of it in the first 25). ``malloc_trim`` returns them; with it, 100 sessions
-    leave the server within a few MB of where one left it. Elsewhere than glibc this only collects garbage.
-    """
-
-    def __init__(self, delay: float = 1.0) -> None:
-        self.delay = delay
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
-        self._trim = _malloc_trim()
-
-    def soon(self) -> None:
-        """Ask for a collection shortly (several closes in a row share one)."""
-        with self._lock:
-            if self._timer is None:
-                self._timer = threading.Timer(self.delay, self.now)
-                self._timer.daemon = True
-                self._timer.start()
-
-    def now(self) -> None:
-        with self._lock:
-            self._timer = None
-        gc.collect()
-        if self._trim is not None:
-            self._trim(0)
-
-    def wait(self) -> None:
-        """Wait until a requested collection has run (for tests and measurements)."""
-        with self._lock:
-            timer = self._timer
-        if timer is not None:
-            timer.join()
-
-
-def _malloc_trim() -> Any:
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
-
-
-memory = MemoryReturner()
-
-
-def default_language() -> str:
-    """The language a tab starts in without ``?lang=``: the server's (``dashboard --lang``), else English."""
-    try:
-        return check_language(os.environ.get("DASHBOARD_LANG", "en"))
-    except ValueError:
-        return "en"
-
-
-def _query() -> str | None:
-    """The address's query string (``lang=zh``); None outside a browser (``solara.render`` in tests)."""
-    try:
-        return solara.use_router().search
-    except Exception:  # noqa: BLE001 (no router context: the default language)
-        return None
-
-
 @solara.component
 def Layout(children: list = []):  # noqa: B006 (Solara's layout signature)
-    """A session slot for this tab, then the session itself (or a message: the server is full, or the tab was idle).
+    """Solara's layout around the page: this tab's own session and model, if the server has room for one.
 
-    The model lives one level down, in :func:`SessionLayout`, which is unmounted when the tab has been idle:
-    with it go its hooks' state, so the model is freed while the tab stays open. The language lives here, so a
-    tab that starts again keeps the language its student chose.
+    Solara looks for ``Layout`` in this file; the sessions themselves are :mod:`simulation.dashboard.sessions`.
     """
-    kernel_id = solara.get_kernel_id()
-    query = _query()
-    lang = solara.use_reactive(language_from_query(query, default_language()))
-    attempt = solara.use_reactive(0)
-    has_slot = solara.use_memo(lambda: slots.take(kernel_id, MAX_SESSIONS), [attempt.value])
-    solara.use_effect(lambda: (lambda: _session_closed(kernel_id)) if has_slot else None, [has_slot])
-    idle = solara.use_reactive(False)
-    _ = gettext_for(lang.value)
-    if not has_slot:
-        return _Notice(
-            _("The dashboard is full: it serves {limit} browser tabs at once, and all are in use. Close a tab you no "
-              "longer need, or try again in a minute.").format(limit=MAX_SESSIONS),
-            _("Try again"), lambda: attempt.set(attempt.value + 1), lang.value,
-        )  # fmt: skip
-    if idle.value:
-        return _Notice(
-            _("This tab was idle for {minutes:g} minutes, so its model was put away to make room for others.").format(
-                minutes=IDLE_SECONDS / 60), _("Start again"), lambda: idle.set(False), lang.value,
-        )  # fmt: skip
-    return SessionLayout(children=children, on_idle=lambda: idle.set(True), lang=lang)
+    return SessionGate(children=children, build=DashboardModel)
 
 
 class _OneLineTracebacks:
@@ -849,85 +653,9 @@ class _OneLineTracebacks:
 reacton_core.traceback = _OneLineTracebacks()  # type: ignore[assignment]
 
 
-def _session_closed(kernel_id: str) -> None:
-    slots.release(kernel_id)
-    memory.soon()
-
-
-def _Notice(text: str, label: str, on_click: Any, lang: str = "en") -> Any:  # builds elements, named like a component
-    with solara.AppLayout() as layout:
-        _ = gettext_for(lang)
-        with solara.Card(_("Community self-governance"), classes=["dashboard-notice"]):
-            Prose(text)
-            solara.Button(label, color="primary", on_click=on_click)
-    return layout
-
-
-@solara.component
-def SessionLayout(children: list, on_idle: Any, lang: solara.Reactive):
-    """The session's model and the values of its controls live here, above the app layout and the page.
-
-    Every browser session renders its own Layout, hence its own model. Picking a configuration or loading a
-    lesson replaces the model and the controls' values together (:meth:`Session.load`); the sidebar's controls
-    show those values, so nothing needs re-creating and the open tab stays open.
-    """
-    first = solara.use_memo(DashboardModel, [])
-    model: solara.Reactive[DashboardModel] = solara.use_reactive(first)
-    controls = solara.use_reactive(solara.use_memo(lambda: control_values(first), []))
-    notice = solara.use_reactive(cast("str | None", None))
-    session = solara.use_memo(lambda: Session(model, lang, controls, DashboardModel, notice), [])
-    session_model.provide(model)
-    session_idle.provide(on_idle)
-    session_context.provide(session)
-    return solara.AppLayout(children=children)
-
-
-@solara.component
-def IdleWatch(model: solara.Reactive[DashboardModel]):
-    """Calls the session's idle callback after IDLE_SECONDS without a Step, Play or Reset (renders nothing).
-
-    A small component of its own, so that following every step re-renders only it; one watcher thread per
-    session (stopped with the session) compares the time of the last activity with the clock.
-    """
-    on_idle = solara.use_context(session_idle)
-    last_active = solara.use_ref(time.monotonic())
-    update_counter.get(), model.get()  # subscribe: a step or a new model re-renders this component
-    last_active.current = time.monotonic()
-
-    limit = IDLE_SECONDS  # this session's limit, fixed when it starts
-
-    def watch(cancel: threading.Event) -> None:
-        while not cancel.wait(min(limit, 15.0)):
-            if time.monotonic() - last_active.current >= limit:
-                if on_idle is not None:
-                    on_idle()
-                return
-
-    def start() -> Callable[[], None]:
-        cancel = threading.Event()
-        thread = threading.Thread(target=watch, args=(cancel,), name="idle-watch", daemon=True)
-        thread.start()
-
-        def stop() -> None:
-            # Joined, not only cancelled (as solara.use_thread does): Solara's close of a session walks the
-            # threads' contexts while a thread that ends drops its own, and a watcher still ending then made the
-            # close fail now and then with a KeyError (tests/dashboard_sessions.py, Solara 1.64).
-            cancel.set()
-            if thread is not threading.current_thread():  # the watcher's own on_idle unmounts this component
-                thread.join(timeout=5.0)
-
-        return stop
-
-    solara.use_effect(start, [])
-
-
 @solara.component
 def Page():
-    """The dashboard: the bar with the language switch, the sidebar, and the tabs.
-
-    Composed from the dashboard's own parts rather than Mesa's SolaraViz, whose sidebar, bar, buttons and tabs speak
-    English only (see the module's docstring).
-    """
+    """The dashboard: the bar with the language switch, the sidebar, and the tabs (see the module's docstring)."""
     session = use_session()
     lang = session.lang.value
     _ = gettext_for(lang)

@@ -143,8 +143,10 @@ def _offered_number(name: str, value: Any, low: float, high: float, integer: boo
 
 
 def offered_controls(values: dict[str, Any]) -> dict[str, Any]:
-    """Every control's value checked (:func:`offered_control`); None (keep the configuration's value) passes."""
-    return {name: value if value is None else offered_control(name, value) for name, value in values.items()}
+    """Every control's value checked (:func:`offered_control`); None (keep the configuration's value) passes, but
+    only for a control's name: a name the page has no control for is refused, whatever its value."""
+    return {name: value if value is None and name in CONTROLS else offered_control(name, value)
+            for name, value in values.items()}  # fmt: skip
 
 
 def log_refusal(err: Exception) -> None:

@@ -15,7 +15,7 @@ from ..fonts import can_draw
 from ..i18n import gettext_for
 from ..names import configuration_name
 from . import lessons
-from .prose import Prose
+from .prose import Prose, passage
 from .session import use_session
 
 PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}
@@ -56,13 +56,7 @@ def LessonsView(model):
     _ = gettext_for(lang)
     chosen = solara.use_reactive(lessons.LESSONS[0].key)
     with solara.Column(classes=["dash-wide", "lessons-view"]):
-        Prose(
-            _(
-                "### Lessons\nFive guided experiments, each on one claim of the essays. Load a lesson (its "
-                "configuration and sliders go into the sidebar), answer its question, then run it: the lesson "
-                "runs its cases for 20 years with this tab's seed and shows what to notice in their output."
-            )
-        )
+        Prose(passage("lessons", lang))  # what a lesson is and how to take one (prose/<lang>/lessons.md)
         with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
             for lesson in lessons.LESSONS:
                 solara.Button(_(lesson.title), on_click=lambda key=lesson.key: chosen.set(key),

@@ -3,11 +3,13 @@
 Shared by the dashboard's page (:mod:`simulation.dashboard.app`) and its Lessons tab
 (:mod:`simulation.dashboard.lessons_view`) through a Solara context, so the tab can load a lesson into the same
 model and sliders the sidebar shows. Each tab renders its own session (Solara gives every browser connection its
-own render tree), so two students never share a model or a language.
+own render tree), so two students never share a model or a language. How many tabs the server serves, and when
+a tab's model is freed, is :mod:`simulation.dashboard.sessions`.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -65,6 +67,14 @@ def control_values(model: Any) -> dict[str, Any]:
     for name in model.CONTROLLED:
         values[name] = getattr(model.params, name)
     return values
+
+
+def default_language() -> str:
+    """The language a tab starts in without ``?lang=``: the server's (``dashboard --lang``), else English."""
+    try:
+        return check_language(os.environ.get("DASHBOARD_LANG", DEFAULT_LANGUAGE))
+    except LanguageError:
+        return DEFAULT_LANGUAGE
 
 
 def language_from_query(search: str | None, default: str = DEFAULT_LANGUAGE) -> str:
