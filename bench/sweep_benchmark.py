@@ -12,6 +12,12 @@ the speed-up of the best times, and where the rest of a perfect 2x went. Target:
 2 workers for both. It also checks that the processes and Dask results are
 identical.
 
+Part 3 measures the results directory alone: a sweep of a model that does
+nothing (one summary row of our model's columns and 13 per-step rows a run),
+in this process, saved 8 runs at a time: the milliseconds to save one task
+(summary and series parts) are what a real sweep pays per task on top of
+its runs. It runs in about half a minute.
+
 Every time is the wall time of the whole ``run_sweep`` call: starting the
 workers, running, and writing results.
 
@@ -20,6 +26,7 @@ Usage::
     python bench/sweep_benchmark.py                  # full size (about 20 minutes on 2 cores)
     python bench/sweep_benchmark.py --quick          # small smoke check (under a minute)
     python bench/sweep_benchmark.py --json results/bench/sweep.json --strict
+    python bench/sweep_benchmark.py --quick --skip-full --skip-speedup   # only the store (part 3)
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_common
+import mesa
 
 REPO_ROOT = bench_common.REPO_ROOT
 
@@ -44,6 +52,7 @@ TARGET_SPEEDUP = 1.8  # 2 workers vs 1
 FULL = {"residents": 2000, "steps": 240, "samples": 20, "seeds": 10, "speedup_seeds": 32}
 QUICK = {"residents": 500, "steps": 60, "samples": 4, "seeds": 4, "speedup_seeds": 4}
 CONFIGURATIONS = ["shanghai", "shenyang", "jianghan", "hangzhou", "guardian"]
+STORE_RUNS, STORE_BATCH = 2000, 8  # part 3: 250 tasks, each saved as a summary and a series part
 
 
 def full_sweep(sizes: dict[str, int]) -> dict[str, Any]:
@@ -76,6 +85,67 @@ def speedup_sweep(sizes: dict[str, int]) -> dict[str, Any]:
         "fixed": {"n_residents": sizes["residents"]},
         "vary": {"funding": [3.0, 6.0, 9.0, 12.0]},
     }
+
+
+class IdleModel(mesa.Model):
+    """A model that does nothing but count its steps: part 3 times the saving of results, not runs."""
+
+    def __init__(self, rng: Any = None, level: int = 0) -> None:
+        super().__init__(rng=rng)
+        self.datacollector = mesa.DataCollector(model_reporters={"index": lambda m: 0.01 * m.steps})
+        self.datacollector.collect(self)
+
+    def step(self) -> None:
+        self.datacollector.collect(self)
+
+
+def idle_summary(table: Any) -> dict[str, Any]:
+    """A row with our model's summary columns and types: text, integers that are sometimes missing, floats."""
+    from simulation.model.stages import STAGES
+
+    last = float(table["index"].iloc[-1])
+    row: dict[str, Any] = {"final_stage": "learning", "final_role": "assist", "final_index": last}
+    row.update({f"first_{stage}": (None if i == 2 else 12 * i) for i, stage in enumerate(STAGES)})
+    row.update({name: last / 2 for name in ("trust_in_strangers_last_year", "participation_last_year",
+                                            "misperception_last_year", "admin_task_completion_mean")})  # fmt: skip
+    return {**row, "total_public_cost": 1234.5, "ngo_count_final": 3}
+
+
+def _declare_idle_summary() -> None:
+    """The columns the community summary declares, under both names the store has read (``outputs``, ``dtypes``)."""
+    from simulation.experiments.sweep import community_summary
+
+    idle_summary.outputs = dict(community_summary.outputs)  # type: ignore[attr-defined]
+    idle_summary.dtypes = dict(getattr(community_summary, "dtypes", community_summary.outputs))  # type: ignore[attr-defined]
+
+
+def store_sweep() -> dict[str, Any]:
+    return {
+        "description": "benchmark: the results directory",
+        "model": "sweep_benchmark:IdleModel",
+        "summary": "sweep_benchmark:idle_summary",
+        "seeds": STORE_RUNS // 4,
+        "steps": 12,
+        "seed": 3,
+        "vary": {"level": [0, 1, 2, 3]},
+        "output": {"series": True},
+    }
+
+
+def part_store(tmp: Path) -> dict[str, Any]:
+    """Part 3: milliseconds to save one task of ``STORE_BATCH`` runs (summary and series parts), inline."""
+    from simulation.experiments.sweep import load_sweep, read_summary, run_sweep
+
+    _declare_idle_summary()
+    spec = load_sweep(store_sweep(), name="bench_store")
+    print(f"part 3: {spec.describe()}, saved {STORE_BATCH} runs at a time, in this process", flush=True)
+    start = time.perf_counter()
+    result = run_sweep(spec, tmp / "store", executor="inline", progress=False, batch_size=STORE_BATCH)
+    seconds = time.perf_counter() - start
+    runs_s = float(read_summary(tmp / "store")["seconds"].sum())
+    tasks = -(-result.total // STORE_BATCH)
+    return {"runs": result.total, "tasks": tasks, "seconds": seconds, "run_seconds": runs_s,
+            "ms_per_task_saved": 1000 * (seconds - runs_s) / tasks}  # fmt: skip
 
 
 def timed_sweep(spec: Any, executor: str, workers: int | None, out: Path, progress: bool) -> dict[str, Any]:
@@ -252,6 +322,10 @@ def report(results: dict[str, Any], full_size: bool) -> list[bool]:
             )
         if "processes_equal_dask" in s:
             print(f"part 2: processes and Dask results identical: {s['processes_equal_dask']}")
+    if "store" in results:
+        st = results["store"]
+        print(f"part 3: {st['runs']:,} idle runs in {st['tasks']} tasks in {st['seconds']:.1f} s "
+              f"({st['run_seconds']:.1f} s in the runs): {st['ms_per_task_saved']:.1f} ms to save a task")  # fmt: skip
     bench_common.note_if_not_full_size(full_size)
     return checks
 
@@ -260,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = bench_common.make_parser(__doc__, quick="small sizes for a smoke check")
     parser.add_argument("--skip-full", action="store_true", help="skip part 1 (the 1,000-run sweep)")
     parser.add_argument("--skip-speedup", action="store_true", help="skip part 2 (1 vs 2 workers)")
+    parser.add_argument("--skip-store", action="store_true", help="skip part 3 (saving results, no runs)")
     parser.add_argument("--residents", type=int, help=f"residents per run (default {FULL['residents']:,})")
     parser.add_argument("--steps", type=int, help=f"steps per run (default {FULL['steps']})")
     parser.add_argument("--speedup-seeds", type=int, help="seeds per point in part 2 (default 32: 256 runs)")
@@ -289,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
             results["speedup"] = part_speedup(
                 sizes, tmp, args.progress, max(1, args.repeats), args.wait_idle, executors
             )
+        if not args.skip_store:
+            results["store"] = part_store(tmp)
     checks = report(results, full_size)
     return bench_common.finish(results, checks, args, full_size)
 

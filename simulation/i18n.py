@@ -100,11 +100,6 @@ def gettext_for(lang: str) -> Callable[[str], str]:
     return translations(lang).gettext
 
 
-def ngettext_for(lang: str) -> Callable[[str, str, int], str]:
-    """The plural-aware lookup of one language (Chinese has one form; English two)."""
-    return translations(lang).ngettext
-
-
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
@@ -114,6 +109,5 @@ __all__ = [
     "check_language",
     "gettext_for",
     "language_from_locale",
-    "ngettext_for",
     "translations",
 ]

@@ -106,9 +106,8 @@ def test_plot_comparison_keeps_the_previous_figure_when_interrupted(tmp_path, mo
     assert target.read_bytes() == before
 
 
-# The sweep's own store writes its parts and manifest through its own atomic writer; the runner and workers
-# write nothing a reader sees half-written.
-NOT_RESULT_WRITERS = {"atomic.py", "sweep_store.py", "sweep.py", "sweep_worker.py", "executors.py", "sweep_spec.py"}
+# The runner and workers write nothing a reader sees half-written (results.py writes through the atomic helper).
+NOT_RESULT_WRITERS = {"atomic.py", "sweep.py", "executors.py", "sweep_spec.py"}
 DIRECT_WRITE = re.compile(r"\.(to_csv|to_parquet|savefig|write_text|write_bytes)\(|open\([^)]*['\"][wa]b?['\"]")
 
 

@@ -16,6 +16,7 @@ from simulation.experiments.calibration import (
     calibrate,
     load_calibration,
     posterior_predictive,
+    results_dir,
     simulate_statistics,
 )
 from simulation.model.measures import COLUMNS, WORDS, value_range
@@ -201,3 +202,35 @@ def test_the_calibration_reports_tables_and_a_predictive_check_not_pyabc_logs(tm
     assert (tmp_path / "predictive.png").stat().st_size > 0
     # The same posterior gives the same check, run for run.
     pd.testing.assert_frame_equal(posterior_predictive(spec, result.posterior), result.predictive)
+
+
+# --- the output directory ------------------------------------------------------------------------------------------
+
+TINY = {**BASE, "steps": 4, "window": [2, 4], "n_residents": 60, "population_size": 10, "generations": 1,
+        "predictive_runs": 0, "targets": {"mean_trust": 0.5}}  # fmt: skip
+
+
+def test_a_directory_holding_another_calibration_is_refused_and_new_dir_goes_beside_it(tmp_path):
+    out = tmp_path / "cal"
+    with results_dir(out, load_calibration(TINY)):  # a calibration interrupted before its first generation
+        pass
+    other = load_calibration({**TINY, "population_size": 12})
+    with pytest.raises(CalibrationError) as refused:
+        calibrate(other, out, progress=None)
+    assert str(refused.value) == (f"{out} holds results of a different calibration (differs in: population_size); use "
+                                  "--new-dir (a fresh directory beside it), another --out, or delete it")  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "manifest.json"]  # nothing was run or written
+    result = calibrate(other, out, progress=None, new_dir=True)
+    assert (tmp_path / "cal-2" / "posterior.csv").exists() and len(result.history) == 1
+    assert json.loads((tmp_path / "cal-2" / "manifest.json").read_text())["complete"] is True
+
+
+def test_a_calibration_is_not_continued_after_its_configuration_file_changed(tmp_path):
+    scenario = tmp_path / "my_city.toml"
+    scenario.write_text('title = "Test city"\ndescription = "written by the test"\n[policy]\nfunding = 4.0\n')
+    spec = load_calibration({**TINY, "scenario": str(scenario)})
+    calibrate(spec, tmp_path / "cal", progress=None)
+    scenario.write_text(scenario.read_text().replace("4.0", "7.5"))
+    with pytest.raises(CalibrationError, match=r"holds runs made with other inputs: changed configuration .*funding "
+                                               r"4\.0 -> 7\.5; resuming would mix them"):  # fmt: skip
+        calibrate(load_calibration({**TINY, "scenario": str(scenario)}), tmp_path / "cal", progress=None)

@@ -6,21 +6,25 @@ sampled design's problem and matrix can go straight back into SALib.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from simulation.experiments.designs import (
+    DESIGN_STREAM,
     Bounds,
     DesignError,
     DesignSpec,
     Levels,
+    Problem,
     build_design,
-    design_seed,
     n_points,
     parse_design,
     parse_factor,
+    run_seed,
 )
 
 
@@ -37,7 +41,7 @@ def test_grid_is_the_full_factorial_with_the_first_parameter_varying_slowest():
     assert len(design) == 6 == n_points(DesignSpec(), fs)
     assert design.points["funding"].tolist() == [3.0, 3.0, 3.0, 9.0, 9.0, 9.0]
     assert design.points["mode"].tolist() == ["directive", "supportive", "supervisory"] * 2
-    assert design.point_params(4) == {"funding": 9.0, "mode": "supportive"}
+    assert design.all_point_params()[4] == {"funding": 9.0, "mode": "supportive"}
     assert design.problem is None and design.matrix is None
 
 
@@ -51,7 +55,7 @@ def test_a_range_gives_evenly_spaced_levels_and_stays_integer_when_its_ends_are(
 def test_an_empty_grid_is_one_point_with_no_parameters():
     design = build_design(DesignSpec(), [])
     assert len(design) == 1
-    assert design.point_params(0) == {}
+    assert design.all_point_params() == [{}]
 
 
 # --- sampled designs ----------------------------------------------------------------------
@@ -63,7 +67,7 @@ def test_latin_hypercube_puts_one_point_in_each_stratum_of_every_parameter():
     spec = parse_design({"method": "lhs", "samples": 20})
     design = build_design(spec, factors("lhs", BOUNDS), sweep_seed=3)
     assert design.matrix.shape == (20, 3) == (len(design), len(BOUNDS))
-    for j, (low, high) in enumerate(design.problem["bounds"]):
+    for j, (low, high) in enumerate(design.problem.bounds):
         column = design.matrix[:, j]
         assert column.min() >= low and column.max() <= high
         strata = np.floor((column - low) / (high - low) * 20).astype(int)
@@ -84,7 +88,9 @@ def test_sobol_is_saltellis_sample_from_salib(second_order, per_base):
     spec = parse_design({"method": "sobol", "samples": 16, "calc_second_order": second_order})
     design = build_design(spec, factors("sobol", BOUNDS), sweep_seed=9)
     assert len(design) == 16 * per_base == n_points(spec, factors("sobol", BOUNDS))
-    expected = sobol_sample.sample(design.problem, 16, calc_second_order=second_order, seed=design_seed(9))
+    expected = sobol_sample.sample(
+        design.problem.to_salib(), 16, calc_second_order=second_order, seed=run_seed(9, *DESIGN_STREAM)
+    )
     np.testing.assert_array_equal(design.matrix, expected)
 
 
@@ -93,7 +99,7 @@ def test_the_sobol_problem_and_matrix_go_straight_back_into_salib():
     spec = parse_design({"method": "sobol", "samples": 256, "calc_second_order": False})
     design = build_design(spec, factors("sobol", BOUNDS), sweep_seed=0)
     y = 4 * design.matrix[:, 0] + design.matrix[:, 1] / 5
-    indices = sobol_analyze.analyze(design.problem, y, calc_second_order=False, seed=0)
+    indices = sobol_analyze.analyze(design.problem.to_salib(), y, calc_second_order=False, seed=0)
     np.testing.assert_allclose(indices["S1"], [16 / 20, 4 / 20, 0.0], atol=0.05)
 
 
@@ -114,7 +120,7 @@ def test_integer_parameters_are_rounded_but_the_raw_sample_is_kept():
     assert design.points["n"].dtype == np.int64
     np.testing.assert_array_equal(design.points["n"], np.rint(design.matrix[:, 0]))
     assert not np.all(design.matrix[:, 0] == np.rint(design.matrix[:, 0]))
-    assert isinstance(design.point_params(0)["n"], int)
+    assert isinstance(design.all_point_params()[0]["n"], int)
 
 
 # --- one-line errors ----------------------------------------------------------------------
@@ -171,3 +177,27 @@ def test_bad_vary_entries_get_one_line_errors(spec, method, message):
 def test_a_sampled_design_needs_something_to_vary():
     with pytest.raises(DesignError, match=r"\[vary\] is empty: method 'lhs' needs at least one parameter"):
         build_design(parse_design({"method": "lhs", "samples": 4}), [])
+
+
+# --- the problem of a sampled design ------------------------------------------------------
+
+
+@pytest.mark.parametrize("bounds", [(1.0, 1.0), (2.0, 1.0), (0.0, math.inf)])
+def test_bad_bounds_are_refused(bounds):
+    with pytest.raises(ValueError) as excinfo:
+        Problem(("a",), (bounds,))
+    assert "'a'" in str(excinfo.value) and "\n" not in str(excinfo.value)
+
+
+def test_problem_round_trips_through_salib():
+    problem = Problem(("a", "b"), ((0.0, 1.0), (-5.0, 5.0)))
+    assert Problem.from_salib(problem.to_salib()) == problem
+    with pytest.raises(ValueError, match="needs 'names' and 'bounds'"):
+        Problem.from_salib({"num_vars": 1})
+
+
+def test_problem_checks_names():
+    with pytest.raises(ValueError, match="repeated: a"):
+        Problem(("a", "a"), ((0, 1), (0, 1)))
+    with pytest.raises(ValueError, match="2 parameter names but 1 bounds"):
+        Problem(("a", "b"), ((0, 1),))

@@ -586,21 +586,21 @@ def _live_models(app) -> list:
 
 
 def test_a_closed_session_frees_its_model_and_its_slot(kernel_context, monkeypatch):
-    from simulation.dashboard import app
+    from simulation.dashboard import app, sessions
 
     monkeypatch.setitem(app.DashboardModel.__init__.__kwdefaults__, "n_residents", 100)
     before = len(_live_models(app))
     _render(kernel_context, app)
-    assert len(_live_models(app)) == before + 1 and kernel_context.id in app.slots._held
+    assert len(_live_models(app)) == before + 1 and kernel_context.id in sessions.slots._held
     kernel_context.close(reason="page-close")  # what the server does when the tab closes
-    assert len(_live_models(app)) == before and kernel_context.id not in app.slots._held
+    assert len(_live_models(app)) == before and kernel_context.id not in sessions.slots._held
 
 
 def test_sessions_above_the_cap_get_a_message_and_no_model(kernel_context, monkeypatch):
-    from simulation.dashboard import app
+    from simulation.dashboard import app, sessions
     from tests.test_dashboard import page_text
 
-    monkeypatch.setattr(app, "MAX_SESSIONS", 0)
+    monkeypatch.setattr(sessions, "MAX_SESSIONS", 0)
     rc = _render(kernel_context, app)
     with kernel_context:
         text = page_text(rc)
@@ -609,10 +609,10 @@ def test_sessions_above_the_cap_get_a_message_and_no_model(kernel_context, monke
 
 
 def test_an_idle_session_frees_its_model_and_offers_to_start_again(kernel_context, monkeypatch):
-    from simulation.dashboard import app
+    from simulation.dashboard import app, sessions
     from tests.test_dashboard import click, page_text
 
-    monkeypatch.setattr(app, "IDLE_SECONDS", 1.0)
+    monkeypatch.setattr(sessions, "IDLE_SECONDS", 1.0)
     monkeypatch.setitem(app.DashboardModel.__init__.__kwdefaults__, "n_residents", 100)
     before = len(_live_models(app))
     rc = _render(kernel_context, app)
@@ -677,7 +677,7 @@ def test_an_interrupted_calibration_keeps_its_generations_and_continues_to_the_s
 
     def generations_kept() -> int:
         try:
-            if not (out / "calibration.json").exists():
+            if not (out / "manifest.json").exists():
                 return 0
             return pyabc.History(f"sqlite:///{out / 'history.db'}").max_t + 1
         except Exception:  # the database is being created

@@ -21,17 +21,17 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.experiments.designs import design_seed
+from simulation.experiments.designs import DESIGN_STREAM
 from simulation.experiments.sweep import (
     SweepError,
     SweepInterrupted,
-    SweepStore,
     load_design,
     load_sweep,
     point_outputs,
     read_manifest,
     read_series,
     read_summary,
+    results_dir,
     run_seed,
     run_sweep,
 )
@@ -111,7 +111,7 @@ def test_runs_are_ordered_by_configuration_point_replicate_with_stable_ids_and_d
     assert [r.seed for r in runs] == expected == [run_seed(5, i) for i in range(len(runs))]
     assert len(set(expected)) == len(expected)  # every replicate its own seed
     assert [r.seed for r in load_sweep(sweep(seed=6)).runs()] != expected
-    assert design_seed(5) not in expected
+    assert run_seed(5, *DESIGN_STREAM) not in expected
 
 
 def test_paired_seeding_gives_every_configuration_the_same_draws_at_a_point_and_replicate():
@@ -368,6 +368,32 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert read_summary(tmp_path / "out")["run_id"].is_unique and len(read_summary(tmp_path / "out")) == 6
 
 
+def peak_summary(table: pd.DataFrame) -> dict:
+    """A custom summary: the peak, and the first step above 2 (None when never)."""
+    above = table.loc[table["value"] > 2, "step"]
+    return {"peak": float(table["value"].max()), "first_above_2": int(above.iloc[0]) if len(above) else None}
+
+
+peak_summary.dtypes = {"first_above_2": "Int64"}  # pinned, though a batch may have no value for it
+
+
+def declared_summary(table: pd.DataFrame) -> dict:
+    return {**peak_summary(table), "extra": 1.0}
+
+
+declared_summary.outputs = {"peak": "float64", "first_above_2": "Int64"}  # "extra" is not declared
+
+
+def test_a_summary_pins_column_types_with_dtypes_and_declares_all_its_columns_with_outputs(tmp_path):
+    pinned = {**FLAKY, "summary": "tests.test_sweep:peak_summary", "vary": {"x": [0.1, 0.2]}}
+    run(pinned, tmp_path / "pinned")  # no run gets above 2: no value to infer the column's type from
+    first = pd.read_parquet(tmp_path / "pinned" / "summary")["first_above_2"]
+    assert str(first.dtype) == "Int64" and first.isna().all()
+    declared = {**pinned, "summary": "tests.test_sweep:declared_summary"}
+    with pytest.raises(SweepError, match="column 'extra' of the summary is not among the columns declared for it"):
+        run(declared, tmp_path / "declared")
+
+
 def test_an_impossible_design_point_fails_its_runs_only(tmp_path):
     """share_elderly + share_young > 1 at one point: each value is in range, the combination is not."""
     data = sweep(scenarios=["guardian"], seeds=1, fixed={"n_residents": 150, "share_young": 0.5},
@@ -471,13 +497,8 @@ def test_a_directory_holding_another_sweep_is_refused(tmp_path, capsys):
 
 def test_two_sweeps_cannot_write_to_one_directory_at_once(tmp_path):
     spec = load_sweep(SMALL)
-    first = SweepStore(tmp_path / "out", spec)
-    first.open()
-    try:
-        with pytest.raises(SweepError, match="another sweep is writing to"):
-            SweepStore(tmp_path / "out", spec).open()
-    finally:
-        first.close()
+    with results_dir(tmp_path / "out", spec), pytest.raises(SweepError, match="another sweep is writing to"):
+        results_dir(tmp_path / "out", spec).open()
 
 
 def test_leftovers_of_a_crash_are_tidied_before_resuming(tmp_path):
@@ -575,7 +596,7 @@ def test_a_sampled_design_is_stored_for_sensitivity_analysis(tmp_path):
 
 def test_the_declared_summary_outputs_are_the_ones_a_run_writes(tmp_path):
     """sensitivity checks --outputs against this declaration before any run: it must match what runs write."""
-    from simulation.experiments.sweep_worker import community_summary
+    from simulation.experiments.sweep import community_summary
 
     run(sweep(scenarios=["guardian"], seeds=1, vary={}, output=None), tmp_path / "out")
     summary = read_summary(tmp_path / "out")

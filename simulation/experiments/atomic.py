@@ -10,9 +10,6 @@ removed and the previous content stays as it was.
 
 The temporary name keeps the target's suffix (``.comparison.tmp-1234.png``) because pandas and matplotlib
 choose the format from it (Parquet compression, PNG or SVG).
-
-(:mod:`simulation.experiments.sweep_store` has its own private ``_atomic_write`` for the sweep's parts and
-manifest; it could use :func:`atomic_write` instead.)
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ def _flush_to_disk(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make the rename itself durable (POSIX); a no-op where directories cannot be opened (Windows)."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
@@ -84,7 +81,7 @@ def atomic_write_all(writers: Mapping[Path, Callable[[Path], object]]) -> list[P
             _discard(tmp)
         raise
     for directory in dict.fromkeys(path.parent for _tmp, path in pending):
-        _fsync_dir(directory)
+        fsync_dir(directory)
     return [path for _tmp, path in pending]
 
 
@@ -118,15 +115,3 @@ def figure_writer(fig: Figure, path: str | Path, **options: Any) -> Callable[[Pa
 def save_figure(fig: Figure, path: str | Path, **options: Any) -> Path:
     """``fig.savefig(path, **options)``, atomically (the format from ``path``'s suffix, as savefig reads it)."""
     return atomic_write(path, figure_writer(fig, path, **options))
-
-
-__all__ = [
-    "atomic_write",
-    "atomic_write_all",
-    "figure_writer",
-    "save_figure",
-    "temporary_path",
-    "write_csv",
-    "write_parquet",
-    "write_text",
-]

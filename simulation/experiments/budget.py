@@ -15,16 +15,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..fonts import enable_chinese
 from ..i18n import gettext_for
 from ..model.parameters import FIELDS
 from ..model.scenarios import load_scenario
 from ..names import configuration_name
-from .atomic import save_figure
-from .compare import DEFAULT_SCENARIOS
+from .compare import DEFAULT_SCENARIOS, paired_sweep
+from .patterns import RUN_SUMMARY
+from .plots import finish, new_figure
 
 CONFIGURATIONS = (*DEFAULT_SCENARIOS, "karamay", "xinhua")
 SPENDING_LEVERS = ("funding", "training", "incubation", "direct_provision", "service_purchase", "top_down_ngo_rate")
@@ -44,18 +43,10 @@ def scaled(scenario: str, scale: float) -> dict[str, Any]:
 
 def budget_sweep(n_residents: int, steps: int, seed: int, factors: dict[str, dict], points: int, seeds: int) -> dict:
     """Every configuration at every spending scale, over a Latin hypercube of global parameters, paired seeds."""
-    return {
-        "description": "Robustness 3: the configurations at scaled spending, for an equal-budget comparison",
-        "configurations": {f"{name}{SEPARATOR}{s:g}": scaled(name, s) for name in CONFIGURATIONS for s in SCALES},
-        "summary": "simulation.experiments.patterns:run_summary",
-        "seeds": seeds,
-        "seeding": "paired",
-        "steps": steps,
-        "seed": seed,
-        "fixed": {"n_residents": n_residents},
-        "vary": factors,
-        "design": {"method": "lhs", "samples": points},
-    }
+    return paired_sweep("Robustness 3: the configurations at scaled spending, for an equal-budget comparison",
+                        {f"{name}{SEPARATOR}{s:g}": scaled(name, s) for name in CONFIGURATIONS for s in SCALES},
+                        seeds=seeds, steps=steps, seed=seed, n_residents=n_residents, summary=RUN_SUMMARY,
+                        vary=factors, design={"method": "lhs", "samples": points})  # fmt: skip
 
 
 def at_common_budget(summary: pd.DataFrame) -> pd.DataFrame:
@@ -106,10 +97,7 @@ def plot_budget(summary: pd.DataFrame, table: pd.DataFrame, path: Any, lang: str
     runs["name"], runs["scale"] = parts[0], parts[1].astype(float)
     curves = runs.groupby(["name", "scale"])[["total_public_cost", "final_index"]].median().reset_index()
     _ = gettext_for(lang)
-    if lang == "zh":
-        enable_chinese()
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure((11, 4.2), lang)
     left, right = fig.subplots(1, 2)
     for name, curve in curves.groupby("name"):
         line = left.plot(curve["total_public_cost"], curve["final_index"], marker="o", ms=3,
@@ -128,5 +116,4 @@ def plot_budget(summary: pd.DataFrame, table: pd.DataFrame, path: Any, lang: str
                          ordered["index_at_budget_p90"] - ordered["index_at_budget"]])  # fmt: skip
     right.set_yticks(y, [configuration_name(name, lang) for name in ordered["configuration"]])
     right.set_xlabel(_("final index at the common budget (median, 10-90% over seeds and parameters)"))
-    save_figure(fig, path, dpi=120)
-    return fig
+    return finish(fig, path)

@@ -19,8 +19,8 @@ it completes, and calling :func:`calibrate` again on the same directory
 continues from the last complete generation (an interrupted one is redone)
 to the same posterior as an uninterrupted calibration, because every task's
 seed derives from the calibration seed and the generation. The directory
-records the spec, the configuration's content and the code
-(``calibration.json``); a directory made with anything else is refused.
+records the spec, the configuration's content and the code (``manifest.json``,
+:mod:`simulation.experiments.results`); a directory made with anything else is refused.
 """
 
 from __future__ import annotations
@@ -52,8 +52,10 @@ from ..names import configuration_name
 from ..validation import Rule, ValidationError, check, check_keys, check_settings, read_toml, reported_as, require
 from ..validation import unknown as unknown_name
 from .atomic import write_csv, write_text
+from .designs import run_seed
 from .limits import ALLOW_LARGE, check_community_size
-from .provenance import code_identity, configuration_content, differences, digest
+from .provenance import record
+from .results import ResultsDir
 
 SPEC_KEYS = {
     "description": "what is calibrated against what, in one line",
@@ -87,7 +89,6 @@ TABLES = {
 }
 MAX_POPULATION = 100_000  # particles per generation; above, a typo is likelier than a plan (--allow-large)
 MAX_GENERATIONS = 1_000
-STAMP = "calibration.json"
 DATABASE = "history.db"
 
 
@@ -267,7 +268,7 @@ def simulate_statistics(spec: CalibrationSpec, values: dict[str, float]) -> dict
     rows = []
     for replicate in range(spec.seeds):
         table = run_scenario(
-            spec.scenario, steps=spec.steps, seed=run_seed(spec.seed, values, replicate),
+            spec.scenario, steps=spec.steps, seed=simulation_seed(spec.seed, values, replicate),
             n_residents=spec.n_residents, **values,
         )  # fmt: skip
         window = table[(table["step"] >= first) & (table["step"] <= last)]
@@ -298,11 +299,10 @@ def gap(side: str, value: float, target: float) -> float:
     return value - target
 
 
-def run_seed(calibration_seed: int, values: dict[str, float], replicate: int) -> int:
-    """A seed that depends only on the calibration seed, the parameter values and the replicate."""
-    words = [np.frombuffer(np.float64(values[k]).tobytes(), dtype=np.uint32) for k in sorted(values)]
-    entropy = [calibration_seed, replicate, *np.concatenate(words).tolist()] if words else [calibration_seed]
-    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+def simulation_seed(calibration_seed: int, values: dict[str, float], replicate: int) -> int:
+    """A seed that depends only on the calibration seed, the parameter values (their bits) and the replicate."""
+    words = [int(w) for k in sorted(values) for w in np.frombuffer(np.float64(values[k]).tobytes(), dtype=np.uint32)]
+    return run_seed([calibration_seed, replicate, *words] if words else [calibration_seed])
 
 
 @dataclass
@@ -339,10 +339,14 @@ def calibrate(
         CalibrationInterrupted: Ctrl-C, SIGTERM or SIGHUP; the finished generations are kept.
     """
     out = free_calibration_dir(Path(out_dir), spec) if new_dir else Path(out_dir)
-    problem = calibration_mismatch(out, spec)
-    if problem is not None:
-        raise CalibrationError(problem)
-    out.mkdir(parents=True, exist_ok=True)
+    with results_dir(out, spec) as results:  # refused before anything runs; locked while it runs
+        return _calibrate(spec, results, executor, progress, lang)
+
+
+def _calibrate(spec: CalibrationSpec, results: ResultsDir, executor: Executor | None,
+               progress: Callable[[str], None] | None, lang: str) -> CalibrationResult:  # fmt: skip
+    """The calibration in its open directory: pyabc's database continued (or started), then the results."""
+    out = results.root
     # pyabc logs every step at INFO, with dictionaries of internals; we report one line per generation instead.
     logging.getLogger("ABC").setLevel(logging.WARNING)
     prior = pyabc.Distribution(
@@ -355,17 +359,17 @@ def calibrate(
     )  # fmt: skip
     distance = TargetDistance(tuple((name, spec.sides.get(name, "equal")) for name in spec.targets))
     abc = pyabc.ABCSMC(Simulator(spec), prior, distance, population_size=spec.population_size, sampler=sampler)
-    database, stamp = out / DATABASE, _read_stamp(out)
+    database, complete = out / DATABASE, ResultsDir.manifest(out).get("complete", False)
     url = f"sqlite:///{database}"
-    if database.exists() and stamp is not None:
+    if database.exists():
         abc.load(url, 1)
         kept = abc.history.max_t + 1  # complete generations; an interrupted one left nothing behind
-        if progress and not stamp.get("complete"):
+        if progress and not complete:
             progress(f"continuing: {kept} of {spec.generations} generations are kept in {database}")
     else:
         abc.new(url, spec.targets)
-        stamp, kept = _write_stamp(out, spec, complete=False), 0
-    if not stamp.get("complete") and kept < spec.generations:
+        kept = 0
+    if not complete and kept < spec.generations:
         try:
             with safe:  # Ctrl-C is raised only while waiting for simulations, never inside pyabc's database writes
                 abc.run(minimum_epsilon=spec.min_epsilon, max_nr_populations=spec.generations - kept)
@@ -376,7 +380,7 @@ def calibrate(
                 f"interrupted: {kept} of {spec.generations} generations are kept in {database}; "
                 "run the same command again to continue", signal_of(interrupt),
             ) from None  # fmt: skip
-    _write_stamp(out, spec, complete=True)
+    results.update(complete=True)
     result = _collect(abc.history, spec)
     if spec.predictive_runs:
         if progress:
@@ -430,7 +434,7 @@ def posterior_predictive(spec: CalibrationSpec, posterior: pd.DataFrame, executo
 
     The draws and the seeds come from a stream of the calibration seed kept for the check (spawn key
     :data:`PREDICTIVE_STREAM`), so the check is reproducible; calibration runs take their seeds from the parameter
-    values instead (:func:`run_seed`).
+    values instead (:func:`simulation_seed`).
     """
     stream = np.random.SeedSequence(spec.seed, spawn_key=(PREDICTIVE_STREAM,))
     rng = np.random.default_rng(stream)
@@ -474,70 +478,25 @@ def predictive_summary(spec: CalibrationSpec, predictive: pd.DataFrame) -> dict[
 # --- the output directory: which calibration it holds --------------------------------------------------------
 
 
-def provenance(spec: CalibrationSpec) -> dict[str, Any]:
-    """What decides the calibration's numbers: the spec, the configuration's content and the code."""
+def results_dir(out: str | Path, spec: CalibrationSpec) -> ResultsDir:
+    """A calibration's directory: pyabc's database (``history.db``) and a manifest of the spec, what decided its
+    numbers (the configuration's content and the code) and whether the generations are complete."""
     settings = {k: v for k, v in spec.__dict__.items() if k not in ("source", "description")}
-    return {
-        "spec": digest(settings),
-        "configurations": {spec.scenario: configuration_content(spec.scenario)},
-        "code": code_identity(),
-    }
-
-
-def _read_stamp(out: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((out / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_stamp(out: Path, spec: CalibrationSpec, complete: bool) -> dict[str, Any]:
-    stamp = {"spec": spec.source, "provenance": provenance(spec), "complete": complete}
-    write_text(out / STAMP, json.dumps(stamp, indent=2, default=str) + "\n")
-    return stamp
+    return ResultsDir(Path(out), "calibration", {"calibration": settings}, record({spec.scenario: spec.scenario}),
+                      record=lambda: {"spec": spec.source, "complete": False}, error=CalibrationError)  # fmt: skip
 
 
 def calibration_mismatch(out: Path, spec: CalibrationSpec) -> str | None:
-    """Why ``out`` cannot hold this calibration (one line), or None: it is new, empty, or holds this one."""
-    hint = "use --new-dir (a fresh directory beside it), another --out, or delete it"
-    if out.exists() and not out.is_dir():
-        return f"{out} exists and is not a directory"
-    stamp = _read_stamp(out)
-    if stamp is None:
-        if (out / DATABASE).exists():
-            return (f"{out} holds a calibration database without {STAMP}, written by an earlier version or another "
-                    f"program, so it cannot be checked against this spec; {hint}")  # fmt: skip
-        return None
-    recorded, today = stamp.get("provenance", {}), provenance(spec)
-    if recorded.get("spec") != today["spec"]:
-        return f"{out} holds a calibration of a different spec; {hint}"
-    changes = differences(recorded, today)
-    if changes:
-        return f"{out} holds a calibration made with other inputs: changed {'; '.join(changes)}; {hint}"
-    return None
-
-
-def stale_calibration(out: Path) -> str | None:
-    """Why the calibration in ``out`` could not be continued today (its spec no longer loads, or its inputs
-    changed), else None; judged from the directory alone."""
-    stamp = _read_stamp(out)
-    if stamp is None:
-        return "no calibration.json (written by an earlier version)" if (out / DATABASE).exists() else None
-    try:
-        today = provenance(load_calibration(stamp.get("spec", {})))
-    except (CalibrationError, ValueError, TypeError) as err:
-        return f"its spec cannot be used today ({err})"
-    changes = differences(stamp.get("provenance", {}), today)
-    return "changed " + "; ".join(changes) if changes else None
+    """Why ``out`` cannot hold this calibration (one line), or None (kept for the command line)."""
+    return results_dir(out, spec).problem()
 
 
 def free_calibration_dir(out: Path, spec: CalibrationSpec) -> Path:
-    """``out`` if it can hold this calibration, else the first of ``out-2``, ``out-3``, ... that can."""
-    candidate, n = out, 1
-    while calibration_mismatch(candidate, spec) is not None:
-        n += 1
-        candidate = out.with_name(f"{out.name}-{n}")
-    return candidate
+    """``out`` if it can hold this calibration, else the first of ``out-2``, ``out-3``, ... (for the command line)."""
+    return ResultsDir.free(out, lambda path: results_dir(path, spec))
+
+
+stale_calibration = ResultsDir.stale  # kept for notebooks/publish.py
 
 
 class SeededMappingSampler(pyabc.sampler.MappingSampler):

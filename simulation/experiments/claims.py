@@ -30,8 +30,8 @@ from ..model.runner import DEFAULT_STEPS
 from ..model.scenarios import list_scenarios
 from ..names import configuration_name
 from .atomic import write_csv, write_text
-from .sweep import SweepResult, load_sweep, read_summary, run_sweep
-from .sweep_store import free_results_parent
+from .compare import paired_sweep
+from .sweep import SweepResult, free_results_parent, load_sweep, read_summary, run_sweep
 
 SUMMARY = "simulation.experiments.claims:claim_summary"
 LEARNING = Parameters().learning_threshold
@@ -107,36 +107,13 @@ def claim_summary(table: pd.DataFrame) -> dict[str, float]:
 
 # Every column the summary writes (tests/test_claims.py checks it against a real run), so the sweep can check
 # its outputs before the first run.
-claim_summary.outputs = {  # type: ignore[attr-defined]
-    name: "float64"
-    for name in (
-        "index_start",
-        "final_index",
-        "max_index",
-        "theory_in_order",
-        "autonomy_start",
-        "autonomy_years_3_5",
-        "autonomy_last_year",
-        "load_last_year",
-        "task_completion",
-        "misperception_last_year",
-        "trust_last_year",
-        "participation_last_year",
-        "decision_last_year",
-        "efficacy_last_year",
-        "skill_last_year",
-        "professionalism_last_year",
-        "grassroots_final",
-        "ngos_final",
-        "drift_last_year",
-        "government_share_last_year",
-        "residents_solving_last_year",
-        "solved_first_two_years",
-        "solved_last_year",
-        "vulnerable_last_year",
-        "public_cost",
-    )
-}
+claim_summary.outputs = dict.fromkeys((  # type: ignore[attr-defined]
+    "index_start", "final_index", "max_index", "theory_in_order", "autonomy_start", "autonomy_years_3_5",
+    "autonomy_last_year", "load_last_year", "task_completion", "misperception_last_year", "trust_last_year",
+    "participation_last_year", "decision_last_year", "efficacy_last_year", "skill_last_year",
+    "professionalism_last_year", "grassroots_final", "ngos_final", "drift_last_year", "government_share_last_year",
+    "residents_solving_last_year", "solved_first_two_years", "solved_last_year", "vulnerable_last_year", "public_cost",
+), "float64")  # fmt: skip
 
 
 # --- the claims ----------------------------------------------------------------------------------------------
@@ -735,16 +712,10 @@ def runs() -> dict[str, tuple[str, dict[str, Any]]]:
 
 def claims_sweep(settings: Settings) -> dict[str, Any]:
     """One paired sweep over every run: replicate k has the same seed in every run."""
-    return {
-        "description": "Claims: every configuration and one-change variants on paired seeds (docs/claims.md)",
-        "configurations": {name: {"scenario": scenario, **overrides} for name, (scenario, overrides) in runs().items()},
-        "summary": SUMMARY,
-        "seeds": settings.seeds,
-        "seeding": "paired",
-        "steps": settings.steps,
-        "seed": settings.seed,
-        "fixed": {"n_residents": settings.n_residents},
-    }
+    configurations = {name: {"scenario": scenario, **overrides} for name, (scenario, overrides) in runs().items()}
+    return paired_sweep("Claims: every configuration and one-change variants on paired seeds (docs/claims.md)",
+                        configurations, seeds=settings.seeds, steps=settings.steps, seed=settings.seed,
+                        n_residents=settings.n_residents, summary=SUMMARY)  # fmt: skip
 
 
 # --- verdicts ------------------------------------------------------------------------------------------------
@@ -763,21 +734,10 @@ def claims_table(summary: pd.DataFrame) -> pd.DataFrame:
                          "what": check.what, "mean": float(values.mean()), "low": float(values.min()),
                          "high": float(values.max()), "holds": int((values > 0).sum()), "seeds": len(values),
                          "verdict": verdict})  # fmt: skip
-        if not claim.checks:
-            rows.append(
-                {
-                    "claim": claim.key,
-                    "configuration": claim.configuration,
-                    "check": 0,
-                    "what": "",
-                    "mean": np.nan,
-                    "low": np.nan,
-                    "high": np.nan,
-                    "holds": 0,
-                    "seeds": 0,
-                    "verdict": verdict,
-                }
-            )
+        if not claim.checks:  # one row all the same, to say why it has no numbers
+            rows.append({"claim": claim.key, "configuration": claim.configuration, "check": 0, "what": "",
+                         "mean": np.nan, "low": np.nan, "high": np.nan, "holds": 0, "seeds": 0,
+                         "verdict": verdict})  # fmt: skip
     return pd.DataFrame(rows)
 
 

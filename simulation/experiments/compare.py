@@ -15,7 +15,7 @@ Every table uses the sweep's column names:
 
 * trajectories, one row per run and month: ``run_id, configuration, replicate, seed, step`` and every
   model reporter (:data:`simulation.model.measures.COLUMNS`);
-* runs, one row per run: the sweep's summary (:func:`simulation.experiments.sweep_worker.community_summary`);
+* runs, one row per run: the sweep's summary (:func:`simulation.experiments.executors.community_summary`);
 * summary, one row per configuration (:func:`summarise_runs`): ``configuration, runs``,
   ``reached_<stage>`` and ``median_year_<stage>``, ``final_index_sd``, and under each per-run
   column's own name its mean over the runs (``final_index``, ``total_public_cost``, ...).
@@ -31,17 +31,16 @@ from __future__ import annotations
 import math
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..i18n import gettext_for
 from ..lifeline import interrupt_for
-from ..model.runner import DEFAULT_STEPS, summarise
+from ..model.runner import DEFAULT_STEPS
 from ..model.scenarios import load_scenario
 from ..model.stages import STAGES, thresholds
 from ..names import configuration_name, stage_name
@@ -67,23 +66,6 @@ class ComparisonStopped(Exception):
     """``should_continue`` said stop before every run was done: a comparison is all its runs or nothing."""
 
 
-def check_seeds(seeds: int) -> int:
-    """Replicates per configuration; their seeds come from the root seed, so a count is all a comparison needs."""
-    if not isinstance(seeds, (int, np.integer)) or isinstance(seeds, bool):  # a list of seeds was the old API
-        raise TypeError(f"seeds is the number of runs per configuration, got {seeds!r}; their seeds derive from "
-                        "the root seed `seed`")  # fmt: skip
-    if seeds < 1:
-        raise ValueError(f"number of seeds must be at least 1, got {seeds}")
-    return int(seeds)
-
-
-def check_steps(steps: int) -> int:
-    """Reject a run length that would produce no months to compare (argparse accepts any int)."""
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive whole number of months, got {steps}")
-    return int(steps)
-
-
 def unique_names(names: Iterable[str]) -> list[str]:
     """Configuration names in the order given, without blanks or repeats (a repeat would only double the work)."""
     cleaned = [str(n).strip() for n in names]
@@ -93,10 +75,11 @@ def unique_names(names: Iterable[str]) -> list[str]:
     return result
 
 
-def validate_scenarios(names: Sequence[str], n_residents: int | None = None, **overrides: Any) -> None:
-    """Load every configuration once so a typo fails in a second, with the valid names, before any run."""
-    if n_residents is not None:
-        overrides["n_residents"] = n_residents
+def validate_scenarios(names: Sequence[str], **overrides: Any) -> None:
+    """Load every configuration once so a typo fails in a second, with the valid names, before any run.
+
+    Only the command line's ``compare`` still calls it; :func:`run_comparison_sweep` relies on ``load_sweep``.
+    """
     for name in names:
         load_scenario(name, **overrides)
 
@@ -104,6 +87,20 @@ def validate_scenarios(names: Sequence[str], n_residents: int | None = None, **o
 def stage_thresholds(names: Sequence[str], **overrides: Any) -> dict[str, tuple[float, float]]:
     """(learning, independence) thresholds of each configuration, for drawing its stage bands."""
     return {name: thresholds(load_scenario(name, **overrides).params) for name in names}
+
+
+def paired_sweep(description: str, configurations: Mapping[str, Mapping[str, Any]], *, seeds: int, steps: int,
+                 seed: int, n_residents: int | None = None, fixed: Mapping[str, Any] | None = None,
+                 **entries: Any) -> dict[str, Any]:  # fmt: skip
+    """A sweep of named configurations on common random numbers, as :func:`~.sweep.load_sweep` takes it.
+
+    Replicate k has one seed in every configuration (the ``paired`` seeding), so a configuration's runs never
+    depend on which others are beside it, and differences between configurations are paired. ``entries`` are
+    the sweep's other entries (summary, vary, design, output).
+    """
+    fixed = {**(fixed or {}), **({"n_residents": n_residents} if n_residents is not None else {})}
+    return {"description": description, "configurations": dict(configurations), "seeds": seeds, "seeding": "paired",
+            "steps": steps, "seed": seed, "fixed": fixed, **entries}  # fmt: skip
 
 
 def comparison_sweep(
@@ -123,21 +120,9 @@ def comparison_sweep(
     The per-step output (``thin``, ``columns``) never changes a run's seed: a comparison that keeps every
     month and an experiment that keeps a few columns every third month run the same runs.
     """
-    fixed = dict(overrides)
-    if n_residents is not None:
-        fixed["n_residents"] = n_residents
-    return {
-        "description": description,
-        "configurations": {name: {"scenario": name} for name in names},
-        "seeds": seeds,
-        # Common random numbers: replicate k of every configuration gets the same seed, so a configuration's runs
-        # never depend on which others are compared beside it, and differences between configurations are paired.
-        "seeding": "paired",
-        "steps": steps,
-        "seed": seed,
-        "fixed": fixed,
-        "output": {"series": True, "thin": thin, "columns": list(columns)},
-    }
+    return paired_sweep(description, {name: {"scenario": name} for name in names}, seeds=seeds, steps=steps,
+                        seed=seed, n_residents=n_residents, fixed=overrides,
+                        output={"series": True, "thin": thin, "columns": list(columns)})  # fmt: skip
 
 
 def run_comparison_sweep(
@@ -165,8 +150,6 @@ def run_comparison_sweep(
     from .sweep import SweepInterrupted, load_sweep, read_series, read_summary, run_sweep  # pyarrow: only here
 
     names = unique_names(names)
-    seeds, steps = check_seeds(seeds), check_steps(steps)
-    validate_scenarios(names, n_residents, **overrides)
     spec = load_sweep(comparison_sweep(names, seeds, steps, n_residents, seed, **overrides), name="compare",
                       allow_large=allow_large)  # fmt: skip
     if executor is None:
@@ -201,15 +184,6 @@ def run_comparison_sweep(
     return trajectories.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True), runs
 
 
-def run_summaries(trajectories: pd.DataFrame) -> pd.DataFrame:
-    """One row per run, keyed like the sweep's summary, from a full trajectories table (every month and column)."""
-    rows = []
-    for _run, table in trajectories.groupby("run_id", sort=False):
-        first = table.iloc[0]
-        rows.append({**{key: first[key] for key in RUN_KEYS}, **summarise(table.reset_index(drop=True))})
-    return pd.DataFrame(rows)
-
-
 def summarise_runs(runs: pd.DataFrame, thresholds: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """One row per configuration (in the order met) from per-run rows: stages reached and when, and means.
 
@@ -236,11 +210,6 @@ def summarise_runs(runs: pd.DataFrame, thresholds: dict[str, tuple[float, float]
         row["independence_margin"] = row["final_index"] - threshold
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def summarise_comparison(trajectories: pd.DataFrame) -> pd.DataFrame:
-    """:func:`summarise_runs` of a full trajectories table."""
-    return summarise_runs(run_summaries(trajectories))
 
 
 def compare_scenarios(
@@ -372,22 +341,3 @@ def _width(text: str) -> int:
 def _pad(text: str, width: int) -> str:
     """``ljust`` by terminal columns, so that tables with Chinese headers stay aligned."""
     return text + " " * (width - _width(text))
-
-
-__all__ = [
-    "DEFAULT_OUT",
-    "DEFAULT_SCENARIOS",
-    "DEFAULT_SEED",
-    "DEFAULT_SEEDS",
-    "ComparisonStopped",
-    "compare_scenarios",
-    "comparison_sweep",
-    "format_summary",
-    "run_comparison_sweep",
-    "run_summaries",
-    "stage_cell",
-    "stage_thresholds",
-    "summarise_comparison",
-    "summarise_runs",
-    "write_comparison",
-]

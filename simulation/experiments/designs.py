@@ -12,8 +12,8 @@ A sweep file's ``[vary]`` table names the parameters to vary and a
 * ``morris``: ``samples`` elementary-effects trajectories on ``num_levels``
   levels, for screening many parameters cheaply.
 
-The sampled designs are drawn with SALib, and the design keeps SALib's
-``problem`` and raw sample matrix, so that a sensitivity analysis can hand
+The sampled designs are drawn with SALib, and the design keeps its
+:class:`Problem` and SALib's raw sample matrix, so that a sensitivity analysis can hand
 exactly these back to SALib's analysers and map each design point (row) to
 the runs made at it. Every draw is seeded from the sweep seed, so a sweep file
 always gives the same points.
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -45,7 +45,7 @@ BOUND_KEYS = ("low", "high", "integer")
 DEFAULT_NUM_LEVELS = 4
 COUNT, FINITE, FLAG = Rule("int", low=1), Rule("float"), Rule("bool")  # the checks of simulation.validation
 # Second-order Sobol' indices nearly double the number of runs; for a costly model first and total order are
-# what is read first, so they are opt-in, in sweep files and in simulation.experiments.sensitivity alike.
+# what is read first, so they are opt-in.
 DEFAULT_SECOND_ORDER = False
 # Spawn key of the design's random stream. Runs use one-element keys (their index), so a two-element key can
 # never coincide with a run's stream.
@@ -119,6 +119,16 @@ class Levels:
             return (self.values[0], self.values[-1])
         return tuple(self.values)
 
+    @property
+    def dtype(self) -> str:
+        """The column type of its values in a results table (pandas' nullable types)."""
+        if isinstance(self.values, Spaced):
+            return "Int64" if self.values.integer else "float64"
+        kind = _kind(self.values[0])
+        if kind == "numbers":
+            return "Int64" if all(isinstance(v, int) for v in self.values) else "float64"
+        return {"true/false": "boolean", "text": "string"}[kind]
+
 
 @dataclass(frozen=True)
 class Bounds:
@@ -129,8 +139,48 @@ class Bounds:
     high: float
     integer: bool = False
 
+    @property
+    def dtype(self) -> str:
+        """The column type of its values in a results table: integer parameters are rounded."""
+        return "Int64" if self.integer else "float64"
+
 
 Factor = Levels | Bounds
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The parameters a sampled design varies and their ranges (uniform between low and high), as SALib reads them.
+
+    Checked on creation: a design made by hand fails at once rather than inside SALib.
+    """
+
+    names: tuple[str, ...]
+    bounds: tuple[tuple[float, float], ...]
+
+    def __post_init__(self) -> None:
+        names, bounds = tuple(map(str, self.names)), tuple((float(low), float(high)) for low, high in self.bounds)
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "bounds", bounds)
+        if len(names) != len(bounds):
+            raise ValueError(f"{len(names)} parameter names but {len(bounds)} bounds")
+        if repeated := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"parameter names repeated: {', '.join(repeated)}")
+        for name, (low, high) in zip(names, bounds, strict=True):
+            if not (math.isfinite(low) and math.isfinite(high) and low < high):
+                raise ValueError(f"bounds of '{name}' must be finite numbers with low < high, got ({low}, {high})")
+
+    @classmethod
+    def from_salib(cls, problem: Mapping[str, Any]) -> Problem:
+        """From SALib's ``{"names": [...], "bounds": [[low, high], ...]}``, as a manifest keeps it."""
+        try:
+            return cls(tuple(problem["names"]), tuple(tuple(b) for b in problem["bounds"]))
+        except (KeyError, TypeError):
+            raise ValueError("a SALib problem needs 'names' and 'bounds' lists") from None
+
+    def to_salib(self) -> dict[str, Any]:
+        """The dictionary SALib's samplers and analysers expect."""
+        return {"num_vars": len(self.names), "names": list(self.names), "bounds": [list(b) for b in self.bounds]}
 
 
 @dataclass(frozen=True)
@@ -159,7 +209,7 @@ class Design:
         names: the varied parameters, in [vary] order (the columns of ``matrix``).
         points: one row per design point (row i is point i), one column per parameter, holding the values
             the model receives (integer parameters rounded).
-        problem: SALib's problem dict (``num_vars``, ``names``, ``bounds``) for sampled designs, else None.
+        problem: the parameters and their bounds (:class:`Problem`) for sampled designs, else None.
         matrix: SALib's raw sample matrix (points x parameters) for sampled designs, else None; pass it as
             ``X`` to SALib's analysers.
         options: the [design] options used (samples, calc_second_order, num_levels).
@@ -168,20 +218,16 @@ class Design:
     method: str
     names: tuple[str, ...]
     points: pd.DataFrame
-    problem: dict[str, Any] | None = None
+    problem: Problem | None = None
     matrix: np.ndarray | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.points)
 
-    def point_params(self, point: int) -> dict[str, Any]:
-        """The parameter values of one design point as plain Python values (what the model is called with)."""
-        return {name: _plain(self.points[name].iat[point]) for name in self.names}  # by column: keeps int types
-
     def all_point_params(self) -> list[dict[str, Any]]:
-        """Every point's parameter values, in point order (faster than calling point_params in a loop)."""
-        columns = {name: [_plain(v) for v in self.points[name].tolist()] for name in self.names}
+        """Every point's parameter values as plain Python values (what the model is called with), in point order."""
+        columns = {name: [plain(v) for v in self.points[name].tolist()] for name in self.names}
         return [{name: columns[name][i] for name in self.names} for i in range(len(self.points))]
 
 
@@ -329,9 +375,13 @@ def n_points(spec: DesignSpec, factors: list[Factor]) -> int:
     return spec.samples * (k + 1)  # morris
 
 
-def design_seed(sweep_seed: int) -> int:
-    """The seed of the design's sampler, derived from the sweep seed on its own stream."""
-    return int(np.random.SeedSequence(sweep_seed, spawn_key=DESIGN_STREAM).generate_state(1)[0])
+def run_seed(entropy: int | Sequence[int], *key: int) -> int:
+    """A seed of its own for each run and draw: stream ``key`` of ``entropy`` (a sweep's seed, or a calibration's
+    seed with what it simulates), independent of executor and completion order.
+
+    Runs of a sweep use one-element keys (their index), the design :data:`DESIGN_STREAM`.
+    """
+    return int(np.random.SeedSequence(entropy, spawn_key=key).generate_state(1)[0])
 
 
 def build_design(spec: DesignSpec, factors: list[Factor], sweep_seed: int = 0) -> Design:
@@ -345,8 +395,8 @@ def build_design(spec: DesignSpec, factors: list[Factor], sweep_seed: int = 0) -
     if not factors:
         raise DesignError(f"[vary] is empty: method {spec.method!r} needs at least one parameter with {{low, high}}")
     bounds = [f for f in factors if isinstance(f, Bounds)]
-    problem = {"num_vars": len(bounds), "names": list(names), "bounds": [[b.low, b.high] for b in bounds]}
-    matrix = sample_matrix(spec, problem, design_seed(sweep_seed))
+    problem = Problem(names, tuple((b.low, b.high) for b in bounds))
+    matrix = sample_matrix(spec, problem, run_seed(sweep_seed, *DESIGN_STREAM))
     columns = {}
     for j, b in enumerate(bounds):
         column = matrix[:, j]
@@ -354,12 +404,12 @@ def build_design(spec: DesignSpec, factors: list[Factor], sweep_seed: int = 0) -
     return Design(spec.method, names, pd.DataFrame(columns), problem, matrix, spec.as_dict())
 
 
-def sample_matrix(spec: DesignSpec, problem: dict[str, Any], seed: int) -> np.ndarray:
+def sample_matrix(spec: DesignSpec, problem: Problem, seed: int) -> np.ndarray:
     """SALib's sample for the method: rows are design points, columns the parameters in problem order."""
     if spec.method not in ("lhs", "sobol", "morris"):
         raise DesignError(f"method {spec.method!r} is not a sampled design")
     assert spec.samples is not None  # parse_design requires it of every sampled method
-    return draw(spec.method, problem, spec.samples, seed, **spec.options)
+    return draw(spec.method, problem.to_salib(), spec.samples, seed, **spec.options)
 
 
 def draw(method: str, problem: dict[str, Any], n: int, seed: int | None, **options: Any) -> np.ndarray:
@@ -367,8 +417,7 @@ def draw(method: str, problem: dict[str, Any], n: int, seed: int | None, **optio
 
     ``n`` is the number of points (lhs), the base sample (sobol) or of trajectories (morris); ``options`` go
     to SALib's sampler (``calc_second_order`` defaults to :data:`DEFAULT_SECOND_ORDER`, ``num_levels`` to
-    :data:`DEFAULT_NUM_LEVELS`). Sweeps call it through :func:`build_design`, ``simulation.experiments.sensitivity``
-    directly.
+    :data:`DEFAULT_NUM_LEVELS`). Sweeps call it through :func:`build_design`.
     """
     if method == "lhs":
         from SALib.sample import latin
@@ -393,26 +442,8 @@ def _typed(points: pd.DataFrame) -> pd.DataFrame:
     return points
 
 
-def _plain(value: Any) -> Any:
-    """numpy and pandas scalars as the plain Python values a model's keyword arguments expect."""
+def plain(value: Any) -> Any:
+    """numpy and pandas scalars as the plain Python values a model's keywords (and a results row) expect."""
     if isinstance(value, np.generic):
         return value.item()
-    return value
-
-
-__all__ = [
-    "METHODS",
-    "Bounds",
-    "Design",
-    "DesignError",
-    "DesignSpec",
-    "Factor",
-    "Levels",
-    "Spaced",
-    "build_design",
-    "design_seed",
-    "n_points",
-    "parse_design",
-    "parse_factor",
-    "sample_matrix",
-]
+    return None if value is pd.NA else value

@@ -41,14 +41,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ..i18n import gettext_for
-from .atomic import save_figure, write_csv, write_text
-from .plots import wrap
+from .atomic import write_csv, write_text
+from .plots import finish, new_figure, wrap
 
 METHODS = ("prim", "tree")
 DEFAULT_LABEL = "independence within the horizon"
@@ -671,15 +670,10 @@ def plot_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, path: st
     Bare Figure with the Agg canvas, as in ``plots.py``; saved as PNG when ``path`` is given. ``lang`` 'zh'
     draws it in Chinese (the outcome's name is ``discovery.label``; parameters keep their identifiers).
     """
-    if lang == "zh":
-        from ..fonts import enable_chinese
-
-        enable_chinese()
     frame = _prepare_x(X)
     hits = _check_outcome(outcome, len(frame))
     second = discovery.trajectory is not None or discovery.rules is not None
-    fig = Figure(figsize=(11 if second else 6, 5), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure((11 if second else 6, 5), lang)
     axes = fig.subplots(1, 2 if second else 1, squeeze=False)[0]
     _draw_scatter(axes[0], discovery, frame, hits, lang)
     warning = incomplete_warning(discovery.incomplete, lang)
@@ -690,9 +684,7 @@ def plot_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, path: st
         _draw_trajectory(axes[1], discovery, lang)
     elif discovery.rules is not None:
         _draw_rules(axes[1], discovery.rules, lang)
-    if path is not None:
-        save_figure(fig, path, dpi=120)
-    return fig
+    return finish(fig, path)
 
 
 def write_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, out_dir: str | Path,
@@ -710,7 +702,3 @@ def write_discovery(discovery: Discovery, X: pd.DataFrame, outcome: Any, out_dir
     write_text(paths["summary"], text + "\n")
     plot_discovery(discovery, X, outcome, paths["figure"], lang)
     return paths
-
-
-__all__ = ["METHODS", "Box", "Discovery", "describe", "discover", "incomplete_warning", "plot_discovery",
-           "write_discovery"]  # fmt: skip

@@ -9,8 +9,7 @@ before a single point, run or resident exists:
 * :func:`check_sweep_size` refuses a sweep above :data:`MAX_RUNS` runs or
   :data:`MAX_POINTS` design points, or whose bookkeeping would not fit in the
   memory this process may use;
-* :func:`check_community_size` refuses one community that would not fit, and
-  :func:`community_estimate` says in one line what a large one will cost.
+* :func:`check_community_size` refuses one community that would not fit.
 
 Each refusal is one line naming the number, the limit and the flag that lifts
 it (``--allow-large``; ``allow_large=True`` in Python).
@@ -149,16 +148,6 @@ def community_seconds(n_residents: int, steps: int) -> float:
     return n_residents * (SETUP_SECONDS_PER_RESIDENT + steps * SECONDS_PER_RESIDENT_STEP)
 
 
-def community_estimate(n_residents: int, steps: int, runs: int = 1, processes: int = 1) -> str:
-    """One line on what ``runs`` models of this size will cost, ``processes`` at a time."""
-    memory = community_memory(n_residents)
-    seconds = community_seconds(n_residents, steps) * max(1, runs) / max(1, min(processes, runs))
-    at_once = f" each, {min(processes, runs)} at a time" if runs > 1 else ""
-    total = f"{runs:,} runs: about" if runs > 1 else "about"
-    return (f"{n_residents:,} residents for {steps} months: {total} {duration_text(seconds)} and "
-            f"{size_text(memory)} of memory{at_once} (estimate)")  # fmt: skip
-
-
 def check_community_size(n_residents: int, processes: int = 1, allow_large: bool = False) -> None:
     """Refuse communities that would not fit in memory, ``processes`` of them at once, before one is built."""
     need = community_memory(n_residents) * max(1, processes)
@@ -169,20 +158,3 @@ def check_community_size(n_residents: int, processes: int = 1, allow_large: bool
             f"{n_residents:,} residents{many} need about {size_text(need)} of memory, more than the "
             f"{size_text(budget)} available; use fewer residents or workers, or pass {ALLOW_LARGE} to try anyway"
         )
-
-
-__all__ = [
-    "ALLOW_LARGE",
-    "LARGE_COMMUNITY",
-    "MAX_POINTS",
-    "MAX_RUNS",
-    "SizeError",
-    "check_community_size",
-    "check_levels",
-    "check_sweep_size",
-    "community_estimate",
-    "community_memory",
-    "community_seconds",
-    "memory_budget",
-    "sweep_memory",
-]

@@ -19,7 +19,9 @@ import pandas as pd
 
 from ..i18n import N_
 from ..model.runner import summarise
+from .executors import community_summary
 
+RUN_SUMMARY = "simulation.experiments.patterns:run_summary"  # the sweeps' summary (the robustness analysis)
 # Every run a pattern or ablation compares: name -> (scenario, overrides).
 RUNS: dict[str, tuple[str, dict[str, Any]]] = {
     "guardian": ("guardian", {}),
@@ -111,21 +113,21 @@ def _first(table: pd.DataFrame, mask: pd.Series) -> int | None:
 
 
 def _declared() -> dict[str, str]:
-    from .sweep_worker import community_summary
-
-    extra = {name: "float64" for name in (
-        "months_to_independence", "trust_in_strangers_min", "trust_floor_share", "mean_reliance_last_year",
+    """Every column :func:`run_summary` writes, in its order, with its type."""
+    community: dict[str, str] = community_summary.outputs  # type: ignore[attr-defined]  # set in executors
+    floats = ("trust_in_strangers_min", "trust_floor_share", "mean_reliance_last_year")
+    last_years = (
         "ngo_independence_last_year", "decision_participation_last_5_years", "trust_in_strangers_last_5_years",
         "misperception_last_5_years", "low_level_share_last_5_years", "vulnerable_share_last_5_years",
-    )}  # fmt: skip
-    texts = {"stages_in_order": "string", "roles_in_order": "string"}
-    months = {"first_assist": "Int64", "first_supervise": "Int64"}
-    # outputs is an attribute set on the function in sweep_worker, as below: mypy does not know it
-    return {**community_summary.outputs, **extra, **texts, **months, "scandals_total": "Int64"}  # type: ignore[attr-defined]
+    )  # fmt: skip
+    return {
+        **community, "months_to_independence": "float64", "stages_in_order": "string", "roles_in_order": "string",
+        "first_assist": "Int64", "first_supervise": "Int64", **dict.fromkeys(floats, "float64"),
+        "scandals_total": "Int64", **dict.fromkeys(last_years, "float64"),
+    }  # fmt: skip
 
 
 run_summary.outputs = _declared()  # type: ignore[attr-defined]
-run_summary.dtypes = {k: v for k, v in run_summary.outputs.items() if v != "float64"}  # type: ignore[attr-defined]
 
 
 # --- the patterns, each a check on one seed's runs ---------------------------------------------------------

@@ -41,6 +41,25 @@ NO_LINE_END = "（《「『("  # ... and must not end with: they open what follo
 CALIBRATION_COLUMNS = 4  # panels per row of the calibration diagnostics (one per parameter, then epsilon)
 
 
+def new_figure(size: tuple[float, float], lang: str = "en") -> Figure:
+    """A bare Figure on the Agg canvas, laid out to fit; in Chinese (``lang`` 'zh') with the shipped font.
+
+    :class:`simulation.fonts.FontError`, one line with the fix, when no font has Chinese glyphs.
+    """
+    if lang == "zh":
+        enable_chinese()
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def finish(fig: Figure, path: str | Path | None, dpi: int = 120) -> Figure:
+    """``fig`` saved to ``path`` (whole or not at all) when one is given."""
+    if path is not None:
+        save_figure(fig, path, dpi=dpi)
+    return fig
+
+
 def wrap(text: str, columns: int, lang: str = "en") -> str:
     """``text`` broken into lines of at most about ``columns`` terminal columns, for labels and titles in a figure.
 
@@ -161,15 +180,12 @@ def plot_comparison(
     ``lang`` 'zh' draws it in Chinese (:class:`simulation.fonts.FontError` when no Chinese font is installed).
     """
     _ = gettext_for(lang)
-    if lang == "zh":
-        enable_chinese()
     names = list(dict.fromkeys(trajectories["configuration"]))
     if not names:
         raise ValueError("no trajectories to plot")
     ncols = min(MAX_COLUMNS, len(names))
     nrows = math.ceil(len(names) / ncols)
-    fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows + 0.8), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure((4.2 * ncols, 3.0 * nrows + 0.8), lang)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
         runs = trajectories.loc[trajectories["configuration"] == name]
@@ -177,9 +193,7 @@ def plot_comparison(
     _label_axes(axes.reshape(nrows, ncols), len(names), lang)
     fig.legend(handles=_legend_handles(lang), loc="outside lower center", ncols=5, frameon=False, fontsize=9)
     fig.suptitle(_("Self-governance index by configuration"), fontsize=13)
-    if path is not None:
-        save_figure(fig, path, dpi=150)
-    return fig
+    return finish(fig, path, dpi=150)
 
 
 def plot_calibration(
@@ -196,13 +210,10 @@ def plot_calibration(
     labels in Chinese (parameters keep their identifiers).
     """
     _ = gettext_for(lang)
-    if lang == "zh":
-        enable_chinese()
     names = list(priors)
     columns = min(len(names) + 1, CALIBRATION_COLUMNS)
     rows = math.ceil((len(names) + 1) / columns)
-    fig = Figure(figsize=(3.6 * columns, 3.0 * rows), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure((3.6 * columns, 3.0 * rows), lang)
     grid = fig.subplots(rows, columns, squeeze=False).ravel()
     for spare in grid[len(names) + 1 :]:
         spare.set_visible(False)
@@ -238,9 +249,7 @@ def plot_calibration(
     ax.set_ylabel(_("distance threshold ε"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(_("ABC-SMC calibration"))
-    if path is not None:
-        save_figure(fig, path, dpi=120)
-    return fig
+    return finish(fig, path)
 
 
 def plot_predictive(
@@ -255,11 +264,8 @@ def plot_predictive(
     ``checks`` is :func:`simulation.experiments.calibration.predictive_summary`'s result.
     """
     _ = gettext_for(lang)
-    if lang == "zh":
-        enable_chinese()
     names = list(checks)
-    fig = Figure(figsize=(3.6 * len(names), 3.0), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure((3.6 * len(names), 3.0), lang)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names, strict=True):
         check = checks[name]
@@ -280,6 +286,4 @@ def plot_predictive(
     axes[0].set_ylabel(_("runs"))
     axes[0].legend(frameon=False, fontsize="small")
     fig.suptitle(_("posterior predictive check"))
-    if path is not None:
-        save_figure(fig, path, dpi=120)
-    return fig
+    return finish(fig, path)

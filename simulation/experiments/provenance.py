@@ -15,7 +15,10 @@ So a results directory records, next to the sweep itself:
 * the versions of the libraries whose random streams or algorithms the runs
   use (Mesa, NumPy, NetworkX, SciPy).
 
-:func:`differences` names, in words, what differs between two such records.
+:func:`record` makes such a record, and keeps what it read (the configurations as named, the modules), so
+that :func:`today` can make it again from a results directory alone; :func:`differences` names, in words, what
+differs between two records, and :func:`stale` why a directory's runs could not be resumed today.
+:func:`environment` is the rest a results directory keeps for a reader: package, Python, platform, libraries.
 """
 
 from __future__ import annotations
@@ -26,14 +29,18 @@ import functools
 import hashlib
 import importlib
 import json
+import platform
 import subprocess
 import sys
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole package, not only this subpackage
-NUMERIC_LIBRARIES = ("mesa", "numpy", "networkx", "scipy")
+NUMERIC_LIBRARIES = ("mesa", "numpy", "networkx", "scipy")  # their streams and algorithms decide the numbers
+LIBRARIES = (*NUMERIC_LIBRARIES, "pandas", "pyarrow", "SALib", "dask", "distributed", "tqdm", "threadpoolctl")
 
 
 def digest(data: Any) -> str:
@@ -91,21 +98,26 @@ def _module_identity(import_path: str) -> dict[str, Any] | None:
     return {"version": version, "source": source_hash}
 
 
+def versions(names: Iterable[str]) -> dict[str, str]:
+    """The installed version of each library named (those not installed are left out)."""
+    found = {}
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
+
+
 def code_identity(*import_paths: str) -> dict[str, Any]:
     """The code behind the runs: this package (version, source digest, commit) and any outside model module."""
     from .. import __version__
 
-    libraries = {}
-    for name in NUMERIC_LIBRARIES:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            libraries[name] = metadata.version(name)
     modules = {path.partition(":")[0]: ident for path in import_paths if (ident := _module_identity(path))}
     return {
         "package_version": __version__,
         "source": source_digest(),
         **git_state(),
         "modules": modules,
-        "libraries": libraries,
+        "libraries": versions(NUMERIC_LIBRARIES),
     }
 
 
@@ -118,10 +130,55 @@ def configuration_content(scenario: Any) -> dict[str, Any]:
     return {"file": str(loaded.path) if loaded.path else None, "digest": digest(values), "params": values}
 
 
+def record(configurations: Mapping[str, Any], *import_paths: str) -> dict[str, Any]:
+    """What decides runs' numbers besides their own settings: each configuration's content (``configurations``
+    maps a name to the scenario as given: a name or a file) and the code, with what was read to make it."""
+    return {
+        "configurations": {name: configuration_content(scenario) for name, scenario in configurations.items()},
+        "code": code_identity(*import_paths),
+        "inputs": {"configurations": dict(configurations), "modules": list(import_paths)},
+    }
+
+
+def today(recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """``recorded`` made again from the same inputs as they are today (KeyError when it does not say them)."""
+    inputs = recorded["inputs"]
+    return record(inputs["configurations"], *inputs["modules"])
+
+
+def stale(recorded: Mapping[str, Any] | None) -> str | None:
+    """Why runs made with ``recorded`` could not be resumed today (configurations or code changed), else None."""
+    if recorded is None or "inputs" not in recorded:
+        return "written by an earlier version (no record of configurations and code)"
+    try:
+        now = today(recorded)
+    except Exception as err:  # a configuration or module that no longer exists
+        return f"its inputs cannot be read today ({type(err).__name__}: {err})"
+    changes = differences(recorded, now)
+    return "changed " + "; ".join(changes) if changes else None
+
+
+def environment() -> dict[str, Any]:
+    """Package version, git commit, Python, platform and library versions: enough to reproduce the numbers."""
+    from .. import __version__
+
+    return {
+        "package": {"name": "community-self-governance", "version": __version__, **git_state()},
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "libraries": versions(LIBRARIES),
+    }
+
+
+def now() -> str:
+    """The current time in UTC, to the second, as a results directory records it."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 # --- comparing two records -------------------------------------------------------------------------------
 
 
-def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """What differs between two provenance records, each as a short phrase ("numpy 2.1.0 -> 2.2.0")."""
     found = _configuration_changes(old.get("configurations", {}), new.get("configurations", {}))
     old_code, new_code = old.get("code", {}), new.get("code", {})
@@ -165,6 +222,3 @@ def _version(value: Any) -> str:
     if isinstance(value, dict):
         return f"{value.get('version') or ''} {value.get('source') or ''}".strip() or "none"
     return str(value) if value is not None else "none"
-
-
-__all__ = ["code_identity", "configuration_content", "differences", "digest", "git_state", "source_digest"]

@@ -28,8 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ..fonts import enable_chinese
 from ..i18n import N_, gettext_for
@@ -37,17 +35,17 @@ from ..model.parameters import FIELDS, plausible_range
 from ..model.scenarios import SCENARIO_DIR, load_scenario
 from ..names import configuration_name
 from . import budget
-from .atomic import save_figure, write_csv, write_text
+from .atomic import write_csv, write_text
+from .compare import paired_sweep
 from .discovery import describe as describe_discovery
 from .discovery import discover, write_discovery
-from .patterns import PATTERNS, RUNS, evaluate
-from .plots import wrap
-from .sensitivity import Problem, analyze, row_caveats
+from .patterns import PATTERNS, RUN_SUMMARY, RUNS, evaluate
+from .plots import finish, new_figure, wrap
+from .sensitivity import analyze, row_caveats
 from .sweep import SweepResult, load_sweep, read_summary, run_sweep
 from .sweep_analysis import design_point_outputs
 from .yardsticks import markdown, yardstick_sweep, yardstick_table
 
-SUMMARY = "simulation.experiments.patterns:run_summary"
 SCREEN_OUTPUTS = ("final_index", "months_to_independence", "trust_in_strangers_last_year", "total_public_cost")
 OUTPUT_LABELS = {
     "final_index": N_("final index"),
@@ -168,7 +166,7 @@ def screening_sweep(settings: Settings) -> dict[str, Any]:
     return {
         "description": "Robustness 1: Morris screening of every parameter over its plausible range (guardian)",
         "scenarios": ["guardian"],
-        "summary": SUMMARY,
+        "summary": RUN_SUMMARY,
         "seeds": 1,
         "steps": settings.steps,
         "seed": settings.seed,
@@ -183,7 +181,7 @@ def noise_sweep(settings: Settings) -> dict[str, Any]:
     return {
         "description": "Robustness 0: seed noise of the headline outputs (guardian at its defaults)",
         "scenarios": ["guardian"],
-        "summary": SUMMARY,
+        "summary": RUN_SUMMARY,
         "seeds": settings.noise_seeds,
         "steps": settings.steps,
         "seed": settings.seed + 3,
@@ -203,18 +201,11 @@ def noise_floor(summary: pd.DataFrame) -> pd.Series:
 
 def patterns_sweep(settings: Settings, factors: dict[str, dict[str, float]]) -> dict[str, Any]:
     """Every pattern run at every Latin-hypercube point, paired by seed."""
-    return {
-        "description": "Robustness 2: the patterns over a Latin hypercube of the plausible space",
-        "configurations": {name: {"scenario": scenario, **overrides} for name, (scenario, overrides) in RUNS.items()},
-        "summary": SUMMARY,
-        "seeds": settings.seeds,
-        "seeding": "paired",
-        "steps": settings.steps,
-        "seed": settings.seed + 1,
-        "fixed": {"n_residents": settings.n_residents},
-        "vary": factors,
-        "design": {"method": "lhs", "samples": settings.points},
-    }
+    return paired_sweep("Robustness 2: the patterns over a Latin hypercube of the plausible space",
+                        {name: {"scenario": scenario, **overrides} for name, (scenario, overrides) in RUNS.items()},
+                        seeds=settings.seeds, steps=settings.steps, seed=settings.seed + 1,
+                        n_residents=settings.n_residents, summary=RUN_SUMMARY, vary=factors,
+                        design={"method": "lhs", "samples": settings.points})  # fmt: skip
 
 
 # --- analysis ----------------------------------------------------------------------------------------------
@@ -224,8 +215,7 @@ def screening_table(spec: Any, sweep_dir: Path) -> pd.DataFrame:
     """Morris mu*, its interval and sigma per output and parameter; ``scaled`` is mu* over the output's largest."""
     design = spec.design
     outputs = design_point_outputs(read_summary(sweep_dir), list(SCREEN_OUTPUTS), len(design))
-    problem = Problem.from_salib(design.problem)
-    table = analyze(problem, "morris", design.matrix, outputs, seed=spec.seed, num_levels=MORRIS_LEVELS)
+    table = analyze(design, outputs, seed=spec.seed)[0]
     largest = table.groupby("output")["mu_star"].transform("max").replace(0, np.nan)
     table["scaled"] = (table["mu_star"] / largest).fillna(0.0)
     table["rank"] = table.groupby("output")["mu_star"].rank(ascending=False, method="min").astype(int)
@@ -306,8 +296,7 @@ def plot_screening(rank: pd.DataFrame, scaled_floor: pd.Series, path: Path, top:
     """
     _ = gettext_for(lang)
     shown = rank.head(top).iloc[::-1]
-    fig = _figure((9, 0.32 * len(shown) + 1.6), lang)
-    FigureCanvasAgg(fig)
+    fig = new_figure((9, 0.32 * len(shown) + 1.6), lang)
     ax = fig.subplots()
     height = 0.8 / len(SCREEN_OUTPUTS)
     for i, output in enumerate(SCREEN_OUTPUTS):
@@ -319,7 +308,7 @@ def plot_screening(rank: pd.DataFrame, scaled_floor: pd.Series, path: Path, top:
     ax.set_title(_("The {shown} most influential of {total} parameters (guardian)").format(
         shown=len(shown), total=len(rank)), fontsize="medium")  # fmt: skip
     ax.legend(frameon=False, fontsize="small", loc="lower right")
-    save_figure(fig, path, dpi=120)
+    finish(fig, path)
     return path
 
 
@@ -334,7 +323,7 @@ def plot_shares(shares: pd.DataFrame, path: Path, lang: str = "en") -> Path:
     labels = [wrap(f"{k}: {_(says)}", SHARE_LABEL_COLUMNS, lang)
               for k, says in zip(shares["pattern"], shares["says"], strict=True)]  # fmt: skip
     lines = sum(label.count("\n") + 1 for label in labels)
-    fig = _figure((10, 0.17 * lines + 0.12 * len(labels) + 1.6), lang)
+    fig = new_figure((10, 0.17 * lines + 0.12 * len(labels) + 1.6), lang)
     ax = fig.subplots()
     y = np.arange(len(shares))[::-1]
     ax.barh(y, shares["share"], color="#4c72b0")
@@ -350,7 +339,7 @@ def plot_shares(shares: pd.DataFrame, path: Path, lang: str = "en") -> Path:
         title += "\n" + _("too few points to read as findings: standard error up to ±{se:.2f}; use the full "
                           "setting").format(se=0.5 / np.sqrt(max(points, 1)))  # fmt: skip
     fig.suptitle(title, fontsize="medium")
-    save_figure(fig, path, dpi=120)
+    finish(fig, path)
     return path
 
 
@@ -517,11 +506,3 @@ def describe(
                  .format(seeds=settings.yardstick_seeds))  # fmt: skip
     lines.append(markdown(yardsticks))
     return "\n".join(lines)
-
-
-def _figure(size: tuple[float, float], lang: str) -> Figure:
-    if lang == "zh":
-        enable_chinese()  # FontError, one line with the fix, when no font has Chinese glyphs
-    fig = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig

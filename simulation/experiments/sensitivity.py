@@ -4,28 +4,18 @@ Which parameters drive an outcome, alone (first order) or through interactions
 (total order)? Sobol' indices answer that with confidence intervals; the
 cheaper Morris screening ranks parameters when runs are too costly for Sobol'.
 
-Everything here works on a plain Python function of a parameter dictionary,
-``func({"feedback": 0.4, ...}) -> float | dict[str, float]``, not on the model
-itself. That keeps the analysis testable against functions whose indices are
-known analytically, and lets the model, a sweep runner or a cluster supply the
-evaluations. The building blocks are
-
-- :class:`Problem` / :func:`problem_from_bounds`: the names and ranges varied;
-- :func:`sample`: the design (a NumPy array, one row per run);
-- :func:`evaluate`: run a function over the design, optionally through any
-  ``concurrent.futures.Executor``;
-- :func:`analyze` / :func:`second_order`: tidy tables of indices with
-  confidence intervals;
-- :func:`sensitivity`: all of the above in one call;
-- :func:`plot_indices` / :func:`write_results`: a bar chart and CSV files.
+The analysis works on a design (:mod:`simulation.experiments.designs` draws it, as a sweep does) and the
+outputs at its points, not on the model itself: that keeps it testable against functions whose indices are
+known analytically, and lets a sweep on any executor supply the evaluations. :func:`analyze` gives tidy
+tables of indices with confidence intervals, read as the design was drawn (method, second order, levels), so
+the analysis cannot contradict the sampling; :func:`plot_indices` and :func:`write_results` a bar chart and
+CSV files.
 
 SALib quirks handled here (SALib 1.6):
 
 - ``SALib.analyze.sobol`` seeds its bootstrap only ``if seed:``, so ``seed=0``
   silently falls back to NumPy's global random state; a ``Generator`` is
   passed instead so every seed, 0 included, reproduces the intervals.
-- Sobol' sampling warns but carries on when ``n`` is not a power of 2 (the
-  sequence then loses its balance properties); here that is an error.
 - A constant output makes SALib divide by a zero standard deviation and report
   indices of 0; here they are NaN with a warning, since they are undefined.
 - ``saltelli`` sampling is deprecated: only ``SALib.sample.sobol`` is used.
@@ -35,32 +25,20 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..i18n import gettext_for
-from .atomic import save_figure, write_csv
-from .designs import DEFAULT_NUM_LEVELS, DEFAULT_SECOND_ORDER, draw
+from .atomic import write_csv
+from .designs import DEFAULT_NUM_LEVELS, DEFAULT_SECOND_ORDER, Design, Problem
+from .plots import finish, new_figure
 
 METHODS = ("morris", "sobol")
 
-# Options each step accepts; anything else is a typo the user should hear about.
-SAMPLE_OPTIONS = {
-    "sobol": {"calc_second_order", "scramble"},
-    "morris": {"num_levels", "optimal_trajectories", "local_optimization"},
-}
-ANALYZE_OPTIONS = {
-    "sobol": {"calc_second_order", "num_resamples", "conf_level"},
-    "morris": {"num_levels", "num_resamples", "conf_level", "scaled"},
-}
 SCALAR_OUTPUT = "y"
 
 SOBOL_COLUMNS = ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
@@ -72,106 +50,7 @@ ST_COLOUR = "#f28e2b"
 MAX_COLUMNS = 3
 
 
-# --- the problem ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """The parameters varied and their ranges (uniform between low and high).
-
-    Checked on creation so that a typo in a specification fails before any
-    model run is spent on it.
-    """
-
-    names: tuple[str, ...]
-    bounds: tuple[tuple[float, float], ...]
-
-    def __post_init__(self) -> None:
-        names = tuple(str(n) for n in self.names)
-        bounds = tuple((float(low), float(high)) for low, high in self.bounds)
-        object.__setattr__(self, "names", names)
-        object.__setattr__(self, "bounds", bounds)
-        if not names:
-            raise ValueError("a sensitivity problem needs at least one parameter")
-        if len(names) != len(bounds):
-            raise ValueError(f"{len(names)} parameter names but {len(bounds)} bounds")
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"parameter names repeated: {', '.join(duplicates)}")
-        for name, (low, high) in zip(names, bounds, strict=True):
-            if not (math.isfinite(low) and math.isfinite(high)):
-                raise ValueError(f"bounds of '{name}' must be finite numbers, got ({low}, {high})")
-            if low >= high:
-                raise ValueError(f"bounds of '{name}' must have low < high, got ({low}, {high})")
-
-    @property
-    def num_vars(self) -> int:
-        return len(self.names)
-
-    @classmethod
-    def from_salib(cls, problem: Mapping[str, Any]) -> Problem:
-        """From SALib's ``{"names": [...], "bounds": [[low, high], ...]}`` (as a sweep design keeps it)."""
-        try:
-            return cls(tuple(problem["names"]), tuple(tuple(b) for b in problem["bounds"]))
-        except (KeyError, TypeError):
-            raise ValueError("a SALib problem needs 'names' and 'bounds' lists") from None
-
-    def to_salib(self) -> dict[str, Any]:
-        """The dictionary SALib's samplers and analysers expect."""
-        return {"num_vars": self.num_vars, "names": list(self.names), "bounds": [list(b) for b in self.bounds]}
-
-    def as_dicts(self, X: np.ndarray) -> list[dict[str, float]]:
-        """One parameter dictionary per row of a design, with plain floats (not NumPy scalars)."""
-        X = _check_design(self, X)
-        return [dict(zip(self.names, map(float, row), strict=True)) for row in X]
-
-
-def problem_from_bounds(bounds: Mapping[str, tuple[float, float]]) -> Problem:
-    """A :class:`Problem` from ``{"feedback": (0.0, 1.0), ...}``, in the mapping's order."""
-    if not isinstance(bounds, Mapping):
-        raise ValueError(f"bounds must be a mapping of name -> (low, high), got {type(bounds).__name__}")
-    pairs = []
-    for name, pair in bounds.items():
-        try:
-            low, high = pair
-        except (TypeError, ValueError):
-            raise ValueError(f"bounds of '{name}' must be a pair (low, high), got {pair!r}") from None
-        pairs.append((low, high))
-    return Problem(tuple(bounds), tuple(pairs))
-
-
-# --- checks --------------------------------------------------------------------------------------
-
-
-def _check_method(method: str) -> str:
-    if method not in METHODS:
-        raise ValueError(f"unknown sensitivity method '{method}'; choose one of: {', '.join(METHODS)}")
-    return method
-
-
-def _check_options(method: str, options: Mapping[str, Any], allowed: Iterable[str], step: str) -> None:
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise ValueError(
-            f"unknown option(s) for {method} {step}: {', '.join(unknown)}; valid: {', '.join(sorted(allowed))}"
-        )
-
-
-def _is_power_of_two(n: int) -> bool:
-    return n > 0 and n & (n - 1) == 0
-
-
-def _check_design(problem: Problem, X: Any) -> np.ndarray:
-    """The design as a float array in ``problem.names`` order (a DataFrame is matched by column name)."""
-    if isinstance(X, pd.DataFrame):
-        missing = [name for name in problem.names if name not in X.columns]
-        if missing:
-            raise ValueError(f"samples lack the parameter column(s): {', '.join(missing)}")
-        X = X[list(problem.names)]
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != problem.num_vars:
-        raise ValueError(f"samples must have shape (runs, {problem.num_vars}), got {X.shape}")
-    return X
+# --- analysis ------------------------------------------------------------------------------------
 
 
 def _outputs_frame(Y: Any) -> pd.DataFrame:
@@ -201,112 +80,12 @@ def _outputs_frame(Y: Any) -> pd.DataFrame:
     return frame
 
 
-def _sobol_second_order_from_rows(problem: Problem, rows: int, given: bool | None) -> bool:
-    """Whether a Sobol' design carries second-order rows, read off its length when not given.
-
-    A Sobol' design has ``n (2D + 2)`` rows with second order and ``n (D + 2)``
-    without; with ``n`` a power of 2 only one of the two can fit, so the
-    analysis cannot be run with a setting that contradicts the sampling.
-    """
-    d = problem.num_vars
-    fits = {
-        flag: rows % size == 0 and _is_power_of_two(rows // size) for flag, size in ((True, 2 * d + 2), (False, d + 2))
-    }
-    if given is not None:
-        if not fits[given]:
-            size = 2 * d + 2 if given else d + 2
-            raise ValueError(
-                f"{rows} runs do not form a Sobol' design with calc_second_order={given} "
-                f"(expected n * {size} runs, n a power of 2)"
-            )
-        return given
-    for flag in (True, False):
-        if fits[flag]:
-            return flag
-    raise ValueError(
-        f"{rows} runs do not form a Sobol' design for {d} parameters "
-        f"(expected n * {2 * d + 2} or n * {d + 2} runs, n a power of 2)"
-    )
-
-
-def _check_morris_design(problem: Problem, X: np.ndarray, num_levels: int) -> None:
-    """Refuse a design that is not Morris trajectories on a ``num_levels`` grid.
-
-    SALib would fail with a reshape error on a wrong length and, worse, give
-    silently rescaled effects when ``num_levels`` differs from the sampling.
-    """
-    d = problem.num_vars
-    if len(X) == 0 or len(X) % (d + 1):
-        raise ValueError(f"{len(X)} runs do not form Morris trajectories for {d} parameters (a multiple of {d + 1})")
-    low, high = np.array(problem.bounds).T
-    steps = (X - low) / (high - low) * (num_levels - 1)
-    if not np.allclose(steps, np.round(steps), atol=1e-6):
-        raise ValueError(f"the design is not on a num_levels={num_levels} grid: pass the num_levels used for sampling")
-
-
-# --- sampling ------------------------------------------------------------------------------------
-
-
-def sample(problem: Problem, method: str, n: int, seed: int | None, **options: Any) -> np.ndarray:
-    """The design: one row per run, one column per parameter, in ``problem.names`` order.
-
-    ``n`` is the base sample size for Sobol' (a power of 2; the design has
-    ``n (D + 2)`` rows, or ``n (2D + 2)`` with ``calc_second_order=True``) and
-    the number of trajectories for Morris (``n (D + 1)`` rows; option
-    ``num_levels``, default 4). The same seed gives the same design.
-    """
-    _check_method(method)
-    _check_options(method, options, SAMPLE_OPTIONS[method], "sampling")
-    n = int(n)
-    if method == "sobol":
-        if not _is_power_of_two(n):
-            lower, upper = 2 ** max(int(math.log2(max(n, 1))), 0), 2 ** math.ceil(math.log2(max(n, 1)))
-            raise ValueError(f"n must be a power of 2 for Sobol' sampling, got {n} (try {lower} or {upper})")
-    elif n < 2:
-        raise ValueError(f"Morris sampling needs at least 2 trajectories, got n={n}")
-    return draw(method, problem.to_salib(), n, seed, **options)
-
-
-# --- evaluation ----------------------------------------------------------------------------------
-
-
-def _as_outputs(value: Any) -> dict[str, float]:
-    if isinstance(value, Mapping):
-        return {str(k): float(v) for k, v in value.items()}
-    return {SCALAR_OUTPUT: float(value)}
-
-
-def evaluate(
-    func: Callable[[dict[str, float]], float | Mapping[str, float]],
-    problem: Problem,
-    X: np.ndarray,
-    executor: Executor | None = None,
-) -> pd.DataFrame:
-    """Run ``func`` on every row of the design; one output column per key it returns.
-
-    With an executor, ``executor.map`` keeps the design's order, so results
-    are identical to the serial path whatever the pool (processes, Dask,
-    MPI). For process pools ``func`` must be picklable (a module-level function).
-    """
-    params = problem.as_dicts(X)
-    results = executor.map(func, params) if executor is not None else map(func, params)
-    rows = [_as_outputs(r) for r in results]
-    keys = list(rows[0]) if rows else [SCALAR_OUTPUT]
-    for i, row in enumerate(rows):
-        if set(row) != set(keys):
-            raise ValueError(f"run {i} returned outputs {sorted(row)}, but run 0 returned {sorted(keys)}")
-    return pd.DataFrame(rows, columns=keys)
-
-
-# --- analysis ------------------------------------------------------------------------------------
-
-
 def _warn_constant(output: str) -> None:
     warnings.warn(f"output '{output}' is the same in every run: its Sobol' indices are undefined (NaN)", stacklevel=3)
 
 
 def _sobol_one(
-    problem: Problem, output: str, y: np.ndarray, seed: int | None, second: bool, options: Mapping[str, Any]
+    problem: Problem, output: str, y: np.ndarray, seed: int | None, second: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """First/total (and second-order) indices of one output as tidy tables."""
     from SALib.analyze import sobol as sobol_analyze
@@ -322,7 +101,7 @@ def _sobol_one(
     else:
         # A Generator, not the int: SALib ignores a falsy seed (0) and would use the global state.
         rng = np.random.default_rng(seed)
-        result = sobol_analyze.analyze(problem.to_salib(), y, calc_second_order=second, seed=rng, **options)
+        result = sobol_analyze.analyze(problem.to_salib(), y, calc_second_order=second, seed=rng)
         first = pd.DataFrame({k: result[k] for k in ("S1", "S1_conf", "ST", "ST_conf")})
         if second:  # otherwise s2 is not read: the function returns first
             s2, s2_conf = result["S2"], result["S2_conf"]
@@ -336,113 +115,43 @@ def _sobol_one(
 
 
 def _morris_one(
-    problem: Problem, output: str, X: np.ndarray, y: np.ndarray, seed: int | None, options: Mapping[str, Any]
+    problem: Problem, output: str, X: np.ndarray, y: np.ndarray, seed: int | None, num_levels: int
 ) -> pd.DataFrame:
     """Morris elementary-effect statistics of one output as a tidy table."""
     from SALib.analyze import morris as morris_analyze
 
-    result = morris_analyze.analyze(problem.to_salib(), X, y, seed=np.random.default_rng(seed), **options)
+    rng = np.random.default_rng(seed)
+    result = morris_analyze.analyze(problem.to_salib(), X, y, seed=rng, num_levels=num_levels)
     table = pd.DataFrame({k: np.asarray(result[k], dtype=float) for k in ("mu", "mu_star", "mu_star_conf", "sigma")})
     table.insert(0, "parameter", list(problem.names))
     table.insert(0, "output", output)
     return table
 
 
-def _analyze_tables(
-    problem: Problem, method: str, X: Any, Y: Any, seed: int | None, options: dict[str, Any]
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The indices table and, for second-order Sobol' designs, the pair table."""
-    _check_method(method)
-    _check_options(method, options, ANALYZE_OPTIONS[method], "analysis")
-    X = _check_design(problem, X)
-    outputs = _outputs_frame(Y)
-    if len(outputs) != len(X):
-        raise ValueError(f"outputs have {len(outputs)} rows but the design has {len(X)} runs")
-    if method == "morris":
-        options.setdefault("num_levels", DEFAULT_NUM_LEVELS)
-        _check_morris_design(problem, X, options["num_levels"])
-        tables = [_morris_one(problem, col, X, outputs[col].to_numpy(), seed, options) for col in outputs]
-        return pd.concat(tables, ignore_index=True)[MORRIS_COLUMNS], None
-    second = _sobol_second_order_from_rows(problem, len(X), options.pop("calc_second_order", None))
-    pieces = [_sobol_one(problem, col, outputs[col].to_numpy(), seed, second, options) for col in outputs]
-    first = pd.concat([p[0] for p in pieces], ignore_index=True)[SOBOL_COLUMNS]
-    pairs = pd.concat([p[1] for p in pieces], ignore_index=True) if second else None
-    return first, pairs
+def analyze(design: Design, outputs: Any, seed: int | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Tidy indices of a Sobol' or Morris design's outputs, one row per (output, parameter), and the pairs.
 
-
-def analyze(problem: Problem, method: str, X: Any, Y: Any, seed: int | None, **options: Any) -> pd.DataFrame:
-    """Tidy sensitivity indices, one row per (output, parameter).
-
-    Sobol': ``S1, S1_conf, ST, ST_conf`` (the ``_conf`` columns are the
-    half-widths of the bootstrap confidence interval, 95% by default). Morris:
-    ``mu, mu_star, mu_star_conf, sigma`` in output units per full parameter
-    range. ``Y`` is an array, a Series or a DataFrame with one column per
-    output. Whether a Sobol' design has second-order rows is read off its
-    length; :func:`second_order` gives those indices. ``seed`` fixes the
+    Sobol': ``S1, S1_conf, ST, ST_conf`` (the ``_conf`` columns are the half-widths of the bootstrap
+    confidence interval, 95%). Morris: ``mu, mu_star, mu_star_conf, sigma`` in output units per full
+    parameter range. The second table holds the second-order Sobol' indices (one row per output and
+    parameter pair) of a design drawn with ``calc_second_order``, else it is None. ``outputs`` is an array,
+    a Series or a DataFrame with one column per output, one row per design point. ``seed`` fixes the
     bootstrap, so intervals are reproducible.
     """
-    return _analyze_tables(problem, method, X, Y, seed, dict(options))[0]
-
-
-def second_order(problem: Problem, X: Any, Y: Any, seed: int | None, **options: Any) -> pd.DataFrame:
-    """Second-order Sobol' indices, one row per (output, parameter pair); needs a second-order design."""
-    options["calc_second_order"] = True
-    return _analyze_tables(problem, "sobol", X, Y, seed, options)[1]
-
-
-# --- all in one ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SensitivityResult:
-    """Everything a sensitivity run produced, so that it can be saved and re-analysed."""
-
-    method: str
-    problem: Problem
-    samples: pd.DataFrame
-    outputs: pd.DataFrame
-    indices: pd.DataFrame
-    second_order: pd.DataFrame | None = None
-
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Indices (CSV + PNG), second-order table and runs (CSV) into ``out_dir``."""
-        runs = pd.concat([self.samples, self.outputs], axis=1)
-        return write_results(self.indices, out_dir, self.method, second_order=self.second_order, runs=runs)
-
-
-def _split_options(method: str, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Sampling and analysis options from one set; shared ones (num_levels, ...) go to both."""
-    _check_options(method, options, SAMPLE_OPTIONS[method] | ANALYZE_OPTIONS[method], "sensitivity")
-    for_sampling = {k: v for k, v in options.items() if k in SAMPLE_OPTIONS[method]}
-    for_analysis = {k: v for k, v in options.items() if k in ANALYZE_OPTIONS[method]}
-    return for_sampling, for_analysis
-
-
-def sensitivity(
-    func: Callable[[dict[str, float]], float | Mapping[str, float]],
-    problem: Problem,
-    method: str,
-    n: int,
-    seed: int | None,
-    executor: Executor | None = None,
-    **options: Any,
-) -> SensitivityResult:
-    """Sample, evaluate ``func`` on every sample (serially or through ``executor``) and analyse.
-
-    ``func`` takes a parameter dictionary and returns a number or a dictionary
-    of named numbers (several outputs analysed at once). Options are those of
-    :func:`sample` and :func:`analyze` (``calc_second_order``, ``num_levels``,
-    ``num_resamples``, ``conf_level``, ...).
-    """
-    _check_method(method)
-    sampling, analysis = _split_options(method, options)
-    X = sample(problem, method, n, seed, **sampling)
-    outputs = evaluate(func, problem, X, executor=executor)
-    if method == "sobol":
-        analysis["calc_second_order"] = bool(sampling.get("calc_second_order", DEFAULT_SECOND_ORDER))
-    indices, pairs = _analyze_tables(problem, method, X, outputs, seed, analysis)
-    samples = pd.DataFrame(X, columns=list(problem.names))
-    return SensitivityResult(method, problem, samples, outputs, indices, pairs)
+    if design.method not in METHODS or design.problem is None or design.matrix is None:
+        raise ValueError(f"a {design.method} design has no sensitivity indices; choose one of: {', '.join(METHODS)}")
+    frame = _outputs_frame(outputs)
+    if len(frame) != len(design):
+        raise ValueError(f"outputs have {len(frame)} rows but the design has {len(design)} runs")
+    problem, X = design.problem, design.matrix
+    if design.method == "morris":
+        levels = design.options.get("num_levels", DEFAULT_NUM_LEVELS)
+        tables = [_morris_one(problem, col, X, frame[col].to_numpy(), seed, levels) for col in frame]
+        return pd.concat(tables, ignore_index=True)[MORRIS_COLUMNS], None
+    second = bool(design.options.get("calc_second_order", DEFAULT_SECOND_ORDER))
+    pieces = [_sobol_one(problem, col, frame[col].to_numpy(), seed, second) for col in frame]
+    first = pd.concat([p[0] for p in pieces], ignore_index=True)[SOBOL_COLUMNS]
+    return first, pd.concat([p[1] for p in pieces], ignore_index=True) if second else None
 
 
 # --- what a design is too small to say ------------------------------------------------------------
@@ -553,18 +262,14 @@ def _draw_morris(ax, part: pd.DataFrame, lang: str = "en") -> None:
 def plot_indices(table: pd.DataFrame, path: str | Path | None = None, lang: str = "en") -> Figure:
     """Bar chart of the indices, one panel per output; saved as PNG when ``path`` is given.
 
-    Built on a bare Figure with the Agg canvas, as in ``plots.py``: no display
-    and no pyplot state needed, and the figure still shows in a notebook.
+    Built on a bare Figure (:func:`.plots.new_figure`): no display and no pyplot state needed, and the figure
+    still shows in a notebook.
     ``lang`` 'zh' draws the labels and the outputs' names in Chinese (parameters keep their
     identifiers; :class:`simulation.fonts.FontError` when no Chinese font is installed).
     """
     from ..names import output_name
 
     _ = gettext_for(lang)
-    if lang == "zh":
-        from ..fonts import enable_chinese
-
-        enable_chinese()
     method = _method_of(table)
     if "output" not in table.columns:
         table = table.assign(output=SCALAR_OUTPUT)
@@ -572,8 +277,7 @@ def plot_indices(table: pd.DataFrame, path: str | Path | None = None, lang: str 
     params = list(dict.fromkeys(table["parameter"]))
     rows, cols = _panel_grid(len(outputs))
     height = max(2.2, 0.42 * len(params) + 1.3)
-    fig = Figure(figsize=(4.6 * cols + 1.2, height * rows), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure((4.6 * cols + 1.2, height * rows), lang)
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     for ax, output in zip(axes.flat, outputs, strict=False):
         part = table[table["output"] == output].set_index("parameter").reindex(params).reset_index()
@@ -592,9 +296,7 @@ def plot_indices(table: pd.DataFrame, path: str | Path | None = None, lang: str 
     fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize="small")
     title = _("Sobol' indices (95% confidence)") if method == "sobol" else _("Morris screening (95% confidence on μ*)")
     fig.suptitle(title)
-    if path is not None:
-        save_figure(fig, path, dpi=120)
-    return fig
+    return finish(fig, path)
 
 
 def write_results(
@@ -602,16 +304,16 @@ def write_results(
     out_dir: str | Path,
     method: str,
     second_order: pd.DataFrame | None = None,
-    runs: pd.DataFrame | None = None,
     lang: str = "en",
 ) -> dict[str, Path]:
-    """Write ``{method}_indices.csv`` and ``.png`` (and the pair table and runs if given); return the paths.
+    """Write ``{method}_indices.csv`` and ``.png`` (and the pair table if given); return the paths.
 
     The CSV has the table's columns and ``caveat``: per row, :func:`row_caveats` (empty when the numbers can be read).
 
     ``lang`` is the figure's language; the CSV files keep the identifiers.
     """
-    _check_method(method)
+    if method not in METHODS:
+        raise ValueError(f"unknown sensitivity method '{method}'; choose one of: {', '.join(METHODS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"indices": out / f"{method}_indices.csv", "figure": out / f"{method}_indices.png"}
@@ -621,24 +323,4 @@ def write_results(
     if second_order is not None:
         paths["second_order"] = out / f"{method}_second_order.csv"
         write_csv(second_order, paths["second_order"], index=False)
-    if runs is not None:
-        paths["runs"] = out / f"{method}_runs.csv"
-        write_csv(runs, paths["runs"], index=False)
     return paths
-
-
-__all__ = [
-    "METHODS",
-    "Problem",
-    "SensitivityResult",
-    "analyze",
-    "design_caveat",
-    "evaluate",
-    "plot_indices",
-    "problem_from_bounds",
-    "row_caveats",
-    "sample",
-    "second_order",
-    "sensitivity",
-    "write_results",
-]

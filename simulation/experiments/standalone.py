@@ -20,9 +20,8 @@ continues bit for bit) goes on with government stepped back, while the run itsel
 
 :func:`withdrawal_test` tests a run (any configuration, any parameters; ``run --withdrawal-test``) and
 :func:`format_tests` shows its tests. For sweeps the test sits inside the model: :class:`WithdrawalTestedModel`
-(stepping back), :class:`LetGoTestedModel` (letting go) and :class:`StancesTestedModel` (both, at the same
-months of the same runs: ``experiment withdrawal-test``), summarised by :func:`withdrawal_summary` and
-:func:`stances_summary`; :func:`hold_rates` sums tests up by stance and stage.
+(stepping back) and :class:`StancesTestedModel` (stepping back and letting go, at the same months of the same
+runs: ``experiment withdrawal-test``), summarised by :func:`withdrawal_summary` and :func:`stances_summary`.
 """
 
 from __future__ import annotations
@@ -44,6 +43,8 @@ from ..model.community import CommunityModel
 from ..model.runner import DEFAULT_STEPS, model_table
 from ..model.scenarios import Scenario
 from ..names import stage_name
+from ..validation import Rule, check
+from .executors import community_summary
 
 if TYPE_CHECKING:
     from ..model.parameters import Parameters
@@ -66,12 +67,8 @@ class TestSettings:
 
     def __post_init__(self) -> None:
         for name in ("horizon", "every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a whole number of months, at least 1, got {value!r}")
-        tolerance = self.solved_tolerance
-        if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance <= 1:
-            raise ValueError(f"solved_tolerance must be a share between 0 and 1, got {tolerance!r}")
+            check(getattr(self, name), Rule("int", low=1, meaning="months"), name)
+        check(self.solved_tolerance, Rule("float", low=0, high=1, meaning="a share"), "solved_tolerance")
 
     @property
     def stance(self) -> str:
@@ -198,12 +195,6 @@ def tests_table(results: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(results, columns=columns)
 
 
-def hold_rates(tests: pd.DataFrame) -> pd.DataFrame:
-    """Per stance and stage tested: how many tests, and the share that held."""
-    grouped = tests.groupby(["stance", "stage"], sort=True)["holds"]
-    return grouped.agg(tests="size", held="mean").reset_index()
-
-
 # --- the tests on the terminal ----------------------------------------------------------------------------------
 
 
@@ -319,12 +310,6 @@ class WithdrawalTestedModel(CommunityModel):
         return {"withdrawal_tested": result["stage"], "withdrawal_held": float(result["holds"])}
 
 
-class LetGoTestedModel(WithdrawalTestedModel):
-    """:class:`WithdrawalTestedModel` whose copies let go: government stops paying the committee too."""
-
-    settings = TestSettings(let_go=True)
-
-
 class StancesTestedModel(WithdrawalTestedModel):
     """Both stances tested at the same months of the same run (``experiment withdrawal-test``).
 
@@ -347,8 +332,6 @@ class StancesTestedModel(WithdrawalTestedModel):
 
 def withdrawal_summary(table: pd.DataFrame) -> dict[str, Any]:
     """A sweep summary for :class:`WithdrawalTestedModel`: the run's headline numbers and its tests by stage."""
-    from .sweep_worker import community_summary
-
     row = dict(community_summary(table))
     for stage in TESTED_STAGES:
         tested = table.loc[table["withdrawal_tested"] == stage, "withdrawal_held"]
@@ -366,18 +349,13 @@ def stances_summary(table: pd.DataFrame) -> dict[str, Any]:
     return row
 
 
-def _declared(*held: str) -> dict[str, str]:
-    from .sweep_worker import community_summary
-
-    counts = {f"{stage}_{what}": "Int64" for stage in TESTED_STAGES for what in ("tests", *held)}
-    return {**community_summary.outputs, **counts}  # type: ignore[attr-defined]
-
-
-def _declare(summary: Any, outputs: dict[str, str]) -> None:
-    """Every column the summary writes, and the types a results directory keeps whatever a batch holds."""
-    summary.outputs = outputs
-    summary.dtypes = {k: v for k, v in outputs.items() if v != "float64"}
+def _declared(let_go: bool) -> dict[str, str]:
+    """Every column the summary writes, in its order, with its type."""
+    counts = [f"{stage}_{what}" for stage in TESTED_STAGES for what in ("tests", "held")]
+    counts += [f"{stage}_held_let_go" for stage in TESTED_STAGES] if let_go else []
+    return {**community_summary.outputs, **dict.fromkeys(counts, "Int64")}  # type: ignore[attr-defined]
 
 
-_declare(withdrawal_summary, _declared("held"))
-_declare(stances_summary, _declared("held", "held_let_go"))
+# Every column each summary writes (the results directory keeps these types whatever a batch holds).
+withdrawal_summary.outputs = _declared(let_go=False)  # type: ignore[attr-defined]
+stances_summary.outputs = _declared(let_go=True)  # type: ignore[attr-defined]

@@ -8,8 +8,9 @@ Dask cluster or any ``concurrent.futures.Executor``
 (:mod:`simulation.experiments.executors`) and saves each finished task at once. Its parts:
 
 * :mod:`simulation.experiments.sweep_spec` reads and checks the sweep file and lists the runs;
-* :mod:`simulation.experiments.sweep_worker` builds, runs and summarises models in the workers;
-* :mod:`simulation.experiments.sweep_store` writes and reads the results directory.
+* :mod:`simulation.experiments.executors` runs them, locally or on a cluster, and says what a worker does;
+* :mod:`simulation.experiments.results` keeps the results directory; what a sweep's holds (its summary and
+  series tables, the design file, the manifest's record) is at the end of this module.
 
 Why it is built this way (the complaints about Mesa's ``batch_run`` this avoids):
 
@@ -21,9 +22,9 @@ Why it is built this way (the complaints about Mesa's ``batch_run`` this avoids)
   worker, a crashed machine) loses nothing finished; running the same sweep
   again skips the finished runs;
 * a run that raises is recorded with its error and the sweep goes on;
-* all parts of a dataset share one schema (a part written before a column's
-  type was known is rewritten), so ``pandas.read_parquet(DIR/summary)`` never
-  silently drops a column.
+* the summary's columns are declared (the run's own, the varied parameters and
+  the summary function's ``outputs``), so every part has one schema and
+  ``pandas.read_parquet(DIR/summary)`` never silently drops a column.
 
 Python API (everything public is importable from here)::
 
@@ -41,35 +42,42 @@ import math
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from ..inputs import os_error_reason, remedy
 from ..lifeline import interrupts_deferred, signal_of, stop_signals
-from .executors import ExecutorHandle, open_executor
-from .sweep_spec import OutputSpec, RunSpec, SweepError, SweepSpec, load_sweep, run_id, run_seed
-from .sweep_store import (
-    ResultsWarning,
-    SaveError,
-    SweepStore,
-    free_results_dir,
-    free_results_parent,
-    git_state,
-    load_design,
-    mismatch,
-    now,
-    point_outputs,
-    read_manifest,
-    read_series,
-    read_summary,
+from .designs import Design, Problem
+from .executors import (
+    BatchJob,
+    BatchResult,
+    ExecutorHandle,
+    community_summary,
+    describe_error,
+    final_values,
+    open_executor,
+    run_batch,
 )
-from .sweep_worker import BatchJob, BatchResult, community_summary, describe_error, final_values, run_batch
+from .provenance import git_state, now
+from .results import ResultsDir, ResultsWarning, SaveError, Table, part_paths
+from .sweep_spec import (
+    RUN_COLUMNS,
+    OutputSpec,
+    RunSpec,
+    SweepError,
+    SweepSpec,
+    import_object,
+    load_sweep,
+    run_id,
+    run_seed,
+)
 
 # Task sizes shrink as a sweep nears its end ("guided self-scheduling"): each task takes this share of the
 # runs not yet handed out, divided among the workers, so early tasks are large (few Parquet parts, little
@@ -160,22 +168,6 @@ class SweepResult:
     def complete(self) -> bool:
         return self.remaining == 0
 
-    @property
-    def summary_dir(self) -> Path:
-        return self.out_dir / "summary"
-
-    @property
-    def series_dir(self) -> Path | None:
-        return self.out_dir / "series" if self.series else None
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.out_dir / "manifest.json"
-
-    @property
-    def design_path(self) -> Path:
-        return self.out_dir / "design.parquet"
-
 
 def run_sweep(
     spec: SweepSpec | str | Path | Mapping[str, Any],
@@ -224,17 +216,16 @@ def run_sweep(
     if new_dir:
         out_dir = free_results_dir(out_dir, spec)
     started, clock = now(), time.perf_counter()
-    store = SweepStore(out_dir, spec)
+    store = results_dir(out_dir, spec)
     result = SweepResult(Path(out_dir), spec.n_runs, series=spec.output.series)
     try:
-        store.open()
+        result.quarantined = tuple(store.open())
     except SaveError as err:
         raise SweepNotSaved(err, result) from err
-    result.quarantined = tuple(store.quarantined)
     try:
-        if retry_failed:
-            store.drop_failed()
-        finished = store.finished()
+        if retry_failed:  # their rows go, so they run again (failed runs write no series rows)
+            store.remove("summary", lambda frame: frame["status"] == "failed")
+        finished = _finished(out_dir)
         finished = finished[(finished["index"] >= 0) & (finished["index"] < spec.n_runs)]  # runs of this sweep
         result.skipped = len(finished)
         result.skipped_failed = int((finished["status"] == "failed").sum())
@@ -251,8 +242,8 @@ def run_sweep(
         raise SweepNotSaved(err, result) from err
     finally:
         result.elapsed = time.perf_counter() - clock
-        with contextlib.suppress(OSError):
-            store.record_session(_session(result, started))
+        with contextlib.suppress(OSError, ValueError):
+            store.update(sessions=[*ResultsDir.manifest(out_dir).get("sessions", []), _session(result, started)])
         store.close()
     return result
 
@@ -272,6 +263,15 @@ def _announce_resume(result: SweepResult, progress: bool | None, pending: int) -
         f"resuming: skipping {result.skipped} finished runs{failed}; {pending} to run",
         file=sys.stderr,
     )
+
+
+def _finished(out_dir: str | Path) -> pd.DataFrame:
+    """run_id, index and status of every run already recorded (a run redone after failing counts as ok)."""
+    frame = ResultsDir.read(out_dir, "summary", columns=["run_id", "index", "status"])
+    if frame is None:
+        return pd.DataFrame({"run_id": pd.Series(dtype="string"), "index": pd.Series(dtype="Int64"),
+                             "status": pd.Series(dtype="string")})  # fmt: skip
+    return frame.sort_values("status", key=lambda s: s != "ok").drop_duplicates("run_id")
 
 
 def _session(result: SweepResult, started: str) -> dict[str, Any]:
@@ -328,7 +328,7 @@ def _jobs(
 
 def _drive(
     spec: SweepSpec,
-    store: SweepStore,
+    store: ResultsDir,
     pending: Iterator[RunSpec],
     n_pending: int,
     handle: ExecutorHandle,
@@ -425,7 +425,7 @@ def _collect(
 
 
 def _save(
-    store: SweepStore, outcomes: list[BatchResult], result: SweepResult, bar: Any, pace: _Pace | None = None
+    store: ResultsDir, outcomes: list[BatchResult], result: SweepResult, bar: Any, pace: _Pace | None = None
 ) -> None:
     """Write finished runs to disk and count them."""
     rows = [row for outcome in outcomes for row in outcome.rows]
@@ -434,7 +434,7 @@ def _save(
     if pace is not None:
         pace.add(rows)
     frames = [o.series for o in outcomes if o.series is not None and len(o.series)]
-    store.write(rows, pd.concat(frames, ignore_index=True) if frames else None)
+    store.append({"summary": rows, **({"series": pd.concat(frames, ignore_index=True)} if frames else {})})
     failed = sum(row["status"] == "failed" for row in rows)
     result.ok += len(rows) - failed
     result.failed += failed
@@ -443,7 +443,7 @@ def _save(
 
 
 def _stop(
-    handle: ExecutorHandle, in_flight: dict[Future[BatchResult], BatchJob], store: SweepStore, result: SweepResult,
+    handle: ExecutorHandle, in_flight: dict[Future[BatchResult], BatchJob], store: ResultsDir, result: SweepResult,
     bar: Any,
 ) -> None:  # fmt: skip
     """Stop submitting, save the tasks that did finish, and stop the workers."""
@@ -453,6 +453,146 @@ def _stop(
     _save(store, [f.result() for f in finished], result, bar)
     in_flight.clear()
     handle.abort()
+
+
+# --- the results directory of a sweep -----------------------------------------------------------------
+
+# The runner's own columns of the summary and their types; the varied parameters come between the run's keys
+# and its outcome, the summary function's columns after them (the order of a row).
+RUN_TYPES = dict(zip(RUN_COLUMNS, ("string", "Int64", "string", "Int64", "Int64", "Int64", "string", "string",
+                                   "float64"), strict=True))  # fmt: skip
+SERIES = Table("series", ("run_id", "step"), {"run_id": "string", "step": "Int64"}, open=True, commits="summary")
+
+
+def results_dir(root: str | Path, spec: SweepSpec) -> ResultsDir:
+    """A sweep's results directory: its summary and series tables, its design file and its manifest.
+
+    The summary declares every column when the summary function declares its ``outputs``; a function that
+    declares none (``final_values``) leaves its columns to what the rows hold, but for those it pins (``dtypes``).
+    """
+    function = import_object(spec.summary, "summary")
+    outputs = getattr(function, "outputs", None)
+    head, tail = RUN_COLUMNS[:6], RUN_COLUMNS[6:]
+    columns = {**{name: RUN_TYPES[name] for name in head}, **{f.name: f.dtype for f in spec.factors},
+               **{name: RUN_TYPES[name] for name in tail}, **(outputs or getattr(function, "dtypes", {}))}  # fmt: skip
+    summary = Table("summary", ("run_id", "index", "status"), columns, open=outputs is None)
+    return ResultsDir(Path(root), "sweep", {"sweep": spec.canonical()}, spec.provenance, record=lambda: _record(spec),
+                      tables=(summary, SERIES), derived={"design.parquet": lambda: design_frame(spec.design)},
+                      error=SweepError)  # fmt: skip
+
+
+def _record(spec: SweepSpec) -> dict[str, Any]:
+    """What else a sweep's manifest keeps for a later reader: the file as written and the design."""
+    design = spec.design
+    return {
+        "name": spec.name,
+        "fingerprint": spec.fingerprint,
+        "sweep_file": str(spec.path) if spec.path else None,
+        "sweep_text": spec.text,
+        "runs": spec.n_runs,
+        "configurations": list(spec.configurations),
+        "design": {
+            "method": design.method,
+            "names": list(design.names),
+            "points": len(design),
+            "problem": design.problem.to_salib() if design.problem else None,
+            "options": design.options,
+            "file": "design.parquet",
+        },
+        "layout": {
+            "summary": "summary/ (Parquet dataset, one row per run; key run_id)",
+            "series": "series/ (Parquet dataset, per-step rows; key run_id, step)" if spec.output.series else None,
+        },
+        "sessions": [],
+    }
+
+
+def mismatch(root: str | Path, spec: SweepSpec) -> str | None:
+    """Why ``root`` cannot hold this sweep's results (one line), or None: missing, empty, or the same sweep."""
+    return results_dir(root, spec).problem()
+
+
+def free_results_dir(root: str | Path, spec: SweepSpec) -> Path:
+    """``root`` if it can hold this sweep, else the first of ``root-2``, ``root-3``, ... that can (``--new-dir``)."""
+    return ResultsDir.free(root, lambda path: results_dir(path, spec))
+
+
+def free_results_parent(parent: Path, spec: SweepSpec, child: str = "sweep") -> Path:
+    """``parent`` if ``parent/child`` can hold this sweep, else the first such ``parent-2``, ``parent-3``, ...
+
+    For commands whose sweep lives in ``DIR/sweep`` beside their own outputs (sensitivity, experiments).
+    """
+    return ResultsDir.free(parent, lambda path: results_dir(path, spec), child)
+
+
+def design_frame(design: Design) -> pd.DataFrame:
+    """The design as stored: point, the values the model receives, and SALib's raw sample (``raw_<name>``)."""
+    frame = design.points.reset_index(drop=True).copy()
+    frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
+    if design.matrix is not None:  # all columns at once: one by one fragments a frame of many parameters
+        raw = pd.DataFrame(design.matrix, columns=[f"raw_{name}" for name in design.names], index=frame.index)
+        frame = pd.concat([frame, raw], axis=1)
+    return frame
+
+
+# --- reading results ---------------------------------------------------------------------
+
+
+def read_summary(out_dir: str | Path) -> pd.DataFrame:
+    """One row per recorded run, in run order (the directory's parts are in order of completion).
+
+    Only the parts are read, one by one: a stray file is ignored and an unreadable part is skipped with a
+    :class:`ResultsWarning` naming it (resuming the sweep sets it aside and redoes its runs).
+    """
+    directory = Path(out_dir) / "summary"
+    if not part_paths(directory):
+        raise FileNotFoundError(f"no sweep results in {out_dir} (expected {directory}/part-*.parquet)")
+    frame = ResultsDir.read(out_dir, "summary")
+    if frame is None:
+        raise FileNotFoundError(f"no readable sweep results in {out_dir}: every part of {directory} is unreadable")
+    return frame.sort_values("index", kind="stable").drop_duplicates("run_id", keep="last").reset_index(drop=True)
+
+
+def read_series(out_dir: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The per-step rows of every recorded run (run_id, step, columns), sorted by run and step (see read_summary)."""
+    directory = Path(out_dir) / "series"
+    if not part_paths(directory):
+        raise FileNotFoundError(f"no per-step series in {out_dir} (was [output] series = true?)")
+    wanted = None if columns is None else ["run_id", "step", *(c for c in columns if c not in ("run_id", "step"))]
+    frame = ResultsDir.read(out_dir, "series", wanted)
+    if frame is None:
+        raise FileNotFoundError(f"no readable per-step series in {out_dir}: every part of {directory} is unreadable")
+    return frame.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
+
+
+def read_manifest(out_dir: str | Path) -> dict[str, Any]:
+    """The manifest: sweep, versions, design description, sessions."""
+    return ResultsDir.manifest(out_dir)
+
+
+def load_design(out_dir: str | Path) -> Design:
+    """The design of a results directory, with its problem and SALib's raw sample for sampled designs."""
+    info = read_manifest(out_dir)["design"]
+    frame = pd.read_parquet(Path(out_dir) / "design.parquet")
+    names = tuple(info["names"])
+    raw = [f"raw_{n}" for n in names]
+    matrix = frame[raw].to_numpy(dtype=float) if names and all(c in frame for c in raw) else None
+    points = frame[list(names)].reset_index(drop=True) if names else pd.DataFrame(index=range(len(frame)))
+    problem = Problem.from_salib(info["problem"]) if info.get("problem") else None
+    return Design(info["method"], names, points, problem, matrix, info.get("options", {}))
+
+
+def point_outputs(summary: pd.DataFrame, column: str, n_points: int, configuration: str | None = None) -> np.ndarray:
+    """Mean of ``column`` over the successful replicates of each design point, in point order (NaN if none).
+
+    This is the ``Y`` to pass with a design (:func:`simulation.experiments.sensitivity.analyze`) or with its
+    ``problem.to_salib()`` (and ``matrix``) to SALib's analysers.
+    """
+    rows = summary[summary["status"] == "ok"]
+    if configuration is not None:
+        rows = rows[rows["configuration"] == configuration]
+    means = pd.to_numeric(rows[column], errors="coerce").groupby(rows["point"]).mean()
+    return means.reindex(range(n_points)).to_numpy(dtype=float)
 
 
 __all__ = [
@@ -466,7 +606,6 @@ __all__ = [
     "SweepNotSaved",
     "SweepResult",
     "SweepSpec",
-    "SweepStore",
     "community_summary",
     "final_values",
     "free_results_dir",

@@ -17,10 +17,9 @@ import pyarrow as pa
 
 from ..validation import read_toml, reported_as, unknown
 from .discovery import Discovery, describe, discover, write_discovery
-from .sensitivity import Problem, analyze, second_order, write_results
+from .sensitivity import analyze, write_results
 from .sweep import SweepError, SweepSpec, load_sweep, point_outputs, read_manifest, read_summary
 from .sweep_spec import import_object
-from .sweep_worker import declared_outputs
 
 DEFAULT_OUTPUTS = ("final_index", "total_public_cost", "trust_in_strangers_last_year")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
@@ -58,7 +57,7 @@ def check_outputs(spec: SweepSpec, outputs: list[str]) -> list[str]:
     Uses the columns the summary function declares (``outputs``); a function that declares none is trusted
     until its results exist (:func:`design_point_outputs` checks them then).
     """
-    declared = declared_outputs(import_object(spec.summary, "summary"))
+    declared = getattr(import_object(spec.summary, "summary"), "outputs", None)
     if declared is None:
         return outputs
     numeric = [name for name, dtype in declared.items() if dtype != "string"]
@@ -96,26 +95,17 @@ def analyse_sensitivity(
         raise SweepError(f"sweep design is '{design.method}'; sensitivity needs a sobol or morris design")
     outputs = list(outputs or DEFAULT_OUTPUTS)
     summary = read_summary(sweep_dir)
-    problem = Problem.from_salib(design.problem)
     tables, pairs = [], []
     for configuration, runs in summary.groupby("configuration", sort=False):
-        Y = design_point_outputs(runs, outputs, len(design))
-        options = _analysis_options(design)
-        table = analyze(problem, design.method, design.matrix, Y, seed=spec.seed, **options)
+        table, second = analyze(design, design_point_outputs(runs, outputs, len(design)), seed=spec.seed)
         tables.append(table.assign(configuration=configuration))
-        if design.method == "sobol" and design.options.get("calc_second_order"):
-            pairs.append(second_order(problem, design.matrix, Y, seed=spec.seed).assign(configuration=configuration))
+        if second is not None:
+            pairs.append(second.assign(configuration=configuration))
     table = pd.concat(tables, ignore_index=True)
     if table["configuration"].nunique() > 1:  # one panel per (configuration, output)
         table["output"] = table["configuration"] + ": " + table["output"]
     write_results(table, out_dir, design.method, second_order=pd.concat(pairs) if pairs else None)
     return table
-
-
-def _analysis_options(design: Any) -> dict[str, Any]:
-    if design.method == "morris":
-        return {"num_levels": design.options.get("num_levels", 4)}
-    return {}
 
 
 def analyse_discovery(

@@ -25,8 +25,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..model.measures import COLUMNS
 from ..model.parameters import FIELDS, ParameterError, coerce, unknown_name_error
 from ..model.scenarios import load_configuration
@@ -41,9 +39,10 @@ from .designs import (
     n_points,
     parse_design,
     parse_factor,
+    run_seed,
 )
 from .limits import ALLOW_LARGE, SizeError, check_levels, check_sweep_size
-from .provenance import code_identity, configuration_content
+from .provenance import record
 
 DEFAULT_MODEL = "simulation.model:CommunityModel"
 COMMUNITY_SUMMARY = "simulation.experiments.sweep:community_summary"
@@ -157,11 +156,6 @@ def point_for(point: dict[str, Any], scenario: str | None) -> dict[str, Any]:
     return values
 
 
-def run_seed(sweep_seed: int, index: int) -> int:
-    """Run ``index``'s seed: its own stream of the sweep seed, independent of executor and completion order."""
-    return int(np.random.SeedSequence(sweep_seed, spawn_key=(index,)).generate_state(1)[0])
-
-
 @dataclass(frozen=True)
 class SweepSpec:
     """A checked sweep: build it with :func:`load_sweep`.
@@ -247,15 +241,12 @@ class SweepSpec:
         """Everything besides the sweep that decides a run's numbers, as the results directory records it.
 
         The content of every configuration the sweep names (read through ``load_scenario``) and the code
-        (:func:`simulation.experiments.provenance.code_identity`). A directory whose record differs is not resumed.
+        (:func:`simulation.experiments.provenance.record`). A directory whose record differs is not resumed.
         """
-        configurations = {
-            name: configuration_content(config["scenario"])
-            for name, config in self.configurations.items()
-            if isinstance(config.get("scenario"), str)
+        scenarios = {
+            name: c["scenario"] for name, c in self.configurations.items() if isinstance(c.get("scenario"), str)
         }
-        return {"sweep": self.fingerprint, "configurations": configurations,
-                "code": code_identity(self.model, self.summary)}  # fmt: skip
+        return {"sweep": self.fingerprint, **record(scenarios, self.model, self.summary)}
 
     def largest_community(self) -> int | None:
         """The most residents any run of our model will have (None for other models): for size checks."""
@@ -382,8 +373,8 @@ def _moved_to(module_name: str) -> str | None:
         return None
     spec = importlib.util.find_spec("simulation")
     where = list(spec.submodule_search_locations or []) if spec else []
-    for found in pkgutil.walk_packages(where, "simulation."):
-        if found.name.rpartition(".")[2] == leaf:
+    for found in pkgutil.walk_packages(where, "simulation."):  # the layers a sweep file names: not cli.sweep
+        if found.name.rpartition(".")[2] == leaf and found.name.split(".")[1] in ("model", "experiments"):
             return found.name
     return None
 

@@ -27,28 +27,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..fonts import enable_chinese
 from ..i18n import N_, gettext_for
 from ..model.runner import DEFAULT_STEPS
 from ..model.scenarios import load_scenario
 from ..names import configuration_name, display_table, stage_name
-from .atomic import save_figure, write_csv, write_text
+from .atomic import write_csv, write_text
 from .compare import (
     DEFAULT_SCENARIOS,
     DEFAULT_SEED,
     RUN_KEYS,
     comparison_sweep,
     format_summary,
+    paired_sweep,
     stage_thresholds,
     summarise_runs,
 )
-from .plots import LINE_COLOUR, STAGE_COLOURS, plot_comparison
+from .plots import LINE_COLOUR, STAGE_COLOURS, finish, new_figure, plot_comparison
 from .standalone import STANCES, TESTED_STAGES, StancesTestedModel
-from .sweep import SweepResult, load_sweep, read_series, read_summary, run_sweep
-from .sweep_store import free_results_parent
+from .sweep import SweepResult, free_results_parent, load_sweep, read_series, read_summary, run_sweep
 
 GUARDIAN = "guardian"
 MUTED = "#9aa5b8"
@@ -153,7 +151,7 @@ def plot_withdrawal(table: pd.DataFrame, horizon_years: float, path: Path | None
     right.set_ylabel(_("total public cost per 1,000 residents"))
     right.legend(frameon=False, fontsize="small")
     fig.suptitle(_("When should government step back?"))
-    return _save(fig, path)
+    return finish(fig, path)
 
 
 def describe_withdrawal(table: pd.DataFrame, lang: str = "en") -> str:
@@ -250,7 +248,7 @@ def plot_configuration_costs(table: pd.DataFrame, path: Path | None = None, lang
     right.invert_yaxis()
     right.set_xlabel(_("total public cost per 1,000 residents"))
     fig.suptitle(_("Which configuration reaches self-governance, when, and at what public cost"))
-    return _save(fig, path)
+    return finish(fig, path)
 
 
 # --- shock -----------------------------------------------------------------------------------------
@@ -316,7 +314,7 @@ def plot_shock(series: pd.DataFrame, summary: pd.DataFrame, shock_step: int, pat
     ax.set_ylabel(_("mean trust among residents (median over seeds)"))
     ax.legend(frameon=False, fontsize="small", ncol=2)
     fig.suptitle(_("How each configuration absorbs a large conflict"))
-    return _save(fig, path)
+    return finish(fig, path)
 
 
 # --- withdrawal test --------------------------------------------------------------------------------------
@@ -409,7 +407,7 @@ def plot_withdrawal_test(tests: pd.DataFrame, table: pd.DataFrame, thresholds: t
     left.legend(frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
     _held_by_configuration(right, table, lang)
     fig.suptitle(_("Does the stage hold when government steps back?"))
-    return _save(fig, path)
+    return finish(fig, path)
 
 
 def _held_by_configuration(ax: Any, table: pd.DataFrame, lang: str) -> None:
@@ -639,30 +637,11 @@ def _sweep(
     thin: int = 12,
     columns: list[str] | None = None,
 ) -> dict[str, Any]:
-    output: dict[str, Any] = {"series": series}
-    if series:
-        output.update(thin=thin, columns=columns or [])
-    return {
-        "description": description,
-        "configurations": configurations,
-        "seeds": settings.seeds,
-        "seeding": "paired",  # common random numbers, as in compare: replicate k has one seed in every configuration
-        "steps": settings.steps,
-        "seed": settings.seed,
-        "fixed": {"n_residents": settings.n_residents},
-        "output": output,
-    }
+    output: dict[str, Any] = {"series": series, **({"thin": thin, "columns": columns or []} if series else {})}
+    return paired_sweep(description, configurations, seeds=settings.seeds, steps=settings.steps, seed=settings.seed,
+                        n_residents=settings.n_residents, output=output)  # fmt: skip
 
 
 def _figure(panels: int, width: float, lang: str = "en") -> tuple[Figure, list]:
-    if lang == "zh":
-        enable_chinese()  # FontError, one line with the fix, when no font has Chinese glyphs
-    fig = Figure(figsize=(width * panels, 4.0), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure((width * panels, 4.0), lang)
     return fig, list(fig.subplots(1, panels, squeeze=False)[0])
-
-
-def _save(fig: Figure, path: Path | None) -> Figure:
-    if path is not None:
-        save_figure(fig, path, dpi=120)
-    return fig

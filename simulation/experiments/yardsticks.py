@@ -22,7 +22,8 @@ import pandas as pd
 
 from ..model.parameters import YARDSTICKS
 from . import budget
-from .patterns import MARGINS, PATTERNS, RUNS, evaluate
+from .compare import paired_sweep
+from .patterns import MARGINS, PATTERNS, RUN_SUMMARY, RUNS, evaluate
 
 GUARDIAN = "guardian"
 WITHDRAWAL_YEARS = tuple(range(16))
@@ -50,16 +51,9 @@ def yardstick_sweep(n_residents: int, steps: int, seeds: int, seed: int) -> dict
     base |= withdrawal_configurations() | budget_configurations()
     configurations = {f"{yardstick}{SEP}{name}": {**config, "yardstick": yardstick}
                       for yardstick in YARDSTICKS for name, config in base.items()}  # fmt: skip
-    return {
-        "description": "Which conclusions survive the yardstick: patterns, withdrawal timing, equal budget",
-        "configurations": configurations,
-        "summary": "simulation.experiments.patterns:run_summary",
-        "seeds": seeds,
-        "seeding": "paired",
-        "steps": steps,
-        "seed": seed,
-        "fixed": {"n_residents": n_residents},
-    }
+    return paired_sweep("Which conclusions survive the yardstick: patterns, withdrawal timing, equal budget",
+                        configurations, seeds=seeds, steps=steps, seed=seed, n_residents=n_residents,
+                        summary=RUN_SUMMARY)  # fmt: skip
 
 
 def split(summary: pd.DataFrame) -> pd.DataFrame:
@@ -133,12 +127,6 @@ def wide_table(table: pd.DataFrame) -> pd.DataFrame:
     wide = cells.pivot(index="conclusion", columns="yardstick", values="cell")
     order = list(dict.fromkeys(table["conclusion"]))
     return wide.reindex(index=order, columns=[y for y in YARDSTICKS if y in wide.columns])
-
-
-def robust_only_under(table: pd.DataFrame) -> dict[str, list[str]]:
-    """For each conclusion, the yardsticks under which it holds in every seed."""
-    every = table[table["holds"] == table["of"]]
-    return {conclusion: list(group["yardstick"]) for conclusion, group in every.groupby("conclusion", sort=False)}
 
 
 def markdown(table: pd.DataFrame) -> str:
