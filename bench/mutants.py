@@ -3,17 +3,23 @@
     python bench/mutants.py sample FRACTION [--seed S]   # names of a stratified sample, for `mutmut run NAMES`
     python bench/mutants.py table                        # generated / killed / surviving / timeout, per module
     python bench/mutants.py survivors                    # names of the surviving mutants, to check them again
+    python bench/mutants.py seeded NAMES                 # does each mutant change what a seeded run gives?
 
-Both read what mutmut keeps in ``mutants/<path>.meta`` (one JSON file per mutated module: each mutant's name and
-the exit code of its tests), so they work after mutmut has generated the mutants at least once. Standard library
-only: the script runs from the repository root with any Python 3.12.
+The first three read what mutmut keeps in ``mutants/<path>.meta`` (one JSON file per mutated module: each mutant's
+name and the exit code of its tests), so they work after mutmut has generated the mutants at least once. ``seeded``
+runs a few short seeded runs of the mutated package in ``mutants/`` with each mutant switched on (mutmut's
+``MUTANT_UNDER_TEST``) and compares their tables with the unmutated ones: a mutant that changes them is not
+equivalent, whatever it does to the law of the draws. The script itself needs only the standard library; ``seeded``
+runs the model with the Python that runs the script (the project's, with mutmut installed).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -55,6 +61,46 @@ def survivors() -> list[str]:
     return sorted(name for codes in results().values() for name, code in codes.items() if code == 0)
 
 
+# Seeded runs every model module takes part in: the housing and the random network, the guardian withdrawing, a
+# directive configuration making organisations from above. Their per-step tables are hashed together.
+SEEDED_RUNS = """
+import hashlib, sys
+import pandas as pd
+sys.path.insert(0, ".")
+from simulation import run_scenario
+digest = hashlib.sha256()
+for scenario, overrides in (("guardian", {}), ("guardian", {"network": "random"}), ("hangzhou", {}),
+                            ("shanghai", {})):
+    table = run_scenario(scenario, steps=120, seed=3, n_residents=800, **overrides)
+    digest.update(pd.util.hash_pandas_object(table, index=True).values.tobytes())
+print(digest.hexdigest())
+"""
+
+
+def seeded_digest(mutant: str) -> str:
+    """SHA-256 of the seeded runs' tables with ``mutant`` switched on ("" for none), or the error it raised."""
+    env = dict(os.environ, MUTANT_UNDER_TEST=mutant)
+    done = subprocess.run([sys.executable, "-c", SEEDED_RUNS], cwd=MUTANTS, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        return "error: " + (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+    return done.stdout.strip()
+
+
+def seeded(names: list[str]) -> list[str]:
+    """One line per mutant: whether the seeded runs give the same tables as without it ("same", "changed", "error")."""
+    if not (MUTANTS / "simulation").is_dir():
+        sys.exit("no mutants/simulation: run `make mutants` (or `mutmut run`) once to generate the mutants")
+    original = seeded_digest("")
+    if original.startswith("error"):
+        sys.exit(f"the unmutated runs fail in mutants/ ({original}); is mutmut installed for {sys.executable}?")
+    lines = []
+    for name in names:
+        digest = seeded_digest(name)
+        verdict = "same" if digest == original else "error" if digest.startswith("error") else "changed"
+        lines.append(f"{verdict}\t{name}")
+    return lines
+
+
 def table() -> str:
     """A Markdown table of the results per module, with the share killed among the mutants that were checked."""
     lines = ["| module | " + " | ".join(COLUMNS) + " | killed / (killed + survived) |",
@@ -83,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=11)
     sub.add_parser("table", help="print the result table (Markdown)")
     sub.add_parser("survivors", help="print the names of the surviving mutants")
+    p = sub.add_parser("seeded", help="say for each mutant whether it changes what seeded runs give")
+    p.add_argument("names", nargs="+", help="mutmut names, e.g. simulation.model.organisations.x_recruit__mutmut_56")
     args = parser.parse_args(argv)
     if args.command == "sample":
         if not 0 < args.fraction <= 1:
@@ -90,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         print(" ".join(sample(args.fraction, args.seed)))
     elif args.command == "survivors":
         print(" ".join(survivors()))
+    elif args.command == "seeded":
+        print("\n".join(seeded(args.names)))
     else:
         print(table())
     return 0

@@ -193,3 +193,25 @@ def test_each_organisation_takes_recruits_up_to_its_own_room():
     assert (model.member_of[1:21] == first.unique_id).sum() == 10
     assert (model.member_of[22:42] == second.unique_id).sum() == 10
     assert (model.member_of[42:] < 0).all()
+
+
+# --- organisations government makes during a run (7.8.4) ------------------------------------------------------------
+def test_an_organisation_government_makes_during_a_run_starts_embedded_as_an_initial_one_does():
+    """Made from above in a month of the run, not at the start: the top-down capacity and independence, and embedded.
+
+    Only the initial organisations' start was checked (above); one made by ``create_top_down`` could have started
+    with residents' independence and no test would have seen it.
+    """
+    model = CommunityModel(scenario="shanghai", n_residents=600, rng=4, initial_grassroots_ngos=0,
+                           initial_top_down_ngos=0, top_down_ngo_rate=60.0, ngo_founding_rate=0.0,
+                           party_organising_rate=0.0)  # fmt: skip
+    assert not model.ngo_by_id  # none at the start, and residents and party cells found none this month
+    model.step()  # Poisson(60 / 12 * 0.6 = 3) made from above
+    p, made = model.params, list(model.ngo_by_id.values())
+    assert made
+    for ngo in made:
+        started = (ngo.origin, ngo.capacity, ngo.independence)
+        assert started == ("top_down", p.ngo_top_down_capacity, p.ngo_top_down_independence)
+        assert ngo.embedded == p.ngo_embeddedness > 0
+        assert ngo.members.size > 0 and (model.network.compound[ngo.members] == ngo.compound).all()
+    assert p.ngo_top_down_independence < p.ngo_grassroots_independence  # so the two starts can be told apart

@@ -57,16 +57,32 @@ def test_translations_keep_the_placeholders(catalogue):
             assert _fields(message.id) == _fields(message.string), message.id
 
 
-def test_the_chinese_names_are_the_essays_words():
-    essays = ROOT.parent / "shared" / "sources" / "essays.txt"
+ESSAYS = ROOT.parent / "shared" / "sources" / "essays.txt"  # beside the project in its workplace, not in every clone
+
+
+def _chinese_names() -> list[str]:
     words = [stage_name(s, "zh") for s in ("dependence", "learning", "independence")]
     words += [role_name(r, "zh") for r in ("nurture", "assist", "supervise")]
-    words += [configuration_name(c, "zh") for c in ("shanghai", "shenyang", "jianghan", "hangzhou", "workstation")]
+    configurations = ("shanghai", "shenyang", "jianghan", "hangzhou", "workstation")
+    return words + [configuration_name(c, "zh") for c in configurations]
+
+
+def test_the_chinese_names_are_the_essays_words_as_docs_odd_quotes_them():
+    """Checked in every clone: the names, and the passages of essay 1 that docs/ODD.md quotes verbatim."""
+    words = _chinese_names()
     assert words[:6] == ["索取依赖", "学习进步", "成熟独立", "抚养培育", "辅助成长", "指导监督"]
     assert words[6:] == ["上海模式", "沈阳模式", "江汉模式", "杭州模式", "社区工作站模式"]
-    if essays.exists():  # the source essays sit beside the project in its workplace, not in every clone
-        text = essays.read_text(encoding="utf-8")
-        assert all(word in text for word in words)
+    odd = " ".join((ROOT / "docs" / "ODD.md").read_text(encoding="utf-8").split())  # quotes may wrap a line
+    assert "“" + "-".join(words[3:6]) + "”三个时期" in odd and '"' + "-".join(words[:3]) + '"' in odd  # section 1
+    assert all(f"“{word}”" in odd for word in words[6:10])  # essay 1's four models, as 8.1 quotes them
+
+
+def test_the_chinese_names_are_words_of_the_essays_themselves():
+    if not ESSAYS.exists():
+        pytest.skip(f"the source essays are not beside this clone ({ESSAYS}); their words are checked against "
+                    "docs/ODD.md's quotations instead")  # fmt: skip
+    text = ESSAYS.read_text(encoding="utf-8")
+    assert [word for word in _chinese_names() if word not in text] == []
 
 
 def test_english_is_the_source_and_identifiers_stay_english():
@@ -176,7 +192,9 @@ def test_experiments_print_and_draw_in_chinese(tmp_path, capsys, chinese_figures
     out = capsys.readouterr().out
     assert code == 0
     assert all(word in out for word in words), out
-    assert "写入" in out or "wrote" not in out
+    written = [tmp_path / f"{name}.csv", *sorted(tmp_path.glob("*.png"))]
+    assert out.splitlines()[-1].startswith(f"已写入 {written[0]}, ")  # the last line, in Chinese
+    assert all(str(path) in out.splitlines()[-1] for path in written) and "wrote" not in out
     pngs = list(tmp_path.glob("*.png"))
     assert pngs and all(png.stat().st_size > 0 for png in pngs)
     csv = (tmp_path / f"{name}.csv").read_text().splitlines()[0]

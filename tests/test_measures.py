@@ -11,13 +11,15 @@ division by zero. Written for the mutants of ``simulation/model/measures.py`` th
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from simulation import CommunityModel
+from simulation import CommunityModel, load_scenario, run_scenario
 from simulation.model.agents import NGO
 from simulation.model.measures import measure, organised_share
 from simulation.model.population import DECISION, ELDERLY, LOW_LEVEL, NONE, WORKING_AGE, YOUNG
 from simulation.model.problems import CHANNELS, MonthOfProblems
+from simulation.model.stages import COMPONENTS, StageTracker, yardstick_weights
 
 N = 600  # residents: "per 1,000 residents" is a factor of 0.6, not 1
 
@@ -158,3 +160,130 @@ def test_without_demand_nothing_is_left_unsolved_and_without_solutions_no_channe
 def test_public_cost_is_reported_per_1000_residents(model):
     model.public_cost = 3.0
     assert measure(model)["public_cost"] == pytest.approx(3.0 / 0.6)
+
+
+# --- the self-governance index: its six components, their weights, its anchors (7.10) ----------------------------
+COMPONENT_VALUES = {"decision": 0.25, "organisation": 0.1, "social_capital": 0.45, "autonomy": 0.6,
+                    "own_resources": 0.35, "own_solving": 0.4}  # fmt: skip
+
+
+def _set_components(model: CommunityModel, decided: int, organised_weight: float, trust: float, autonomy: float,
+                    own_funds_share: float, own_solved: float) -> None:  # fmt: skip
+    """Each component's source set by hand: who decided lately, one organisation of everyone at a chosen weight,
+    everyone's trust, the committee's autonomy, what the community raised against its need, and what its own
+    channels solved of a demand of 10."""
+    r = model.residents
+    r.last_decision[:] = -model.params.decision_window  # exactly one window ago: too long ago to count
+    r.last_decision[:decided] = -3
+    if organised_weight > 0:
+        _add_ngo(model, "grassroots", organised_weight, 0.0, slice(0, N))
+    r.trust[:] = trust
+    model.committee.autonomy = autonomy
+    model.own_funds = own_funds_share * model.params.funding_need * model.per_thousand
+    own = own_solved * 10
+    model.last_month = _month([4.0, 6.0], residents=[own / 2, own / 4], ngos=[own / 4, 0.0], government=[0.0, 2.0])
+
+
+@pytest.fixture
+def chosen(model: CommunityModel) -> CommunityModel:
+    """The community with each component at its value in COMPONENT_VALUES (and a committee half funded)."""
+    v = COMPONENT_VALUES
+    _set_components(model, decided=int(v["decision"] * N), organised_weight=0.0, trust=v["social_capital"],
+                    autonomy=v["autonomy"], own_funds_share=v["own_resources"],
+                    own_solved=v["own_solving"])  # fmt: skip
+    _add_ngo(model, "grassroots", 0.5, 0.0, slice(0, int(2 * v["organisation"] * N)))  # weight 0.5: a share of 0.1
+    model.committee.funded = 0.5  # the legacy index's standing: autonomy 0.6 * 0.5
+    return model
+
+
+def test_each_index_component_is_read_from_its_own_part_of_the_community(chosen):
+    m = measure(chosen)
+    assert {c: m[f"index_{c}"] for c in COMPONENTS} == pytest.approx(COMPONENT_VALUES)
+    assert m["index_standing"] == pytest.approx(0.6 * 0.5)
+
+
+def test_the_index_is_the_mean_of_its_six_components_with_weights_of_1_and_the_legacy_index_of_its_five(chosen):
+    assert COMPONENTS == ("decision", "organisation", "social_capital", "autonomy", "own_resources", "own_solving")
+    assert yardstick_weights(chosen.params) == dict.fromkeys(COMPONENTS, 1.0)  # docs/ODD.md 7.10: all 1
+    m = measure(chosen)
+    assert m["self_governance_index"] == pytest.approx(sum(COMPONENT_VALUES.values()) / 6)
+    legacy = [COMPONENT_VALUES[c] for c in ("decision", "organisation", "social_capital", "own_resources")]
+    assert m["legacy_index"] == pytest.approx((sum(legacy) + 0.6 * 0.5) / 5)
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_each_weight_weighs_its_own_component(chosen, component):
+    alone = chosen.params.replace(**{f"weight_{c}": 0.0 for c in COMPONENTS if c != component})
+    chosen.params = alone
+    assert measure(chosen)["self_governance_index"] == pytest.approx(COMPONENT_VALUES[component])
+    chosen.params = alone.replace(**{f"weight_{c}": 3.0 if c == component else 1.0 for c in COMPONENTS})
+    expected = (sum(COMPONENT_VALUES.values()) + 2 * COMPONENT_VALUES[component]) / 8
+    assert measure(chosen)["self_governance_index"] == pytest.approx(expected)
+
+
+def test_a_community_with_every_component_at_0_scores_0_and_one_with_every_component_at_1_scores_1(model):
+    _set_components(model, decided=0, organised_weight=0.0, trust=0.0, autonomy=0.0, own_funds_share=0.0,
+                    own_solved=0.0)  # fmt: skip
+    m = measure(model)
+    assert [m[f"index_{c}"] for c in COMPONENTS] == [0.0] * 6 and m["self_governance_index"] == 0.0
+    _set_components(model, decided=N, organised_weight=1.0, trust=1.0, autonomy=1.0, own_funds_share=2.0,
+                    own_solved=1.0)  # more than the community needs counts as all it needs  # fmt: skip
+    m = measure(model)
+    assert [m[f"index_{c}"] for c in COMPONENTS] == pytest.approx([1.0] * 6)
+    assert m["self_governance_index"] == pytest.approx(1.0)
+
+
+# --- over a run: what only shows after months of it ----------------------------------------------------------------
+# Short runs (300 residents, six years) on paired seeds: the run-level effects the patterns test at full size
+# (tests/test_patterns.py, too slow for mutation testing), small enough for mutmut to run per mutant (docs/mutation.md).
+# Each test makes its own runs, not a shared fixture's: mutmut runs a mutant only against the tests seen calling the
+# mutated function, and a cached run is seen calling it from the first test that asked for it only.
+RUN_SEEDS = (1, 2, 3, 4)
+
+
+def _withdrawn(watch: float, seed: int) -> pd.DataFrame:
+    """The guardian withdrawing after a year, then watching as closely as ``watch`` (0: not at all)."""
+    return run_scenario("guardian", steps=72, seed=seed, n_residents=300, withdraw_at_step=12, supervision=watch)
+
+
+def test_over_a_run_the_index_is_the_mean_of_its_components_and_the_stage_is_read_from_it():
+    p = load_scenario("guardian").params
+    reached = set()
+    for table in (_withdrawn(0.5, 4), _withdrawn(0.0, 1)):
+        components = table[[f"index_{c}" for c in COMPONENTS]].to_numpy()
+        assert table["self_governance_index"].to_numpy() == pytest.approx(components.mean(axis=1))
+        tracker = StageTracker(p, table["self_governance_index"].iloc[0])
+        stages = [tracker.stage] + [tracker.update(index) for index in table["self_governance_index"].iloc[1:]]
+        assert table["stage"].tolist() == stages
+        reached |= set(stages)
+    assert reached == {"dependence", "learning"}  # a run that moves, so that the stage rule is exercised
+
+
+def _capture_as_the_rule_says(table: pd.DataFrame, supervision: float) -> np.ndarray:
+    """Each month's committee capture from the month before, by docs/ODD.md 7.13, from the recorded columns: grown
+    with the committee's autonomy, then corrected by the watch of government and of residents who have a say (their
+    reach this month, their skill as the month began). NaN in a month with a scandal (capture starts again)."""
+    p = load_scenario("guardian").params
+    before, now = table.iloc[:-1].reset_index(drop=True), table.iloc[1:].reset_index(drop=True)
+    watch = 1 - (1 - supervision) * (1 - p.self_oversight * now["index_decision"] * before["mean_skill"])
+    grown = before["committee_capture"] + p.drift_rate * now["committee_autonomy"] * (1 - before["committee_capture"])
+    return np.where(now["scandals"] == 0, grown * (1 - watch), np.nan)
+
+
+def test_supervision_after_withdrawal_keeps_the_committee_from_capture_and_residents_their_say():
+    """Essay 1's mature stage leaves government "必要引导和严格监督": walking away unwatched lets a few capture the
+    committee, which then heeds fewer of residents' decisions (docs/ODD.md 7.13), and the index ends lower."""
+    gains = []
+    for seed in RUN_SEEDS:
+        runs = {watch: _withdrawn(watch, seed) for watch in (0.5, 0.0)}
+        for watch, table in runs.items():  # month by month, the supervision in force after withdrawal is the lever's
+            expected, recorded = _capture_as_the_rule_says(table.iloc[12:], watch), table["committee_capture"].iloc[13:]
+            quiet = ~np.isnan(expected)
+            assert quiet.sum() > 50 and recorded[quiet].to_numpy() == pytest.approx(expected[quiet], abs=1e-12)
+        watched, unwatched = (table.iloc[13:] for table in runs.values())
+        assert (watched["government_role"] == "supervise").all() and (unwatched["government_role"] == "withdrawn").all()
+        assert watched["committee_capture"].max() < 0.1 < 0.2 < unwatched["committee_capture"].mean()
+        assert watched["index_decision"].mean() > unwatched["index_decision"].mean()
+        last_year = (table["self_governance_index"].iloc[-12:].mean() for table in (watched, unwatched))
+        gains.append(next(last_year) - next(last_year))
+    assert min(gains) > 0  # in every seed

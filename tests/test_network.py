@@ -6,6 +6,7 @@ tests pin the small functions underneath, at the sizes where their edge cases sh
 
 from __future__ import annotations
 
+import hashlib
 from random import Random
 
 import numpy as np
@@ -88,3 +89,40 @@ def test_the_housing_network_is_the_default():
     default = build_network(np.random.default_rng(4), *args)
     housing = build_network(np.random.default_rng(4), *args, kind="housing")
     assert (default.ties != housing.ties).nnz == 0 and default.n_ties > 0
+
+
+# --- golden output: the seeded draws themselves ------------------------------------------------------------------
+# A small network drawn with a fixed seed, pinned by a digest of its ties (sorted, each once), their levels and their
+# trust. The tests above check the law of the draws; this one checks the draws: a change to how many numbers are
+# drawn, or in what order (docs/mutation.md), gives another graph of the same law and fails here. A deliberate change
+# of the drawing code changes these digests: print the new ones with ``_digest`` and say why in the commit.
+GOLDEN = {
+    "random": ("2fd5577dc0a42edfc759e2ae110db50ece7dcb60699f3dbe69b5b5c330934a62", [[0, 1], [0, 11], [0, 34], [0, 36]]),
+    "housing": ("cc9fad8cb5d996e60d3d904532161c704f19c67e3da204ebbff56f60654be622", [[0, 2], [0, 3], [0, 5], [0, 7]]),
+}
+
+
+def _digest(net: SocialNetwork) -> tuple[str, list[list[int]]]:
+    """SHA-256 of the ties (i < j, in storage order: sorted), their levels and trust; and the first four ties."""
+    upper = net.upper
+    ties = np.stack((net.rows[upper], net.cols[upper]), axis=1).astype(np.int64)
+    digest = hashlib.sha256()
+    for array in (ties, net.tie_level[upper].astype(np.int64), net.tie_trust[upper].astype(np.float64)):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest(), ties[:4].tolist()
+
+
+@pytest.mark.parametrize("kind", ["random", "housing"])
+def test_a_seeded_network_draws_exactly_the_pinned_ties(kind):
+    net = build_network(np.random.default_rng(2024), 120, 10, 3, 6.0, 3.0, 1.0, 0.5, kind=kind)
+    assert net.n_ties == 455  # the random network draws as many ties as the housing one proposes
+    assert _digest(net) == GOLDEN[kind]
+
+
+def test_a_dense_random_network_s_pinned_pairs_come_in_drawing_order():
+    """300 of the 435 pairs of 30 residents: repeats force several rounds of draws, down to the last few pairs, so
+    how many numbers each round draws shows here even where one round suffices for a sparse network."""
+    src, dst = _random_pairs(np.random.default_rng(7), 30, 300)
+    digest = hashlib.sha256(src.astype(np.int64).tobytes() + dst.astype(np.int64).tobytes()).hexdigest()
+    assert list(zip(src[:3].tolist(), dst[:3].tolist(), strict=True)) == [(27, 28), (18, 27), (24, 26)]
+    assert digest == "54b2baa723d4cf8413982e961fa126f4c3828525c5a2d1a232f8eb57cc3c7618"
