@@ -3,8 +3,11 @@
 #   make venv     create .venv (first Python >= 3.12 found) and install the project with its test extra
 #   make compare  compare the governance configurations (table + results/compare/comparison.png)
 #   make test     run the test suite (notebooks included, on their quick setting), the linter, the formatter's check
-#                 and the type checker
+#                 and the type checker; prints the 25 slowest tests
+#   make test-fast  the fast lane: model equations and mechanisms, validation, command-line parsing (under 2 minutes;
+#                 conftest.py says which modules, the rest are marked slow)
 #   make bench    run the performance benchmark (bench/README.md)
+#   make notebooks run the notebooks at full size and save them with their outputs (docs/reproduce.md)
 #   make fonts    rebuild the Chinese font in simulation/fontdata/ from Debian's fonts-noto-cjk (docs/translating.md)
 #   make messages extract the messages to translate and merge them into the catalogues (docs/translating.md)
 #   make mutants  mutation testing of the model core with mutmut (docs/mutation.md); slow, not part of `make test`
@@ -20,7 +23,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv compare test bench messages fonts mutants clean-venv
+.PHONY: venv compare test test-fast bench notebooks messages fonts mutants clean-venv
 
 venv: $(STAMP)
 
@@ -39,15 +42,25 @@ compare: venv
 	$(PY) -m simulation compare
 
 test: venv
-	@rc=0; $(PY) -m pytest -q || rc=$$?; \
+	@rc=0; $(PY) -m pytest -q --durations=25 || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests (exit 5); counted as a failure" >&2; fi; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .  # what it formats: [tool.ruff.format] in pyproject.toml
 	$(VENV)/bin/mypy  # configuration and the files it checks: [tool.mypy] in pyproject.toml
 
+# The fast lane, without the notebooks (addopts adds nbmake) or anything marked slow.
+test-fast: venv
+	$(PY) -m pytest -q -o addopts= -m "not slow" tests
+
 bench: venv
 	$(PY) bench/benchmark.py $(BENCH_ARGS)
+
+# Each notebook runs in a fresh kernel and is saved in place with its outputs (notebooks/publish.py; NOTEBOOKS=name
+# for some of them). tests/test_notebooks.py fails when the saved outputs no longer match the code.
+NOTEBOOKS ?=
+notebooks: venv
+	$(PY) notebooks/publish.py $(NOTEBOOKS)
 
 # pybabel extract reads the code and the configuration files (babel.cfg); update merges new and changed messages
 # into each language's .po (marking changed ones fuzzy, dropping removed ones). Translate, then run the tests:

@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+import networkx as nx
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "simulation"
 SUBPACKAGES = ("model", "experiments", "dashboard")
@@ -82,6 +84,36 @@ def test_the_check_sees_a_wrong_import():
     assert layer("simulation.dashboard.views") == "dashboard" and layer("simulation.model.stages") == "model"
 
 
+def model_import_graph(added: dict[str, str] | None = None) -> nx.DiGraph:
+    """Which module of ``simulation/model`` imports which, anywhere in the file (under ``TYPE_CHECKING`` too: a
+    reader meets those imports as well). ``added``: extra lines for a module's source, for testing the check."""
+    folder = PACKAGE / "model"
+    graph = nx.DiGraph()
+    names = {dotted(path) for path in folder.glob("*.py")}
+    graph.add_nodes_from(names)
+    for path in folder.glob("*.py"):
+        source = path.read_text() + "\n" + (added or {}).get(path.stem, "")
+        graph.add_edges_from((dotted(path), target) for _, target in imported(path, source) if target in names)
+    return graph
+
+
+def test_the_model_s_modules_import_each_other_without_a_circle():
+    circles = [" -> ".join([*cycle, cycle[0]]) for cycle in nx.simple_cycles(model_import_graph())]
+    assert not circles, "import circles among simulation/model:\n" + "\n".join(sorted(circles))
+
+
+def test_the_circle_check_sees_a_type_only_circle():
+    """The check itself: stages importing the community model, only for type checking, closes a circle."""
+    line = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .community import CommunityModel\n"
+    assert not nx.is_directed_acyclic_graph(model_import_graph({"stages": line}))
+
+
+def test_only_the_package_and_the_runner_import_the_community_model():
+    """Agents and mechanisms read the model through ``World`` (agents.py), never the module that builds it."""
+    importers = set(model_import_graph().predecessors("simulation.model.community"))
+    assert importers <= {"simulation.model", "simulation.model.runner"}, sorted(importers)
+
+
 def readme_layout() -> dict[str, set[str]]:
     """The modules the README's layout section names, per folder of the package."""
     text = (ROOT / "README.md").read_text()
@@ -122,3 +154,12 @@ def test_every_module_says_what_it_owns_in_its_first_line():
         if not first.endswith(".") or len(first.split()) < 4:
             silent.append(f"{path.relative_to(ROOT)}: {first!r}")
     assert not silent, "\n".join(silent)
+
+
+def test_the_lanes_name_test_modules_that_exist():
+    """A misspelt module in conftest.py's lanes would silently leave the fast lane (or mark nothing end to end)."""
+    import conftest
+
+    modules = {path.stem for path in (ROOT / "tests").glob("test_*.py")}
+    assert conftest.FAST_MODULES <= modules and conftest.END_TO_END_MODULES <= modules
+    assert not conftest.FAST_MODULES & conftest.END_TO_END_MODULES
