@@ -473,6 +473,9 @@ def no_simulation(monkeypatch):
         raise AssertionError("a model ran before the input was checked")
 
     monkeypatch.setattr(simulation.experiments.calibration, "run_scenario", refuse)
+    # theory.py imports run_sweep by name: patched there too, and first, so that it is imported with the real one.
+    # Otherwise its first import (here, when test_faults runs alone) bound the stand-in for the rest of the session.
+    monkeypatch.setattr("simulation.experiments.theory.run_sweep", refuse)
     monkeypatch.setattr("simulation.experiments.sweep.run_sweep", refuse)
 
 
