@@ -6,13 +6,12 @@ compared with every English message of the Chinese catalogue that has a translat
 (tests/test_i18n.py) sees only that the strings are marked for translation, and the browser test
 (tests/test_browser.py) looks at a few words; a select whose items were never passed through ``_`` passed both.
 
-The helpers are small copies of tests/test_dashboard.py's (importing that module would also collect its tests).
+The widget walk and the kernel are tests/test_dashboard.py's (importing them collects none of its tests).
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from html.parser import HTMLParser
 
 import ipyvuetify as v
@@ -21,10 +20,11 @@ import pytest
 import solara
 import solara.widgets
 from babel.messages.pofile import read_po
-from solara.server import kernel, kernel_context
 
 from simulation import i18n
 from simulation.dashboard import app
+
+from .test_dashboard import all_widgets, new_session
 
 TABS = len(app.PAGE_NAMES)
 LABEL_TRAITS = ("label", "placeholder", "hint", "title", "tooltip", "description")  # text a widget shows as a label
@@ -33,28 +33,10 @@ LABEL_TRAITS = ("label", "placeholder", "hint", "title", "tooltip", "description
 @pytest.fixture
 def session():
     """A fresh virtual kernel, as Solara's server makes for each browser connection."""
-    context = kernel_context.VirtualKernelContext(
-        id=f"kernel-{uuid.uuid4()}", kernel=kernel.Kernel(), session_id=f"session-{uuid.uuid4()}"
-    )
+    context = new_session()
     with context:
         yield context
     context.close()
-
-
-def all_widgets(root: ipywidgets.Widget) -> list[ipywidgets.Widget]:
-    """Every widget in the tree (reacton's finder stops descending at a match, so it cannot list them all)."""
-    found, seen, queue = [], set(), [root]
-    while queue:
-        item = queue.pop()
-        if isinstance(item, (list, tuple)):
-            queue.extend(item)
-        elif isinstance(item, dict):
-            queue.extend(item.values())
-        elif isinstance(item, ipywidgets.Widget) and id(item) not in seen:
-            seen.add(id(item))
-            found.append(item)
-            queue.extend(getattr(item, name) for name in item.keys)
-    return found
 
 
 class _TextOf(HTMLParser):
